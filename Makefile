@@ -1,0 +1,35 @@
+# Thin wrapper around the `briefs` command. `make` sets up .venv on first run.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+BRIEFS := $(BIN)/briefs
+
+.PHONY: all build test check list clean distclean
+
+all: build
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BRIEFS) build
+
+check: $(STAMP)
+	$(BRIEFS) check
+
+list: $(STAMP)
+	$(BRIEFS) list
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+# Removes build outputs only; never anything outside build/.
+clean:
+	rm -rf -- build
+
+distclean: clean
+	rm -rf -- $(VENV)
