@@ -1,0 +1,388 @@
+"""The typed fact model: what a relationship's fact base may contain.
+
+Every fact states something in our own words (``text``), names the ids of the
+sources it rests on (``sources``) and may say the date it is valid for
+(``as_of``). Figures are typed: money is amount + currency + as-of date, dates are
+dates (a year or a month is allowed where the sources are no more precise).
+Where two sources disagree, a fact keeps both accounts (``accounts``) instead of
+silently picking one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Iterator, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import core_schema
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: str) -> str:
+    match = _CONTROL.search(value)
+    if match:
+        raise ValueError(
+            f"contains the control character U+{ord(match.group()):04X}, which documents cannot hold"
+        )
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, the month or the day (``1951``, ``2023-09``, ``1952-04-28``)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+    @classmethod
+    def parse(cls, value: Any) -> "PartialDate":
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return cls(value.year, value.month, value.day)
+        if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+            return cls(value)
+        if isinstance(value, str):
+            match = cls._PATTERN.match(value.strip())
+            if match:
+                year, month, day = (int(g) if g else None for g in match.groups())
+                try:
+                    dt.date(year, month or 1, day or 1)
+                except ValueError as exc:
+                    raise ValueError(f"{value!r} is not a real date: {exc}") from None
+                return cls(year, month, day)
+        raise ValueError(
+            f"expected a date such as 1952-04-28, 2023-09 or 1951, got {value!r}"
+        )
+
+    @property
+    def earliest(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def __str__(self) -> str:
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, _source: Any, _handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(str)
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, _schema: Any, _handler: Any) -> dict[str, Any]:
+        return {
+            "type": ["string", "integer"],
+            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            "description": "A date: 1952-04-28, 2023-09 or 1951",
+        }
+
+
+class Strict(BaseModel):
+    """Base of every model: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _reject_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return _no_control_characters(value)
+        return value
+
+
+class Money(Strict):
+    """An amount of money in one currency, valid as of a date."""
+
+    amount: Decimal = Field(gt=0)
+    currency: CurrencyCode
+    as_of: PartialDate
+    approximate: bool = False
+
+
+class Account(Strict):
+    """One source's version of a fact that the sources tell differently."""
+
+    text: Text
+    sources: list[Identifier] = Field(min_length=1)
+
+
+class Fact(Strict):
+    """A statement in our own words, with the sources it rests on."""
+
+    text: Text
+    sources: list[Identifier] = Field(min_length=1)
+    as_of: PartialDate | None = None
+    # Differing versions from different sources, kept side by side.
+    accounts: list[Account] = []
+
+
+class Quotation(Strict):
+    """Words someone said, reproduced verbatim and attributed."""
+
+    quote: Text
+    speaker: Text
+    occasion: Text
+    date: PartialDate
+    sources: list[Identifier] = Field(min_length=1)
+
+
+# --- metadata ------------------------------------------------------------------------
+
+
+class Country(Strict):
+    code: CountryCode
+    name: Text
+    official_name: Text
+    adjective: Text
+    capital: Text
+    native_name: Text | None = None
+    # Other names the sources use for the country or the pairing ("Pak", "Pak-Japan").
+    also_called: list[Text] = []
+
+
+class Edition(Strict):
+    date: dt.date
+    number: int = Field(default=1, ge=1)
+
+
+class Metadata(Strict):
+    title: Text
+    countries: Annotated[list[Country], Field(min_length=2, max_length=2)]
+    issuing_office: Text
+    marking: Text
+    edition: Edition
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
+    keywords: list[Text] = []
+
+
+class Source(Strict):
+    id: Identifier
+    title: Text
+    kind: Literal["official", "press", "analysis"]
+    publisher: Text | None = None
+    date: PartialDate | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    # Where the document is kept, e.g. its file among the seed documents.
+    file: Text | None = None
+    note: Text | None = None
+
+
+# --- subjects --------------------------------------------------------------------------
+
+
+class Establishment(Fact):
+    date: dt.date
+
+
+class Event(Fact):
+    id: Identifier
+    date: PartialDate
+    title: Text
+
+
+class History(Strict):
+    establishment: Establishment
+    background: list[Event] = []
+    milestones: list[Event] = []
+
+
+class Person(Strict):
+    office: Text
+    name: Text | None = None
+    country: CountryCode
+
+
+class Visit(Fact):
+    id: Identifier
+    date: PartialDate
+    end_date: PartialDate | None = None
+    visitor: Person
+    host: Person | None = None
+    to: CountryCode
+    place: Text | None = None
+    purpose: Text
+    met: list[Person] = []
+    outcomes: list[Text] = []
+
+
+class Round(Fact):
+    number: int = Field(ge=1)
+    date: PartialDate
+
+
+class Mechanism(Fact):
+    id: Identifier
+    name: Text
+    abbreviation: Text | None = None
+    track: Literal["political", "economic", "security", "multilateral"]
+    # True for the mechanisms the official list names; others come from other sources.
+    in_official_list: bool = False
+    rounds: list[Round] = []
+
+
+class Agreement(Fact):
+    id: Identifier
+    title: Text
+    kind: Literal["agreement", "mou", "declaration"]
+    date: PartialDate
+    area: Text
+
+
+class Ranked(Fact):
+    """A fact that places something in an order ("second-largest donor")."""
+
+    rank: int = Field(ge=1)
+
+
+class Goods(Fact):
+    """What one country sells to the other."""
+
+    exporter: CountryCode
+    items: list[Text] = Field(min_length=1)
+
+
+class Investor(Strict):
+    name: Text
+    sector: Text
+
+
+class Investors(Fact):
+    companies: list[Investor] = Field(min_length=1)
+
+
+class Trade(Strict):
+    partner_rank: Ranked
+    exports: list[Goods] = Field(min_length=1)
+    balance: Fact
+
+
+class Economy(Strict):
+    summary: Fact
+    trade: Trade
+    investors: Investors
+    investment_sectors: Fact
+    opportunities: list[Fact] = []
+
+
+class Figure(Fact):
+    """A fact whose point is an amount of money (and what it is worth in another currency)."""
+
+    value: Money
+    equivalent: Money | None = None
+
+
+class Since(Fact):
+    year: int = Field(ge=1800, le=2200)
+
+
+class Project(Fact):
+    id: Identifier
+    name: Text
+    sector: Text
+
+
+class Grant(Figure):
+    id: Identifier
+    purpose: Text
+
+
+class Schools(Fact):
+    built: int = Field(ge=0)
+    children: int = Field(ge=0)
+    since: int = Field(ge=1800, le=2200)
+
+
+class DevelopmentAssistance(Strict):
+    oda_start: Since
+    cumulative: Figure
+    donor_rank: Ranked
+    agency: Fact
+    projects: list[Project] = []
+    schools: Schools
+    grants: list[Grant] = []
+    other: list[Fact] = []
+
+
+class Diaspora(Fact):
+    size: int = Field(gt=0)
+    approximate: bool = False
+    trades: list[Text] = []
+
+
+class Body(Fact):
+    id: Identifier
+    name: Text
+    founded: PartialDate | None = None
+
+
+class People(Strict):
+    diaspora: Diaspora
+    cultural_exchanges: Fact
+    bodies: list[Body] = []
+    education: list[Fact] = []
+    labour: Fact | None = None
+
+
+class Relations(Strict):
+    character: list[Fact] = Field(min_length=1)
+    multilateral: list[Fact] = []
+    quotations: list[Quotation] = []
+
+
+class Topic(Fact):
+    id: Identifier
+    title: Text
+
+
+class Outlook(Strict):
+    challenges: list[Topic] = Field(min_length=1)
+    prospects: list[Topic] = Field(min_length=1)
+
+
+class FactBase(Strict):
+    """Everything known about one bilateral relationship, merged from its files."""
+
+    metadata: Metadata
+    sources: list[Source] = Field(min_length=1)
+    relations: Relations
+    history: History
+    visits: list[Visit] = []
+    mechanisms: list[Mechanism] = []
+    agreements: list[Agreement] = []
+    economy: Economy
+    development: DevelopmentAssistance
+    people: People
+    outlook: Outlook
+
+
+TOP_LEVEL_KEYS = tuple(FactBase.model_fields)
+
+
+def walk(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Yield (path, model) for every model inside ``value``, paths as in the YAML."""
+    if isinstance(value, BaseModel):
+        yield path, value
+        for name in type(value).model_fields:
+            yield from walk(getattr(value, name), path + (name,))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from walk(item, path + (index,))

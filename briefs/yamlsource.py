@@ -1,0 +1,155 @@
+"""Read a YAML file into plain Python data while keeping the line of every key.
+
+PyYAML's constructors forget positions and silently keep the last of two
+duplicate keys. We compose the node tree with the safe loader (no Python object
+tags) and build the data ourselves, recording for every path (a tuple of keys and
+list indexes) the line it starts on, and reporting duplicate keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Location, Problem
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+# Bounds alias expansion: a "billion laughs" file trips this instead of eating memory.
+MAX_NODES = 200_000
+
+Path_ = tuple[Any, ...]
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class YamlDocument:
+    """The data of one YAML file plus the line each path starts on."""
+
+    def __init__(self, file: str, data: Any, lines: dict[Path_, int]):
+        self.file = file
+        self.data = data
+        self.lines = lines
+
+    def location(self, path: Path_) -> Location:
+        """The location of the longest prefix of ``path`` that exists in the file."""
+        best: Path_ = ()
+        for element in path:
+            candidate = best + (element,)
+            if candidate in self.lines:
+                best = candidate
+            # Elements not in the file (pydantic's union tags, a missing key) are skipped.
+        return Location(self.file, self.lines.get(best, 1))
+
+
+def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse ``path``; return the document (None on failure) and the problems found."""
+    problems: list[Problem] = []
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(f"cannot read file: {exc.strerror}", Location(display))]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [
+            Problem(
+                f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                Location(display),
+            )
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(
+                f"not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8",
+                Location(display, line),
+            )
+        ]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}: {what}"
+        return None, [Problem(f"YAML syntax error: {what}", Location(display, line))]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly everything
+        return None, [Problem(f"YAML error: {exc}", Location(display))]
+    if node is None:
+        return YamlDocument(display, {}, {(): 1}), []
+    builder = _Builder(display, problems)
+    data = builder.build(node, ())
+    return YamlDocument(display, data, builder.lines), problems
+
+
+class _Builder:
+    def __init__(self, file: str, problems: list[Problem]):
+        self.file = file
+        self.problems = problems
+        self.lines: dict[Path_, int] = {}
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def _problem(self, message: str, node: yaml.Node) -> None:
+        self.problems.append(Problem(message, Location(self.file, node.start_mark.line + 1)))
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            if self.nodes == MAX_NODES + 1:
+                self._problem(
+                    f"more than {MAX_NODES:,} values (runaway aliases?); refusing to expand",
+                    node,
+                )
+            return None
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                self._problem(f"unsupported YAML tag {node.tag}", node)
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self._problem(f"unsupported YAML tag {node.tag}", node)
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self._problem(f"cannot read value: {exc.problem}", node)
+            return None
+        except ValueError as exc:  # e.g. 2023-02-30 matches the date pattern but is no date
+            self._problem(f"invalid value {node.value!r}: {exc}", node)
+            return None
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._problem("merge keys (<<) are not supported; write the fields out", key_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem("a key must be a plain name", key_node)
+                continue
+            key = self.build(key_node, path + ("<key>",))
+            try:
+                hash(key)
+            except TypeError:
+                self._problem("a key must be a plain name", key_node)
+                continue
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                self._problem(
+                    f"duplicate key {key!r} (first defined on line {first_line[key]})", key_node
+                )
+                continue
+            first_line[key] = line
+            self.lines[path + (key,)] = line
+            result[key] = self.build(value_node, path + (key,))
+            # The key's own line is more useful than the value's when the value is a block.
+            self.lines[path + (key,)] = line
+        self.lines.pop(path + ("<key>",), None)
+        return result
