@@ -1,0 +1,253 @@
+"""Load and validate: fact folders -> typed, cross-checked fact bases.
+
+A relationship is a folder under ``facts/`` holding YAML files; each file holds
+one or more top-level sections (``metadata``, ``sources``, ``economy`` ...). The
+sections are merged, validated against :class:`briefs.model.FactBase`, and
+cross-checked (every cited source exists, ids are unique, country codes are the
+relationship's own). Every problem in every file is collected and raised once as
+a :class:`FactError`, each with its ``file:line``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import FactError, Location, Problem, display_path
+from .model import TOP_LEVEL_KEYS, FactBase, walk
+from .yamlsource import YamlDocument, read_yaml
+
+FACT_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Relationship:
+    """One validated fact base and where each of its parts came from."""
+
+    slug: str
+    folder: Path
+    facts: FactBase
+    files: list[Path]
+    sections: dict[str, YamlDocument]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def location(self, path: tuple[Any, ...]) -> Location:
+        """The ``file:line`` of a path into the fact base, e.g. ``("visits", 2, "date")``."""
+        document = self.sections.get(path[0]) if path else None
+        if document is None:
+            return Location(display_path(self.folder))
+        return document.location(path)
+
+    def digest(self) -> str:
+        """A content hash of the fact files, for caching and build records."""
+        sha = hashlib.sha256()
+        for path in self.files:
+            sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        return sha.hexdigest()
+
+
+def relationship_folders(facts_dir: Path) -> list[Path]:
+    """Every folder directly under ``facts_dir`` that holds fact files, sorted by name."""
+    if not facts_dir.is_dir():
+        raise FactError(Problem("no such fact folder", Location(display_path(facts_dir))))
+    return sorted(
+        folder
+        for folder in facts_dir.iterdir()
+        if folder.is_dir()
+        and not folder.name.startswith((".", "_"))
+        and any(p.suffix in FACT_SUFFIXES for p in folder.iterdir())
+    )
+
+
+def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationship]:
+    """Load every relationship (or those named in ``only``); raise once with all problems."""
+    folders = relationship_folders(facts_dir)
+    if only:
+        known = {folder.name: folder for folder in folders}
+        unknown = [name for name in only if name not in known]
+        if unknown:
+            raise FactError(
+                Problem(
+                    f"no relationship named {', '.join(unknown)} in {display_path(facts_dir)}"
+                    f" (have: {', '.join(known) or 'none'})"
+                )
+            )
+        folders = [known[name] for name in dict.fromkeys(only)]
+    relationships: list[Relationship] = []
+    problems: list[Problem] = []
+    for folder in folders:
+        try:
+            relationships.append(load_relationship(folder))
+        except FactError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise FactError(problems)
+    return relationships
+
+
+def load_relationship(folder: Path) -> Relationship:
+    """Read, merge, validate and cross-check one relationship folder."""
+    files = sorted(p for p in folder.iterdir() if p.suffix in FACT_SUFFIXES and p.is_file())
+    problems: list[Problem] = []
+    sections: dict[str, YamlDocument] = {}
+    merged: dict[str, Any] = {}
+    for path in files:
+        document, found = read_yaml(path, display_path(path))
+        problems.extend(found)
+        if document is None:
+            continue
+        if not isinstance(document.data, dict):
+            problems.append(
+                Problem(
+                    "a fact file must be a mapping of sections (e.g. `economy:`)",
+                    document.location(()),
+                )
+            )
+            continue
+        for key, value in document.data.items():
+            if key not in TOP_LEVEL_KEYS:
+                problems.append(
+                    Problem(
+                        f"unknown section {key!r}; sections are: {', '.join(TOP_LEVEL_KEYS)}",
+                        document.location((key,)),
+                    )
+                )
+            elif key in sections:
+                problems.append(
+                    Problem(
+                        f"section {key!r} is already defined in {sections[key].location((key,))}",
+                        document.location((key,)),
+                    )
+                )
+            else:
+                sections[key] = document
+                merged[key] = value
+    if problems:
+        # Validation of a half-read fact base would only add noise; report what failed to read.
+        raise FactError(problems)
+
+    relationship_location = Location(display_path(folder))
+    try:
+        facts = FactBase.model_validate(merged)
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(_validation_problem(error, sections, relationship_location))
+        raise FactError(_sorted(problems)) from None
+
+    relationship = Relationship(folder.name, folder, facts, files, sections)
+    problems, warnings = _cross_check(relationship)
+    if problems:
+        raise FactError(_sorted(problems))
+    relationship.warnings = _sorted(warnings)
+    return relationship
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.location or Location(""), p.message))
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _validation_problem(
+    error: dict[str, Any], sections: dict[str, YamlDocument], fallback: Location
+) -> Problem:
+    # Pydantic inserts union member names into loc; keep only the parts that name data.
+    loc = tuple(part for part in error["loc"] if isinstance(part, int) or "[" not in str(part))
+    document = sections.get(loc[0]) if loc else None
+    kind = error["type"]
+    if document is None:
+        return Problem(f"missing section {loc[0]!r} (add it to one of the fact files)", fallback)
+    location = document.location(loc)
+    where = _dotted(loc)
+    if kind == "missing":
+        return Problem(f"{_dotted(loc[:-1])}: missing required field {loc[-1]!r}", location)
+    if kind == "extra_forbidden":
+        return Problem(f"{_dotted(loc[:-1])}: unknown field {loc[-1]!r}", location)
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    value = error.get("input")
+    if kind not in ("value_error",) and not isinstance(value, (dict, list)):
+        message += f" (got {value!r})"
+    return Problem(f"{where}: {message[0].lower()}{message[1:]}", location)
+
+
+def _cross_check(relationship: Relationship) -> tuple[list[Problem], list[Problem]]:
+    facts = relationship.facts
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    source_ids: dict[str, tuple[Any, ...]] = {}
+    for index, source in enumerate(facts.sources):
+        path = ("sources", index, "id")
+        if source.id in source_ids:
+            first = relationship.location(source_ids[source.id])
+            problems.append(
+                Problem(f"duplicate source id {source.id!r} (first at {first})",
+                        relationship.location(path))
+            )
+        else:
+            source_ids[source.id] = path
+
+    country_codes = [country.code for country in facts.metadata.countries]
+    if len(set(country_codes)) != len(country_codes):
+        problems.append(
+            Problem("metadata.countries: the two countries need different codes",
+                    relationship.location(("metadata", "countries")))
+        )
+
+    cited: set[str] = set()
+    ids: dict[str, tuple[Any, ...]] = {}
+    for path, model in walk(facts):
+        if not path or path[0] == "sources":
+            continue
+        fields = type(model).model_fields
+        for index, source_id in enumerate(getattr(model, "sources", []) if "sources" in fields else []):
+            cited.add(source_id)
+            if source_id not in source_ids:
+                problems.append(
+                    Problem(
+                        f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
+                        f" (known: {', '.join(source_ids)})",
+                        relationship.location(path + ("sources", index)),
+                    )
+                )
+        if "id" in fields:
+            fact_id = model.id
+            if fact_id in ids:
+                problems.append(
+                    Problem(
+                        f"duplicate id {fact_id!r} (first at {relationship.location(ids[fact_id])})",
+                        relationship.location(path + ("id",)),
+                    )
+                )
+            else:
+                ids[fact_id] = path + ("id",)
+        for name in ("country", "to", "exporter"):
+            if name in fields and getattr(model, name) not in country_codes:
+                problems.append(
+                    Problem(
+                        f"{_dotted(path + (name,))}: {getattr(model, name)!r} is not one of this"
+                        f" relationship's countries ({', '.join(country_codes)})",
+                        relationship.location(path + (name,)),
+                    )
+                )
+
+    for source_id, path in source_ids.items():
+        if source_id not in cited:
+            warnings.append(
+                Problem(f"source {source_id!r} is not cited by any fact",
+                        relationship.location(path), severity="warning")
+            )
+    return problems, warnings

@@ -1,0 +1,286 @@
+"""Render: a relationship's facts + a brief template -> one HTML document.
+
+The HTML this stage produces is the document model every writer reads. It uses
+a small semantic subset (see ``docs/html-subset.md``): headings h1-h4,
+paragraphs, ``ul``/``ol``/``li``, tables with ``thead``, ``em``/``strong``,
+links, ``blockquote`` with a ``footer`` attribution, and
+``<span class="footnote">`` for a source note at the point it is cited.
+
+Jinja2 runs with StrictUndefined and autoescaping: fact text is data, escaped and
+never evaluated as a template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import traceback
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+import lxml.html
+from babel.dates import format_date
+from babel.numbers import format_compact_decimal, format_decimal
+from markupsafe import Markup, escape
+
+from . import __version__
+from .errors import Location, Problem, TemplateError, display_path
+from .load import Relationship
+from .model import Fact, Money, PartialDate, Quotation, Source
+
+BRIEF_SUFFIX = ".html.j2"
+
+
+def brief_kinds(template_dirs: Iterable[Path]) -> list[str]:
+    """Brief kinds are the top-level ``*.html.j2`` templates not starting with ``_``."""
+    kinds: set[str] = set()
+    for folder in template_dirs:
+        if folder.is_dir():
+            kinds.update(
+                p.name[: -len(BRIEF_SUFFIX)]
+                for p in folder.iterdir()
+                if p.name.endswith(BRIEF_SUFFIX) and not p.name.startswith(("_", "."))
+            )
+    return sorted(kinds)
+
+
+@dataclass
+class RenderedBrief:
+    """One brief as HTML, plus what went into it."""
+
+    relationship: str
+    kind: str
+    html: str
+    templates: list[str] = field(default_factory=list)
+
+
+class _Notes:
+    """Source notes of one brief, in the order the template cites them."""
+
+    def __init__(self, sources: list[Source], language: str):
+        self._sources = {source.id: source for source in sources}
+        self._language = language
+        self.cited: dict[str, Source] = {}
+
+    def cite(self, fact: Fact | Quotation) -> Markup:
+        parts = []
+        for source_id in fact.sources:
+            source = self._sources[source_id]
+            self.cited.setdefault(source_id, source)
+            parts.append(f"{source.title} ({source.kind})")
+        text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
+        as_of = getattr(fact, "as_of", None)
+        if as_of is not None:
+            text += f" As of {format_partial_date(as_of, self._language)}."
+        return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
+
+    def sources(self) -> list[Source]:
+        return list(self.cited.values())
+
+
+def format_partial_date(value: PartialDate | dt.date | None, language: str = "en") -> str:
+    """28 April 1952, September 2023 or 1951, as precise as the fact is."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        value = PartialDate.parse(value)
+    if value.day:
+        return format_date(value.earliest, "d MMMM y", locale=language)
+    if value.month:
+        return format_date(value.earliest, "LLLL y", locale=language)
+    return str(value.year)
+
+
+def format_number(value: int | float | Decimal, language: str = "en") -> str:
+    return format_decimal(value, locale=language)
+
+
+def format_money(value: Money, language: str = "en") -> str:
+    """JPY 1.35 trillion; about USD 11.7 billion; USD 3.62 million."""
+    amount = value.amount
+    if amount >= 1_000_000:
+        figure = format_compact_decimal(amount, format_type="long", locale=language, fraction_digits=2)
+    else:
+        figure = format_decimal(amount, locale=language)
+    text = f"{value.currency}\u00a0{figure}"
+    return f"about {text}" if value.approximate else text
+
+
+def ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+
+
+def words(number: int) -> str:
+    """Six, not 6, for small counts in running text."""
+    return _WORDS[number] if 0 <= number < len(_WORDS) else str(number)
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal, safe inside a <style> element (no HTML escaping applies there)."""
+    out = []
+    for char in str(value):
+        if char.isalnum() or char in " .,:;-_()/'!?+":
+            out.append(char)
+        else:
+            out.append(f"\\{ord(char):x} ")
+    return Markup('"' + "".join(out) + '"')
+
+
+def join_and(items: Iterable[Any]) -> str:
+    items = [str(item) for item in items]
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class _TrackingEnvironment(jinja2.Environment):
+    """Remembers which template files a render used (extends, include and import
+    all go through get_template), for build records and dependency tracking."""
+
+    loaded: dict[str, str]
+
+    def get_template(self, name, parent=None, globals=None):  # type: ignore[override]
+        template = super().get_template(name, parent, globals)
+        if isinstance(name, str) and template.filename:
+            self.loaded[template.name or name] = template.filename
+        return template
+
+
+class Renderer:
+    """Renders briefs from one ordered search path of template folders."""
+
+    def __init__(self, template_dirs: list[Path]):
+        self.template_dirs = [Path(p) for p in template_dirs]
+        self.env = _TrackingEnvironment(
+            loader=jinja2.FileSystemLoader([str(p) for p in self.template_dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            number=format_number,
+            ordinal=ordinal,
+            words=words,
+            css_string=css_string,
+            join_and=join_and,
+        )
+        self.env.globals["stylesheet"] = self._stylesheet
+
+    def kinds(self) -> list[str]:
+        return brief_kinds(self.template_dirs)
+
+    def _stylesheet(self, name: str) -> Markup:
+        """Inline a stylesheet found on the template search path (tracked like a template)."""
+        source, filename, _ = self.env.loader.get_source(self.env, name)
+        self.env.loaded[name] = filename
+        if "</" in source:
+            raise jinja2.TemplateRuntimeError(f"stylesheet {name} may not contain '</'")
+        return Markup(source)
+
+    def render(self, relationship: Relationship, kind: str) -> RenderedBrief:
+        """Render one brief kind for one relationship; raise TemplateError with a location."""
+        facts = relationship.facts
+        language = facts.metadata.language
+        notes = _Notes(facts.sources, language)
+        countries = {country.code: country for country in facts.metadata.countries}
+        context = {
+            "facts": facts,
+            "meta": facts.metadata,
+            "kind": kind,
+            "relationship": relationship.slug,
+            "countries": countries,
+            "country": countries.__getitem__,
+            "cite": notes.cite,
+            "cited_sources": notes.sources,
+            "date": lambda value: format_partial_date(value, language),
+            "money": lambda value: format_money(value, language),
+            "version": __version__,
+        }
+        self.env.loaded = {}
+        template_name = f"{kind}{BRIEF_SUFFIX}"
+        try:
+            template = self.env.get_template(template_name)
+            html = template.render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            location = Location(display_path(exc.filename or exc.name or template_name), exc.lineno)
+            raise TemplateError(Problem(f"template syntax error: {exc.message}", location)) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(
+                Problem(f"template {exc.name!r} not found in {', '.join(map(str, self.template_dirs))}",
+                        _template_location(exc, template_name, self.template_dirs))
+            ) from None
+        except Exception as exc:  # any failure inside a template is the template's problem
+            message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
+            raise TemplateError(
+                Problem(
+                    f"{message} (rendering {kind} for {relationship.slug})",
+                    _template_location(exc, template_name, self.template_dirs),
+                )
+            ) from None
+        html = _fill_table_of_contents(html)
+        templates = sorted(set(self.env.loaded.values()))
+        return RenderedBrief(relationship.slug, kind, html, templates)
+
+
+def _template_location(exc: BaseException, template_name: str, dirs: list[Path]) -> Location:
+    """The innermost template frame in the traceback: Jinja maps its line to the template."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2") or frame.filename.endswith(".css"):
+            return Location(display_path(frame.filename), frame.lineno)
+    for folder in dirs:
+        if (folder / template_name).exists():
+            return Location(display_path(folder / template_name))
+    return Location(template_name)
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _fill_table_of_contents(html: str) -> str:
+    """Fill ``<nav class="toc">`` with links to the h2/h3 headings that follow it."""
+    if 'class="toc"' not in html:
+        return html
+    document = lxml.html.document_fromstring(html)
+    navs = document.xpath('//nav[@class="toc"]')
+    if not navs:
+        return html
+    nav = navs[0]
+    used: set[str] = set(document.xpath("//@id"))
+    top = lxml.html.Element("ol")
+    current_sub = None
+    for heading in document.xpath("//main//h2 | //main//h3"):
+        if not heading.get("id"):
+            base = _SLUG.sub("-", heading.text_content().lower()).strip("-") or "section"
+            candidate, n = base, 2
+            while candidate in used:
+                candidate, n = f"{base}-{n}", n + 1
+            heading.set("id", candidate)
+            used.add(candidate)
+        item = lxml.html.Element("li")
+        link = lxml.html.Element("a", href=f"#{heading.get('id')}")
+        link.text = heading.text_content().strip()
+        item.append(link)
+        if heading.tag == "h2":
+            top.append(item)
+            current_sub = None
+        else:
+            if current_sub is None:
+                if len(top) == 0:
+                    top.append(lxml.html.Element("li"))
+                current_sub = lxml.html.Element("ol")
+                top[-1].append(current_sub)
+            current_sub.append(item)
+    nav.append(top)
+    return "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
