@@ -40,6 +40,7 @@ class BriefsError(Exception):
     """Root of every error the package raises on bad input or a failed build."""
 
     phase = "briefs"
+    exit_code = 1
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
@@ -48,6 +49,13 @@ class BriefsError(Exception):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(BriefsError):
+    """The command asked for something that does not exist (a relationship, kind or format)."""
+
+    phase = "usage"
+    exit_code = 2
 
 
 class FactError(BriefsError):

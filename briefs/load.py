@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import FactError, Location, Problem, display_path
+from .errors import FactError, Location, Problem, UsageError, display_path
 from .model import TOP_LEVEL_KEYS, FactBase, walk
 from .yamlsource import YamlDocument, read_yaml
 
@@ -70,7 +70,7 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
         known = {folder.name: folder for folder in folders}
         unknown = [name for name in only if name not in known]
         if unknown:
-            raise FactError(
+            raise UsageError(
                 Problem(
                     f"no relationship named {', '.join(unknown)} in {display_path(facts_dir)}"
                     f" (have: {', '.join(known) or 'none'})"

@@ -177,6 +177,8 @@ class Metadata(Strict):
 class Source(Strict):
     id: Identifier
     title: Text
+    # How source notes name it; the full title is in the brief's list of sources.
+    short: Text | None = None
     kind: Literal["official", "press", "analysis"]
     publisher: Text | None = None
     date: PartialDate | None = None

@@ -55,6 +55,7 @@ class RenderedBrief:
     kind: str
     html: str
     templates: list[str] = field(default_factory=list)
+    title: str = ""
 
 
 class _Notes:
@@ -70,7 +71,7 @@ class _Notes:
         for source_id in fact.sources:
             source = self._sources[source_id]
             self.cited.setdefault(source_id, source)
-            parts.append(f"{source.title} ({source.kind})")
+            parts.append(f"{source.short or source.title} ({source.kind})")
         text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
         as_of = getattr(fact, "as_of", None)
         if as_of is not None:
@@ -208,30 +209,32 @@ class Renderer:
             "money": lambda value: format_money(value, language),
             "version": __version__,
         }
+        html = self.render_page(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
+        html = _fill_table_of_contents(html)
+        templates = sorted(set(self.env.loaded.values()))
+        title = lxml.html.document_fromstring(html).findtext(".//title") or kind
+        return RenderedBrief(relationship.slug, kind, html, templates, title.strip())
+
+    def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
+        """Render any template; every failure becomes a TemplateError with template:line."""
         self.env.loaded = {}
-        template_name = f"{kind}{BRIEF_SUFFIX}"
+        suffix = f" (rendering {what})" if what else ""
         try:
-            template = self.env.get_template(template_name)
-            html = template.render(context)
+            return self.env.get_template(template_name).render(context)
         except jinja2.TemplateSyntaxError as exc:
             location = Location(display_path(exc.filename or exc.name or template_name), exc.lineno)
             raise TemplateError(Problem(f"template syntax error: {exc.message}", location)) from None
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(
-                Problem(f"template {exc.name!r} not found in {', '.join(map(str, self.template_dirs))}",
+                Problem(f"template {exc.name!r} not found in "
+                        f"{', '.join(display_path(d) for d in self.template_dirs)}{suffix}",
                         _template_location(exc, template_name, self.template_dirs))
             ) from None
         except Exception as exc:  # any failure inside a template is the template's problem
             message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
             raise TemplateError(
-                Problem(
-                    f"{message} (rendering {kind} for {relationship.slug})",
-                    _template_location(exc, template_name, self.template_dirs),
-                )
+                Problem(message + suffix, _template_location(exc, template_name, self.template_dirs))
             ) from None
-        html = _fill_table_of_contents(html)
-        templates = sorted(set(self.env.loaded.values()))
-        return RenderedBrief(relationship.slug, kind, html, templates)
 
 
 def _template_location(exc: BaseException, template_name: str, dirs: list[Path]) -> Location:

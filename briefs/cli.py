@@ -1,0 +1,169 @@
+"""The `briefs` command: parses options, calls the library, reports problems.
+
+Exit codes: 0 success, 1 invalid input or a failed build, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .build import DEFAULT_FORMATS, BuildOptions, build, plan, render_all
+from .errors import BriefsError, Problem, display_path
+from .writers import get_writer
+
+_DIR = click.Path(file_okay=False, path_type=Path)
+
+
+def _common(function):
+    """Options every command that reads the fact base shares."""
+    options = [
+        click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
+                     help="Folder with one sub-folder of YAML fact files per relationship."),
+        click.option("--templates", "template_dirs", type=_DIR, multiple=True,
+                     help="Template folder; may be repeated, the first one holding a template wins."
+                          "  [default: templates]"),
+        click.option("--only", multiple=True, metavar="REL[/BRIEF]",
+                     help="Build only this relationship or brief; may be repeated."),
+        click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    for name in formats:
+        try:
+            get_writer(name)
+        except BriefsError as exc:
+            raise click.BadParameter(exc.problems[0].message) from None
+    return formats
+
+
+def _options(facts_dir, template_dirs, only, strict, **extra) -> BuildOptions:
+    return BuildOptions(
+        facts_dir=facts_dir,
+        template_dirs=tuple(template_dirs) or (Path("templates"),),
+        only=tuple(only),
+        strict=strict,
+        **extra,
+    )
+
+
+def _report(problems: list[Problem], stream=None) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def _fail(exc: BriefsError) -> None:
+    errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
+    _report(exc.problems)
+    noun = "error" if len(errors) == 1 else "errors"
+    click.echo(f"briefs: {len(errors)} {noun}; nothing was written", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefs")
+def cli() -> None:
+    """Briefing documents for diplomats, from a YAML fact base.
+
+    Example:
+
+        briefs build --only pakistan-japan/overview --format pdf
+    """
+
+
+@cli.command("build")
+@_common
+@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
+              help="Folder the outputs are written to.")
+@click.option("--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
+              callback=lambda _ctx, _param, value: _formats(value),
+              help="Comma-separated formats to write.")
+@click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Word document whose styles the DOCX files use (default: templates/reference.docx if present).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary line.")
+def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, reference_docx, quiet):
+    """Build every brief of every relationship in every format.
+
+    Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
+    If anything fails, nothing in OUT is changed.
+
+    Example:
+
+        briefs build --only pakistan-japan --format pdf,docx
+    """
+    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir,
+                       formats=formats, reference_docx=reference_docx)
+    log = (lambda _: None) if quiet else (lambda line: click.echo(line))
+    try:
+        result = build(options, log)
+    except BriefsError as exc:
+        _fail(exc)
+    _report(result.warnings)
+    click.echo(
+        f"built {len(result.outputs)} file(s), {len(result.unchanged)} unchanged,"
+        f" {len(result.warnings)} warning(s) in {result.seconds:.1f}s -> {display_path(out_dir)}/"
+    )
+
+
+@cli.command("check")
+@_common
+def check_command(facts_dir, template_dirs, only, strict):
+    """Validate the fact base and render every brief in memory; write nothing.
+
+    Example:
+
+        briefs check --strict
+    """
+    options = _options(facts_dir, template_dirs, only, strict)
+    try:
+        rendered, warnings = render_all(options)
+    except BriefsError as exc:
+        _fail(exc)
+    _report(warnings)
+    relationships = len({b.relationship for b in rendered})
+    click.echo(f"ok: {relationships} relationship(s), {len(rendered)} brief(s),"
+               f" {len(warnings)} warning(s)")
+
+
+@cli.command("list")
+@_common
+@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
+              help="Folder the outputs would be written to.")
+@click.option("--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
+              callback=lambda _ctx, _param, value: _formats(value),
+              help="Comma-separated formats.")
+def list_command(facts_dir, template_dirs, only, strict, out_dir, formats):
+    """List the files a build would write, one per line.
+
+    Example:
+
+        briefs list --only pakistan-japan --format pdf
+    """
+    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats)
+    try:
+        _, briefs, _ = plan(options)
+    except BriefsError as exc:
+        _fail(exc)
+    for brief in briefs:
+        for name in formats:
+            click.echo(display_path(brief.output(out_dir, get_writer(name).suffix)))
+    click.echo(display_path(out_dir / "index.html"))
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("briefs: interrupted; outputs already in place are complete", err=True)
+        sys.exit(130)
+    except Exception as exc:  # no traceback for users; say what happened
+        click.echo(f"briefs: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)

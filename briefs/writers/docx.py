@@ -1,0 +1,342 @@
+"""DOCX writer: walks the rendered HTML and maps each element to Word's own styles.
+
+=====================  =======================================================
+HTML                   Word
+=====================  =======================================================
+h1 / p.subtitle        Title / Subtitle
+h2, h3, h4             Heading 1, Heading 2, Heading 3 (bookmarked by id)
+p                      Normal
+ul / ol (nested)       List Bullet[ 2|3] / List Number[ 2|3], numbering restarts
+table (thead rows)     Table Grid, header rows repeat on every page
+blockquote             Quote
+strong, em, sup, a     bold, italic, superscript, hyperlink (external or bookmark)
+span.footnote          a real Word footnote (footnotes part)
+nav.toc                TOC Heading + a TOC field whose entries are already filled in
+=====================  =======================================================
+
+The handling marking goes into the header and footer of every page, with
+"Page X of Y" as PAGE and NUMPAGES fields.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, replace
+
+import docx
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.shared import Pt, RGBColor
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from ..errors import Problem, WriteError
+from ..render import RenderedBrief
+from . import DocumentInfo, WriteOptions, document_info, parse_html, register
+from . import docx_oxml as ox
+
+HEADING_STYLES = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3"}
+CONTAINERS = {"body", "main", "section", "div", "article", "header", "aside"}
+SKIPPED = {"head", "style", "script", "template", "meta", "title", "link"}
+BODY_FONT = "DejaVu Serif"
+HEADING_FONT = "DejaVu Sans"
+_SPACE = re.compile(r"\s+")
+
+
+def _classes(element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
+@dataclass(frozen=True)
+class _Format:
+    bold: bool = False
+    italic: bool = False
+    superscript: bool = False
+    link: bool = False
+    code: bool = False
+
+
+@register
+class DocxWriter:
+    name = "docx"
+    suffix = ".docx"
+
+    def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
+        root = parse_html(brief.html)
+        info = document_info(root)
+        reference = options.reference_docx
+        if reference is None:
+            for folder in options.template_dirs:
+                if (folder / "reference.docx").is_file():
+                    reference = folder / "reference.docx"
+                    break
+        try:
+            document = docx.Document(str(reference) if reference else None)
+        except Exception as exc:
+            raise WriteError(Problem(f"cannot open reference document: {exc}", None)) from None
+        if reference is not None:
+            _clear_body(document)
+        _prepare_styles(document, own_styles=reference is None)
+        builder = _Builder(document)
+        builder.blocks(root.find("body"))
+        _header_and_footer(document, info)
+        _properties(document, info)
+        ox.set_language(document, info.language)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return ox.reproducible_zip(buffer.getvalue(), info.created)
+
+
+def _clear_body(document) -> None:
+    """A reference document lends its styles and page setup, not its text."""
+    body = document.element.body
+    for child in list(body):
+        if child.tag != ox.qn("w:sectPr"):
+            body.remove(child)
+
+
+def _style(document, name: str, kind=WD_STYLE_TYPE.PARAGRAPH, base: str | None = "Normal"):
+    try:
+        return document.styles[name]
+    except KeyError:
+        style = document.styles.add_style(name, kind)
+        if base and kind == WD_STYLE_TYPE.PARAGRAPH:
+            style.base_style = document.styles[base]
+        return style
+
+
+def _prepare_styles(document, own_styles: bool) -> None:
+    footnote_text = _style(document, "Footnote Text")
+    reference = _style(document, "Footnote Reference", WD_STYLE_TYPE.CHARACTER, None)
+    reference.font.superscript = True
+    link = _style(document, "Hyperlink", WD_STYLE_TYPE.CHARACTER, None)
+    for level in (1, 2):
+        _style(document, f"TOC {level}")
+    if not own_styles:
+        return
+    normal = document.styles["Normal"]
+    normal.font.name = BODY_FONT
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(5)
+    footnote_text.font.size = Pt(8.5)
+    footnote_text.paragraph_format.space_after = Pt(0)
+    link.font.color.rgb = RGBColor(0x1F, 0x3B, 0x5C)
+    link.font.underline = True
+    for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "TOC Heading"):
+        style = document.styles[name]
+        style.font.name = HEADING_FONT
+        style.font.color.rgb = RGBColor(0x1F, 0x3B, 0x5C)
+    document.styles["Title"].font.size = Pt(22)
+    document.styles["Heading 1"].font.size = Pt(14)
+    document.styles["Heading 2"].font.size = Pt(12)
+    toc2 = document.styles["TOC 2"]
+    toc2.paragraph_format.left_indent = Pt(14)
+
+
+class _Builder:
+    def __init__(self, document):
+        self.document = document
+        self.footnotes = ox.Footnotes(document)
+        self.bookmarks = 0
+
+    # --- blocks ---------------------------------------------------------------------
+
+    def blocks(self, element) -> None:
+        for child in element:
+            if isinstance(child.tag, str):
+                self.block(child)
+
+    def block(self, element) -> None:
+        tag = element.tag
+        classes = _classes(element)
+        if tag in SKIPPED or "marking" in classes:
+            return  # the marking is printed in the header and footer instead
+        if tag == "nav" and "toc" in classes:
+            self.table_of_contents(element)
+        elif tag in CONTAINERS:
+            self.blocks(element)
+        elif tag in HEADING_STYLES:
+            paragraph = self.paragraph(element, HEADING_STYLES[tag])
+            if element.get("id"):
+                self.bookmarks += 1
+                ox.add_bookmark(paragraph, ox.bookmark_name(element.get("id")), self.bookmarks)
+        elif tag in ("ul", "ol"):
+            self.list(element, 0)
+        elif tag == "table":
+            self.table(element)
+        elif tag == "blockquote":
+            for child in element:
+                if isinstance(child.tag, str):
+                    paragraph = self.paragraph(child, "Quote")
+                    if child.tag == "footer":
+                        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        elif tag == "p" and "subtitle" in classes:
+            self.paragraph(element, "Subtitle")
+        elif tag == "p" and "toc-title" in classes:
+            self.paragraph(element, "TOC Heading")
+        else:
+            self.paragraph(element, "Normal")
+
+    def paragraph(self, element, style: str) -> Paragraph:
+        paragraph = self.document.add_paragraph(style=style)
+        self.inline(paragraph, element)
+        return paragraph
+
+    def list(self, element, level: int) -> None:
+        ordered = element.tag == "ol"
+        base = "List Number" if ordered else "List Bullet"
+        style = base if level == 0 else f"{base} {min(level + 1, 3)}"
+        num_id = ox.new_numbering(self.document, style) if ordered else None
+        for item in element:
+            if item.tag != "li":
+                continue
+            paragraph = self.document.add_paragraph(style=style)
+            if num_id is not None:
+                ox.set_numbering(paragraph, num_id)
+            self.inline(paragraph, item, skip={"ul", "ol"})
+            for child in item:
+                if child.tag in ("ul", "ol"):
+                    self.list(child, level + 1)
+
+    def table(self, element) -> None:
+        rows = element.xpath("./thead/tr | ./tbody/tr | ./tr | ./tfoot/tr")
+        if not rows:
+            return
+        width = max(len(row.xpath("./th | ./td")) for row in rows)
+        caption = element.find("caption")
+        if caption is not None:
+            self.paragraph(caption, "Caption")
+        table = self.document.add_table(rows=len(rows), cols=width)
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        for row_index, row in enumerate(rows):
+            header = row.getparent().tag == "thead"
+            if header:
+                ox.repeat_as_header(table.rows[row_index])
+            for col_index, cell in enumerate(row.xpath("./th | ./td")):
+                paragraph = table.cell(row_index, col_index).paragraphs[0]
+                self.inline(paragraph, cell, _Format(bold=header or cell.tag == "th"))
+
+    def table_of_contents(self, nav) -> None:
+        for child in nav:
+            if child.tag == "p":
+                self.paragraph(child, "TOC Heading")
+        entries = nav.xpath(".//a[starts-with(@href, '#')]")
+        if not entries:
+            return
+        paragraphs = []
+        for link in entries:
+            level = len(link.xpath("ancestor::ol"))
+            paragraph = self.document.add_paragraph(style=f"TOC {min(level, 2)}")
+            hyperlink = ox.add_hyperlink(paragraph, paragraph._p,
+                                         anchor=ox.bookmark_name(link.get("href")[1:]))
+            self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
+            paragraphs.append(paragraph)
+        # The entries are the field's current result, so the TOC reads right before any update.
+        ox.begin_complex_field(paragraphs[0], 'TOC \\o "1-2" \\h \\z \\u')
+        ox.end_complex_field(paragraphs[-1])
+
+    # --- inline content ------------------------------------------------------------
+
+    def inline(self, paragraph: Paragraph, element, fmt: _Format = _Format(),
+               skip: set[str] = frozenset()) -> None:
+        runs: list[Run] = []
+        self._inline(paragraph, paragraph._p, element, fmt, skip, runs)
+        if runs:
+            runs[0].text = runs[0].text.lstrip()
+            runs[-1].text = runs[-1].text.rstrip()
+
+    def _inline(self, paragraph, container, element, fmt, skip, runs) -> None:
+        if element.text:
+            runs.append(self._run(paragraph, container, element.text, fmt))
+        for child in element:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in skip and tag not in SKIPPED:
+                classes = _classes(child)
+                if "footnote" in classes:
+                    note_id = self.footnotes.add(_SPACE.sub(" ", child.text_content()).strip())
+                    ox.add_footnote_reference(container, note_id)
+                elif tag in ("strong", "b"):
+                    self._inline(paragraph, container, child, replace(fmt, bold=True), skip, runs)
+                elif tag in ("em", "i", "cite"):
+                    self._inline(paragraph, container, child, replace(fmt, italic=True), skip, runs)
+                elif tag == "sup":
+                    self._inline(paragraph, container, child, replace(fmt, superscript=True), skip, runs)
+                elif tag == "code":
+                    self._inline(paragraph, container, child, replace(fmt, code=True), skip, runs)
+                elif tag == "br":
+                    run = self._run(paragraph, container, "", fmt)
+                    run.add_break()
+                elif tag == "a" and child.get("href"):
+                    href = child.get("href")
+                    if href.startswith("#"):
+                        link = ox.add_hyperlink(paragraph, container, anchor=ox.bookmark_name(href[1:]))
+                    else:
+                        link = ox.add_hyperlink(paragraph, container, url=href)
+                    self._inline(paragraph, link, child, replace(fmt, link=True), skip, runs)
+                else:
+                    self._inline(paragraph, container, child, fmt, skip, runs)
+            if child.tail:
+                runs.append(self._run(paragraph, container, child.tail, fmt))
+
+    def _run(self, paragraph, container, text: str, fmt: _Format) -> Run:
+        element = OxmlElement("w:r")
+        container.append(element)
+        run = Run(element, paragraph)
+        run.text = _SPACE.sub(" ", text)
+        if fmt.bold:
+            run.bold = True
+        if fmt.italic:
+            run.italic = True
+        if fmt.superscript:
+            run.font.superscript = True
+        if fmt.code:
+            run.font.name = "DejaVu Sans Mono"
+        if fmt.link:
+            run.style = self.document.styles["Hyperlink"]
+        return run
+
+
+def _header_and_footer(document, info: DocumentInfo) -> None:
+    for section in document.sections:
+        header = section.header.paragraphs[0]
+        header.text = ""
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        header.add_run(info.marking).bold = True
+        footer = section.footer
+        first = footer.paragraphs[0]
+        first.text = ""
+        first.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        first.add_run(f"{info.title} \u2014 Page ")
+        ox.add_simple_field(first, "PAGE", "1")
+        first.add_run(" of ")
+        ox.add_simple_field(first, "NUMPAGES", "1")
+        marking = footer.add_paragraph()
+        marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        marking.add_run(info.marking).bold = True
+        for paragraph in (header, first, marking):
+            for run in paragraph.runs:
+                run.font.size = Pt(8.5)
+
+
+def _properties(document, info: DocumentInfo) -> None:
+    import datetime as dt
+
+    props = document.core_properties
+    created = dt.datetime(info.created.year, info.created.month, info.created.day)
+    props.title = info.title
+    props.subject = info.subject
+    props.author = info.author
+    props.last_modified_by = info.author
+    props.keywords = ", ".join(info.keywords)
+    props.language = info.language
+    props.content_status = info.marking
+    props.category = "Brief"
+    props.comments = info.extra.get("generator", "")
+    props.created = created
+    props.modified = created
+    props.last_printed = created
+    props.revision = 1

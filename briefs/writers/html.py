@@ -1,0 +1,51 @@
+"""HTML writer: the rendered page itself, made self-contained and readable on screen.
+
+Source notes, which the document model keeps at the point of citation
+(``<span class="footnote">``), become numbered links to a list of notes at the
+end of the page, numbered in the same order as the PDF's footnotes and the
+DOCX's Word footnotes.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+from lxml.html import builder as E
+
+from ..render import RenderedBrief
+from . import WriteOptions, parse_html, register
+
+
+def footnote_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The source notes of a document, in reading order (the order they are numbered in)."""
+    return root.xpath('//span[contains(concat(" ", normalize-space(@class), " "), " footnote ")]')
+
+
+@register
+class HtmlWriter:
+    name = "html"
+    suffix = ".html"
+
+    def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
+        root = parse_html(brief.html)
+        notes = E.OL()
+        for number, span in enumerate(footnote_spans(root), start=1):
+            call = E.A(str(number), href=f"#fn-{number}", id=f"fnref-{number}",
+                       **{"class": "footnote-ref", "role": "doc-noteref"})
+            sup = E.SUP(call)
+            sup.tail = span.tail
+            note = E.LI(id=f"fn-{number}")
+            note.text = span.text_content().strip() + " "
+            back = E.A("↩", href=f"#fnref-{number}", **{"class": "footnote-back", "role": "doc-backlink"})
+            note.append(back)
+            notes.append(note)
+            span.getparent().replace(span, sup)
+        body = root.find("body")
+        if len(notes):
+            section = E.SECTION(E.P(E.STRONG("Notes")), notes,
+                                **{"class": "footnotes", "role": "doc-endnotes"})
+            body.append(section)
+        marking = root.xpath('//meta[@name="marking"]/@content')
+        if marking:
+            body.append(E.P(marking[0], **{"class": "marking marking-bottom"}))
+        html = lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+        return (html + "\n").encode("utf-8")
