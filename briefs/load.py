@@ -95,10 +95,12 @@ def load_relationship(folder: Path) -> Relationship:
     problems: list[Problem] = []
     sections: dict[str, YamlDocument] = {}
     merged: dict[str, Any] = {}
+    unreadable = False
     for path in files:
         document, found = read_yaml(path, display_path(path))
         problems.extend(found)
         if document is None:
+            unreadable = True
             continue
         if not isinstance(document.data, dict):
             problems.append(
@@ -107,6 +109,7 @@ def load_relationship(folder: Path) -> Relationship:
                     document.location(()),
                 )
             )
+            unreadable = True
             continue
         for key, value in document.data.items():
             if key not in TOP_LEVEL_KEYS:
@@ -126,20 +129,25 @@ def load_relationship(folder: Path) -> Relationship:
             else:
                 sections[key] = document
                 merged[key] = value
-    if problems:
-        # Validation of a half-read fact base would only add noise; report what failed to read.
-        raise FactError(problems)
 
+    # Validate even when some files had problems, so every mistake is reported in one run;
+    # but a section missing because its file could not be read is not a mistake of its own.
     relationship_location = Location(display_path(folder))
+    citation_problems, cited = _check_citations(merged, sections)
+    problems.extend(citation_problems)
     try:
         facts = FactBase.model_validate(merged)
     except ValidationError as exc:
         for error in exc.errors():
-            problems.append(_validation_problem(error, sections, relationship_location))
+            problem = _validation_problem(error, sections, relationship_location)
+            if not (unreadable and problem.message.startswith("missing section")):
+                problems.append(problem)
         raise FactError(_sorted(problems)) from None
+    if problems:
+        raise FactError(_sorted(problems))
 
     relationship = Relationship(folder.name, folder, facts, files, sections)
-    problems, warnings = _cross_check(relationship)
+    problems, warnings = _cross_check(relationship, cited)
     if problems:
         raise FactError(_sorted(problems))
     relationship.warnings = _sorted(warnings)
@@ -184,7 +192,45 @@ def _validation_problem(
     return Problem(f"{where}: {message[0].lower()}{message[1:]}", location)
 
 
-def _cross_check(relationship: Relationship) -> tuple[list[Problem], list[Problem]]:
+def _check_citations(
+    merged: dict[str, Any], sections: dict[str, YamlDocument]
+) -> tuple[list[Problem], set[str]]:
+    """Every cited source id must be listed in `sources`. Checked on the raw data, so that
+    a wrong id is reported in the same run as type errors elsewhere."""
+    listed = merged.get("sources")
+    known = {s.get("id") for s in listed if isinstance(s, dict)} if isinstance(listed, list) else set()
+    problems: list[Problem] = []
+    cited: set[str] = set()
+
+    def visit(value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, dict):
+            citations = value.get("sources")
+            if isinstance(citations, list):
+                for index, source_id in enumerate(citations):
+                    if not isinstance(source_id, str):
+                        continue
+                    cited.add(source_id)
+                    if source_id not in known:
+                        problems.append(
+                            Problem(
+                                f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
+                                f" (known: {', '.join(sorted(k for k in known if isinstance(k, str)))})",
+                                sections[path[0]].location(path + ("sources", index)),
+                            )
+                        )
+            for key, item in value.items():
+                visit(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, path + (index,))
+
+    for key, value in merged.items():
+        if key != "sources":
+            visit(value, (key,))
+    return problems, cited
+
+
+def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Problem], list[Problem]]:
     facts = relationship.facts
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -207,22 +253,11 @@ def _cross_check(relationship: Relationship) -> tuple[list[Problem], list[Proble
                     relationship.location(("metadata", "countries")))
         )
 
-    cited: set[str] = set()
     ids: dict[str, tuple[Any, ...]] = {}
     for path, model in walk(facts):
         if not path or path[0] == "sources":
             continue
         fields = type(model).model_fields
-        for index, source_id in enumerate(getattr(model, "sources", []) if "sources" in fields else []):
-            cited.add(source_id)
-            if source_id not in source_ids:
-                problems.append(
-                    Problem(
-                        f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
-                        f" (known: {', '.join(source_ids)})",
-                        relationship.location(path + ("sources", index)),
-                    )
-                )
         if "id" in fields:
             fact_id = model.id
             if fact_id in ids:

@@ -1,0 +1,66 @@
+"""Fixtures: copies of the project (facts + templates) in a temp folder, and a way to run
+the real `briefs` command in them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_briefs(cwd: Path, *args: str, timeout: float = 300) -> Result:
+    """Run `python -m briefs ARGS` in ``cwd`` as a user would, capturing its output."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    completed = subprocess.run(
+        [sys.executable, "-m", "briefs", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def copy_project(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "facts", target / "facts")
+    shutil.copytree(ROOT / "templates", target / "templates")
+    return target
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with its SHA-256: compare before and after a failed build."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """A copy of the project with every brief built once (shared: building takes seconds)."""
+    project = copy_project(tmp_path_factory.mktemp("built"))
+    result = run_briefs(project, "build", "--quiet")
+    assert result.code == 0, result.stderr
+    return project
+
+
+@pytest.fixture
+def project(tmp_path, built) -> Path:
+    """A fresh copy of the project whose build/ already holds good outputs."""
+    copy = copy_project(tmp_path / "project")
+    shutil.copytree(built / "build", copy / "build")
+    return copy

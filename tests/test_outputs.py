@@ -1,0 +1,146 @@
+"""The built briefs, read back from the real PDF, DOCX and HTML files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import docx
+import pypdf
+import pytest
+
+from readback import (
+    docx_footnotes,
+    docx_headings,
+    docx_text,
+    html_footnotes,
+    html_headings,
+    html_root,
+    html_text,
+    pdf_headings,
+    pdf_pages,
+    pdf_text,
+)
+
+KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
+FORMATS = ["pdf", "docx", "html"]
+MECHANISMS = [
+    "Bilateral Political Consultations",
+    "High-level Economic Policy Dialogue",
+    "Joint Government-Business Dialogue",
+    "Pakistan-Japan Security Dialogue",
+    "Disarmament and Non-Proliferation Talks",
+    "Consultations on Counter Terrorism",
+]
+INVESTORS = ["Marubeni", "Mitsui", "Sojitz", "Morinaga", "Toyota", "Honda", "Suzuki"]
+EXPECTED = {
+    "country-brief": ["28 April 1952", "San Francisco", "JPY 1.35 trillion", "USD 11.7 billion",
+                      "19,000", "September 2023", "1957", *MECHANISMS, *INVESTORS],
+    "overview": ["28 April 1952", "JPY 1.35 trillion", "USD 11.7 billion", "19,000"],
+    "institutional-mechanisms": [*MECHANISMS, "9th round, September 2023", "Cultural Agreement"],
+    "economic-ties": ["JPY 1.35 trillion", "USD 11.7 billion", "since 1954", *INVESTORS],
+}
+READERS = {"pdf": pdf_text, "docx": docx_text, "html": html_text}
+
+
+def output(built, kind, fmt):
+    return built / "build" / "pakistan-japan" / f"{kind}.{fmt}"
+
+
+def test_every_brief_in_every_format_and_an_index(built):
+    for kind in KINDS:
+        for fmt in FORMATS:
+            assert output(built, kind, fmt).stat().st_size > 1000
+    index = html_root(built / "build" / "index.html")
+    links = set(index.xpath("//a/@href"))
+    assert {f"pakistan-japan/{k}.{f}" for k in KINDS for f in FORMATS} <= links
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_key_facts_appear_in_every_format(built, kind, fmt):
+    text = READERS[fmt](output(built, kind, fmt))
+    missing = [fact for fact in EXPECTED[kind] if fact not in text]
+    assert not missing, f"{kind}.{fmt} lacks {missing}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_headings_are_the_same_in_the_same_order(built, kind):
+    from_html = html_headings(output(built, kind, "html"))
+    assert len(from_html) >= 4
+    assert from_html[0] == {"country-brief": "Country Brief", "overview": "Overview",
+                            "economic-ties": "Economic Ties",
+                            "institutional-mechanisms": "Institutional Mechanisms"}[kind]
+    assert docx_headings(output(built, kind, "docx")) == from_html
+    assert pdf_headings(output(built, kind, "pdf")) == from_html
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_source_notes_are_numbered_alike_in_every_format(built, kind):
+    html_notes = html_footnotes(output(built, kind, "html"))
+    docx_notes = docx_footnotes(output(built, kind, "docx"))
+    assert len(html_notes) >= 5
+    assert docx_notes == html_notes
+    # The PDF prints each note at the foot of its page as "N. Source...".
+    pdf = "\n".join(pdf_pages(output(built, kind, "pdf")))
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. Sources?:", pdf, flags=re.M)]
+    assert numbers == list(range(1, len(html_notes) + 1))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_pdf_pages_carry_marking_and_page_numbers(built, kind):
+    pages = pdf_pages(output(built, kind, "pdf"))
+    assert len(pages) >= 1
+    for number, text in enumerate(pages, start=1):
+        assert text.count("RESTRICTED") >= 2, f"page {number} lacks top and bottom marking"
+        assert f"Page {number} of {len(pages)}" in text
+
+
+def test_pdf_metadata(built):
+    reader = pypdf.PdfReader(output(built, "country-brief", "pdf"))
+    meta = reader.metadata
+    assert meta.title == "Country Brief: Pakistan–Japan Relations"
+    assert meta.author == "Asia-Pacific Division, Ministry of Foreign Affairs, Islamabad"
+    assert meta.creation_date.date() == dt.date(2026, 11, 20)
+    assert "Pakistan" in meta.get("/Keywords", "")
+
+
+def test_country_brief_has_a_table_of_contents_with_page_numbers(built):
+    first_page = pdf_pages(output(built, "country-brief", "pdf"))[0]
+    assert "Contents" in first_page
+    assert re.search(r"Institutional mechanisms \.{5,} ?\d+", first_page)
+    root = html_root(output(built, "country-brief", "html"))
+    targets = root.xpath('//nav[@class="toc"]//a/@href')
+    assert len(targets) >= 10
+    for href in targets:
+        assert root.xpath(f'//*[@id="{href[1:]}"]'), href
+
+
+def test_docx_uses_words_own_styles(built):
+    document = docx.Document(str(output(built, "country-brief", "docx")))
+    styles = {p.style.name for p in document.paragraphs}
+    assert {"Title", "Subtitle", "Heading 1", "Heading 2", "List Bullet", "List Number",
+            "Quote", "TOC Heading", "TOC 1"} <= styles
+    assert len(document.tables) >= 3
+    header_row = document.tables[0].rows[0]._tr
+    assert header_row.xpath("./w:trPr/w:tblHeader"), "table header row does not repeat"
+    assert "RESTRICTED" in document.sections[0].header.paragraphs[0].text
+    footer_xml = document.sections[0].footer._element.xml
+    assert 'w:instr="PAGE"' in footer_xml and 'w:instr="NUMPAGES"' in footer_xml
+    body = document.element.body.xml
+    assert "TOC \\o" in body and "w:footnoteReference" in body
+
+
+def test_docx_properties_come_from_the_fact_base(built):
+    props = docx.Document(str(output(built, "overview", "docx"))).core_properties
+    assert props.title == "Overview: Pakistan–Japan Relations"
+    assert props.author == "Asia-Pacific Division, Ministry of Foreign Affairs, Islamabad"
+    assert props.created.date() == dt.date(2026, 11, 20)
+    assert props.language == "en"
+
+
+def test_html_is_self_contained(built):
+    root = html_root(output(built, "overview", "html"))
+    assert not root.xpath("//link[@rel='stylesheet'] | //script[@src] | //img[starts-with(@src,'http')]")
+    assert root.xpath("//style")
+    assert root.get("lang") == "en"
