@@ -8,7 +8,9 @@ renamed into place, so an interrupted build never leaves half a PDF behind.
 
 from __future__ import annotations
 
+import html as html_lib
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -148,7 +150,7 @@ def build(options: BuildOptions, log: Log = _quiet) -> BuildResult:
             log(f"rendered {display_path(path)}")
     if problems:
         raise BuildError(problems)
-    contents[options.out_dir / "index.html"] = _index(options, rendered, writers)
+    contents[options.out_dir / "index.html"] = _index(options, rendered, contents)
 
     result = BuildResult(warnings=warnings)
     for path, data in contents.items():
@@ -160,22 +162,37 @@ def build(options: BuildOptions, log: Log = _quiet) -> BuildResult:
     return result
 
 
-def _index(options: BuildOptions, rendered: list[RenderedBrief], writers) -> bytes:
-    """build/index.html: every brief in the build folder, linked in every format built."""
-    renderer = Renderer(list(options.template_dirs))
+def _index(options: BuildOptions, rendered: list[RenderedBrief], contents: dict[Path, bytes]) -> bytes:
+    """build/index.html: every brief in the build folder (this build's and earlier ones')."""
+    suffixes = {get_writer(name).suffix: name for name in writer_names()}
+    titles = {(b.relationship, b.kind): b.title for b in rendered}
+    files: dict[tuple[str, str], dict[str, str]] = {}
+    out = options.out_dir
+    existing = [p for p in out.glob("*/*") if p.is_file()] if out.is_dir() else []
+    for path in sorted(set(existing) | set(contents)):
+        if path.parent.parent != out or path.name.startswith("."):
+            continue
+        for suffix, name in suffixes.items():
+            if path.name.endswith(suffix):
+                key = (path.parent.name, path.name[: -len(suffix)])
+                files.setdefault(key, {})[name] = f"{key[0]}/{path.name}"
     rows = []
-    for brief in rendered:
-        rows.append(
-            {
-                "relationship": brief.relationship,
-                "kind": brief.kind,
-                "title": brief.title,
-                "links": [
-                    (w.name.upper(), f"{brief.relationship}/{brief.kind}{w.suffix}") for w in writers
-                ],
-            }
-        )
+    for (relationship, kind), links in sorted(files.items()):
+        title = titles.get((relationship, kind)) or _title_of(out / relationship / f"{kind}.html") or kind
+        ordered = [(name.upper(), links[name]) for name in DEFAULT_FORMATS if name in links]
+        ordered += [(name.upper(), href) for name, href in links.items() if name not in DEFAULT_FORMATS]
+        rows.append({"relationship": relationship, "kind": kind, "title": title, "links": ordered})
+    renderer = Renderer(list(options.template_dirs))
     return renderer.render_page("_index.html.j2", {"briefs": rows}, "the build index").encode("utf-8")
+
+
+def _title_of(html_file: Path) -> str | None:
+    try:
+        text = html_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"<title>(.*?)</title>", text, flags=re.S)
+    return html_lib.unescape(match.group(1)).strip() if match else None
 
 
 def _write_atomically(path: Path, data: bytes) -> bool:
