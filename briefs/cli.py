@@ -35,6 +35,16 @@ def _common(function):
     return function
 
 
+def _outputs(function):
+    """Where outputs go and in which formats (build and list)."""
+    function = click.option(
+        "--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
+        callback=lambda _ctx, _param, value: _formats(value),
+        help="Comma-separated formats to write.")(function)
+    return click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
+                        help="Folder the outputs are written to.")(function)
+
+
 def _formats(value: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     for name in formats:
@@ -81,11 +91,7 @@ def cli() -> None:
 
 @cli.command("build")
 @_common
-@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
-              help="Folder the outputs are written to.")
-@click.option("--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
-              callback=lambda _ctx, _param, value: _formats(value),
-              help="Comma-separated formats to write.")
+@_outputs
 @click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Word document whose styles the DOCX files use (default: templates/reference.docx if present).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary line.")
@@ -135,11 +141,7 @@ def check_command(facts_dir, template_dirs, only, strict):
 
 @cli.command("list")
 @_common
-@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
-              help="Folder the outputs would be written to.")
-@click.option("--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
-              callback=lambda _ctx, _param, value: _formats(value),
-              help="Comma-separated formats.")
+@_outputs
 def list_command(facts_dir, template_dirs, only, strict, out_dir, formats):
     """List the files a build would write, one per line.
 
