@@ -279,6 +279,13 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                     )
                 )
 
+    for index, source in enumerate(facts.sources):
+        if source.file and not (relationship.folder / source.file).is_file():
+            warnings.append(
+                Problem(f"source {source.id!r}: file {source.file!r} not found in"
+                        f" {display_path(relationship.folder)}/",
+                        relationship.location(("sources", index, "file")), severity="warning")
+            )
     for source_id, path in source_ids.items():
         if source_id not in cited:
             warnings.append(
