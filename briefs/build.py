@@ -88,9 +88,7 @@ def plan(options: BuildOptions) -> tuple[list[Relationship], list[PlannedBrief],
     relationships = load_all(options.facts_dir, list(wanted) or None)
     warnings = [w for r in relationships for w in r.warnings]
     if options.strict and warnings:
-        raise FactError(
-            [Problem(w.message + " (fatal with --strict)", w.location) for w in warnings]
-        )
+        raise FactError(_fatal(warnings))
     kinds = Renderer(list(options.template_dirs)).kinds()
     if not kinds:
         raise TemplateError(
@@ -109,6 +107,10 @@ def plan(options: BuildOptions) -> tuple[list[Relationship], list[PlannedBrief],
         if wanted.get(r.slug) is None or kind in wanted[r.slug]  # type: ignore[operator]
     ]
     return relationships, briefs, warnings
+
+
+def _fatal(warnings: list[Problem]) -> list[Problem]:
+    return [Problem(w.message + " (fatal with --strict)", w.location) for w in warnings]
 
 
 def render_all(options: BuildOptions, log: Log = _quiet) -> tuple[list[RenderedBrief], list[Problem]]:
@@ -145,9 +147,14 @@ def build(options: BuildOptions, log: Log = _quiet) -> BuildResult:
             try:
                 contents[path] = writer.write(brief, write_options)
             except BriefsError as exc:
-                problems.extend(exc.problems)
+                problems.extend(p for p in exc.problems if p not in problems)
                 continue
+            for warning in getattr(writer, "warnings", []):
+                if warning not in warnings:
+                    warnings.append(warning)
             log(f"rendered {display_path(path)}")
+    if options.strict and warnings:
+        problems.extend(_fatal(warnings))
     if problems:
         raise BuildError(problems)
     contents[options.out_dir / "index.html"] = _index(options, rendered, contents)

@@ -155,6 +155,8 @@ class Country(Strict):
     adjective: Text
     capital: Text
     native_name: Text | None = None
+    # BCP 47 language of native_name, e.g. "ur" or "ja".
+    native_language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] | None = None
     # Other names the sources use for the country or the pairing ("Pak", "Pak-Japan").
     also_called: list[Text] = []
 

@@ -23,23 +23,32 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from ..errors import Problem, WriteError
+from ..errors import Location, Problem, WriteError, display_path
 from ..render import RenderedBrief
 from . import DocumentInfo, WriteOptions, document_info, parse_html, register
 from . import docx_oxml as ox
 
 HEADING_STYLES = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3"}
-CONTAINERS = {"body", "main", "section", "div", "article", "header", "aside"}
+CONTAINERS = {"body", "main", "section", "div", "article", "header", "aside", "nav", "figure"}
+BLOCKS = {"p", "footer", "caption", "figcaption", "address", "pre", "dl", "dt", "dd", "hr"}
+INLINES = {"strong", "b", "em", "i", "cite", "sup", "sub", "code", "br", "a", "span", "abbr",
+           "small", "q", "time", "bdi", "bdo", "mark", "u", "s", "dfn", "kbd", "samp", "var"}
+# Styles the writer uses that a reference document must define (others it adds itself).
+REQUIRED_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3",
+                   "List Bullet", "List Bullet 2", "List Bullet 3", "List Number",
+                   "List Number 2", "List Number 3", "Quote", "Caption", "Table Grid",
+                   "TOC Heading")
 SKIPPED = {"head", "style", "script", "template", "meta", "title", "link"}
 BODY_FONT = "DejaVu Serif"
 HEADING_FONT = "DejaVu Sans"
@@ -57,6 +66,7 @@ class _Format:
     superscript: bool = False
     link: bool = False
     code: bool = False
+    language: str | None = None
 
 
 @register
@@ -64,7 +74,11 @@ class DocxWriter:
     name = "docx"
     suffix = ".docx"
 
+    def __init__(self) -> None:
+        self.warnings: list[Problem] = []
+
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
+        self.warnings = []
         root = parse_html(brief.html)
         info = document_info(root)
         reference = options.reference_docx
@@ -73,14 +87,11 @@ class DocxWriter:
                 if (folder / "reference.docx").is_file():
                     reference = folder / "reference.docx"
                     break
-        try:
-            document = docx.Document(str(reference) if reference else None)
-        except Exception as exc:
-            raise WriteError(Problem(f"cannot open reference document: {exc}", None)) from None
-        if reference is not None:
-            _clear_body(document)
+        document = _open(reference)
         _prepare_styles(document, own_styles=reference is None)
-        builder = _Builder(document)
+        template = next((t for t in brief.templates if t.endswith(f"{brief.kind}.html.j2")),
+                        f"{brief.kind}.html.j2")
+        builder = _Builder(document, display_path(template), self.warnings)
         builder.blocks(root.find("body"))
         _header_and_footer(document, info)
         _properties(document, info)
@@ -88,6 +99,27 @@ class DocxWriter:
         buffer = io.BytesIO()
         document.save(buffer)
         return ox.reproducible_zip(buffer.getvalue(), info.created)
+
+
+def _open(reference: Path | None):
+    """python-docx's default document, or the user's reference document checked for the
+    styles this writer maps to."""
+    if reference is None:
+        return docx.Document()
+    where = Location(display_path(reference))
+    try:
+        document = docx.Document(str(reference))
+    except Exception as exc:  # zipfile, lxml and python-docx each raise their own kind
+        raise WriteError(Problem(f"not a valid Word document (.docx): {exc}", where)) from None
+    names = {style.name for style in document.styles}
+    missing = [name for name in REQUIRED_STYLES if name not in names]
+    if missing:
+        raise WriteError(
+            Problem(f"reference document lacks the style{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(repr(m) for m in missing)} that briefs use", where)
+        )
+    _clear_body(document)
+    return document
 
 
 def _clear_body(document) -> None:
@@ -117,6 +149,7 @@ def _prepare_styles(document, own_styles: bool) -> None:
         _style(document, f"TOC {level}")
     if not own_styles:
         return
+    _page_setup(document)
     normal = document.styles["Normal"]
     normal.font.name = BODY_FONT
     normal.font.size = Pt(10.5)
@@ -137,10 +170,22 @@ def _prepare_styles(document, own_styles: bool) -> None:
 
 
 class _Builder:
-    def __init__(self, document):
+    def __init__(self, document, template: str, warnings: list[Problem]):
         self.document = document
         self.footnotes = ox.Footnotes(document)
         self.bookmarks = 0
+        self.template = template
+        self.warnings = warnings
+        self._warned: set[str] = set()
+
+    def _unsupported(self, tag: str) -> None:
+        if tag not in self._warned:
+            self._warned.add(tag)
+            self.warnings.append(
+                Problem(f"the DOCX writer has no mapping for <{tag}> (from this template or a"
+                        " partial it includes); its text is kept as plain text",
+                        Location(self.template), severity="warning")
+            )
 
     # --- blocks ---------------------------------------------------------------------
 
@@ -178,6 +223,8 @@ class _Builder:
         elif tag == "p" and "toc-title" in classes:
             self.paragraph(element, "TOC Heading")
         else:
+            if tag not in BLOCKS:
+                self._unsupported(tag)
             self.paragraph(element, "Normal")
 
     def paragraph(self, element, style: str) -> Paragraph:
@@ -212,6 +259,7 @@ class _Builder:
         table = self.document.add_table(rows=len(rows), cols=width)
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        _set_column_widths(table, rows, width, self.document.sections[-1])
         for row_index, row in enumerate(rows):
             header = row.getparent().tag == "thead"
             if header:
@@ -248,6 +296,8 @@ class _Builder:
         if runs:
             runs[0].text = runs[0].text.lstrip()
             runs[-1].text = runs[-1].text.rstrip()
+        if element.get("dir") == "rtl" or ox.mostly_right_to_left(paragraph.text):
+            ox.set_right_to_left(paragraph)
 
     def _inline(self, paragraph, container, element, fmt, skip, runs) -> None:
         if element.text:
@@ -256,17 +306,23 @@ class _Builder:
             tag = child.tag
             if isinstance(tag, str) and tag not in skip and tag not in SKIPPED:
                 classes = _classes(child)
+                if child.get("lang"):
+                    fmt_child = replace(fmt, language=child.get("lang"))
+                else:
+                    fmt_child = fmt
+                if tag not in INLINES:
+                    self._unsupported(tag)
                 if "footnote" in classes:
                     note_id = self.footnotes.add(_SPACE.sub(" ", child.text_content()).strip())
                     ox.add_footnote_reference(container, note_id)
                 elif tag in ("strong", "b"):
-                    self._inline(paragraph, container, child, replace(fmt, bold=True), skip, runs)
+                    self._inline(paragraph, container, child, replace(fmt_child, bold=True), skip, runs)
                 elif tag in ("em", "i", "cite"):
-                    self._inline(paragraph, container, child, replace(fmt, italic=True), skip, runs)
+                    self._inline(paragraph, container, child, replace(fmt_child, italic=True), skip, runs)
                 elif tag == "sup":
-                    self._inline(paragraph, container, child, replace(fmt, superscript=True), skip, runs)
+                    self._inline(paragraph, container, child, replace(fmt_child, superscript=True), skip, runs)
                 elif tag == "code":
-                    self._inline(paragraph, container, child, replace(fmt, code=True), skip, runs)
+                    self._inline(paragraph, container, child, replace(fmt_child, code=True), skip, runs)
                 elif tag == "br":
                     run = self._run(paragraph, container, "", fmt)
                     run.add_break()
@@ -276,9 +332,9 @@ class _Builder:
                         link = ox.add_hyperlink(paragraph, container, anchor=ox.bookmark_name(href[1:]))
                     else:
                         link = ox.add_hyperlink(paragraph, container, url=href)
-                    self._inline(paragraph, link, child, replace(fmt, link=True), skip, runs)
+                    self._inline(paragraph, link, child, replace(fmt_child, link=True), skip, runs)
                 else:
-                    self._inline(paragraph, container, child, fmt, skip, runs)
+                    self._inline(paragraph, container, child, fmt_child, skip, runs)
             if child.tail:
                 runs.append(self._run(paragraph, container, child.tail, fmt))
 
@@ -297,7 +353,32 @@ class _Builder:
             run.font.name = "DejaVu Sans Mono"
         if fmt.link:
             run.style = self.document.styles["Hyperlink"]
+        ox.mark_script(run, fmt.language)
         return run
+
+
+def _set_column_widths(table, rows, width: int, section) -> None:
+    """Share the text width among columns by how much each holds (Word would make them equal)."""
+    weights = [6] * width
+    for row in rows:
+        for index, cell in enumerate(row.xpath("./th | ./td")):
+            text = " ".join(t for t in cell.xpath("text() | *[not(contains(@class,'footnote'))]//text()"))
+            weights[index] = max(weights[index], min(len(_SPACE.sub(" ", text).strip()), 60))
+    available = section.page_width - section.left_margin - section.right_margin
+    table.autofit = False
+    total = sum(weights)
+    for index, column in enumerate(table.columns):
+        share = int(available * weights[index] / total)
+        column.width = share
+        for cell in column.cells:
+            cell.width = share
+
+
+def _page_setup(document) -> None:
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2)
+        section.top_margin = section.bottom_margin = Cm(2.2)
 
 
 def _header_and_footer(document, info: DocumentInfo) -> None:

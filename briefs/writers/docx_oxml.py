@@ -223,3 +223,64 @@ def reproducible_zip(data: bytes, when: dt.date) -> bytes:
             info.external_attr = 0o644 << 16
             target.writestr(info, source.read(item.filename))
     return out.getvalue()
+
+
+# --- scripts ---------------------------------------------------------------------------
+
+EAST_ASIAN_FONT = "Noto Serif CJK JP"
+COMPLEX_SCRIPT_FONT = "Noto Naskh Arabic"
+_EAST_ASIAN = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def has_east_asian(text: str) -> bool:
+    return bool(_EAST_ASIAN.search(text))
+
+
+def has_right_to_left(text: str) -> bool:
+    return bool(_RTL.search(text))
+
+
+def mostly_right_to_left(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(1 for c in letters if _RTL.match(c)) > len(letters) / 2
+
+
+def mark_script(run, language: str | None = None) -> None:
+    """Give a run the fonts and language its characters need: an East Asian font for
+    Japanese, and right-to-left with a complex-script font for Urdu or Arabic."""
+    text = run.text
+    east_asian, rtl = has_east_asian(text), has_right_to_left(text)
+    if not (east_asian or rtl or language):
+        return
+    rpr = run._r.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    if east_asian:
+        fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+        fonts.set(qn("w:hint"), "eastAsia")
+    if rtl:
+        fonts.set(qn("w:cs"), COMPLEX_SCRIPT_FONT)
+        rpr.get_or_add_rtl()
+        rpr.get_or_add_cs()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    if east_asian:
+        lang.set(qn("w:eastAsia"), language or "ja-JP")
+    if rtl:
+        lang.set(qn("w:bidi"), language or "ur-PK")
+    if language and not (east_asian or rtl):
+        lang.set(qn("w:val"), language)
+
+
+def set_right_to_left(paragraph: Paragraph) -> None:
+    """Mark a paragraph as right-to-left (python-docx has no API for w:bidi)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    if ppr.find(qn("w:bidi")) is None:
+        ppr.insert_element_before(
+            OxmlElement("w:bidi"), "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+            "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+            "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+            "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+        )
