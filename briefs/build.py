@@ -44,6 +44,7 @@ class BuildOptions:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     strict: bool = False
     reference_docx: Path | None = None
+    pdf_variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def build(options: BuildOptions, log: Log = _quiet) -> BuildResult:
     started = time.perf_counter()
     rendered, warnings = render_all(options, log)
     write_options = WriteOptions(
-        template_dirs=tuple(options.template_dirs), reference_docx=options.reference_docx
+        template_dirs=tuple(options.template_dirs), reference_docx=options.reference_docx,
+        pdf_variant=options.pdf_variant,
     )
     contents: dict[Path, bytes] = {}
     problems: list[Problem] = []

@@ -14,6 +14,7 @@ from . import __version__
 from .build import DEFAULT_FORMATS, BuildOptions, build, plan, render_all
 from .errors import BriefsError, Problem, display_path
 from .writers import get_writer
+from .writers.pdf import PDF_VARIANTS
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -94,8 +95,12 @@ def cli() -> None:
 @_outputs
 @click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Word document whose styles the DOCX files use (default: templates/reference.docx if present).")
+@click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS),
+              help="pdf/ua-1: tagged and accessible; pdf/a-3u: archival, with the fact files and"
+                   " sources attached.  [default: the fact base's metadata.pdf_variant, else pdf/ua-1]")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary line.")
-def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, reference_docx, quiet):
+def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, reference_docx,
+                  pdf_variant, quiet):
     """Build every brief of every relationship in every format.
 
     Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
@@ -106,7 +111,7 @@ def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, refe
         briefs build --only pakistan-japan --format pdf,docx
     """
     options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir,
-                       formats=formats, reference_docx=reference_docx)
+                       formats=formats, reference_docx=reference_docx, pdf_variant=pdf_variant)
     log = (lambda _: None) if quiet else (lambda line: click.echo(line))
     try:
         result = build(options, log)

@@ -174,6 +174,8 @@ class Metadata(Strict):
     edition: Edition
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     keywords: list[Text] = []
+    # pdf/ua-1: tagged and accessible (default); pdf/a-3u: archival, with the facts attached.
+    pdf_variant: Literal["pdf/ua-1", "pdf/a-3u"] = "pdf/ua-1"
 
 
 class Source(Strict):

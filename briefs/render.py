@@ -56,6 +56,9 @@ class RenderedBrief:
     html: str
     templates: list[str] = field(default_factory=list)
     title: str = ""
+    # Files an archival PDF carries: (name inside the PDF, path), the fact files first.
+    attachments: list[tuple[str, Path]] = field(default_factory=list)
+    pdf_variant: str | None = None
 
 
 class _Notes:
@@ -212,8 +215,14 @@ class Renderer:
         html = self.render_page(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
         html = _fill_table_of_contents(html)
         templates = sorted(set(self.env.loaded.values()))
+        _check_images_have_alt_text(templates)
         title = lxml.html.document_fromstring(html).findtext(".//title") or kind
-        return RenderedBrief(relationship.slug, kind, html, templates, title.strip())
+        attachments = [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
+        for source in notes.sources():
+            if source.file and (relationship.folder / source.file).is_file():
+                attachments.append((f"{relationship.slug}/{source.file}", relationship.folder / source.file))
+        return RenderedBrief(relationship.slug, kind, html, templates, title.strip(), attachments,
+                             facts.metadata.pdf_variant)
 
     def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
         """Render any template; every failure becomes a TemplateError with template:line."""
@@ -235,6 +244,27 @@ class Renderer:
             raise TemplateError(
                 Problem(message + suffix, _template_location(exc, template_name, self.template_dirs))
             ) from None
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ALT = re.compile(r"\balt\s*=", re.IGNORECASE)
+
+
+def _check_images_have_alt_text(template_files: list[str]) -> None:
+    """Refuse an <img> without alt text: tagged PDFs and screen readers need it."""
+    problems = []
+    for name in template_files:
+        if not name.endswith(".j2"):
+            continue
+        source = Path(name).read_text(encoding="utf-8")
+        for match in _IMG.finditer(source):
+            if not _ALT.search(match.group()):
+                line = source.count("\n", 0, match.start()) + 1
+                problems.append(Problem(
+                    "image without alt text; add alt=\"...\" describing it (alt=\"\" if decorative)",
+                    Location(display_path(name), line)))
+    if problems:
+        raise TemplateError(problems)
 
 
 def _template_location(exc: BaseException, template_name: str, dirs: list[Path]) -> Location:

@@ -26,6 +26,8 @@ class WriteOptions:
     template_dirs: tuple[Path, ...] = ()
     # A Word document whose styles the DOCX writer uses (Pandoc's reference.docx).
     reference_docx: Path | None = None
+    # Overrides the fact base's choice: "pdf/ua-1" or "pdf/a-3u".
+    pdf_variant: str | None = None
 
 
 class Writer(Protocol):

@@ -1,13 +1,25 @@
-"""PDF writer: the rendered HTML laid out by WeasyPrint with the print stylesheet."""
+"""PDF writer: the rendered HTML laid out by WeasyPrint with the print stylesheet.
+
+Every PDF is tagged for accessibility (PDF/UA-1) unless archival PDF/A-3u is
+asked for, which also embeds the brief's fact files and source documents. Fonts
+placed in ``templates/fonts/`` are registered with ``@font-face``; a character
+that no available font can draw is reported instead of printed as a box.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
+from pathlib import Path
 
-from ..errors import Problem, WriteError
+from ..errors import Location, Problem, WriteError, display_path
 from ..render import RenderedBrief
 from . import WriteOptions, document_info, parse_html, register, source_date_epoch
+from .pdf_fonts import font_face_rules, undrawable_characters
+
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
+DEFAULT_VARIANT = "pdf/ua-1"
 
 # SOURCE_DATE_EPOCH is process-wide; renders in one process take turns setting it.
 _EPOCH_LOCK = threading.Lock()
@@ -18,19 +30,59 @@ class PdfWriter:
     name = "pdf"
     suffix = ".pdf"
 
+    def __init__(self) -> None:
+        self.warnings: list[Problem] = []
+
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
         import weasyprint  # heavy: imported only when a PDF is wanted
+        from weasyprint.text.fonts import FontConfiguration
 
-        info = document_info(parse_html(brief.html))
-        base_url = str(options.template_dirs[0].resolve()) + os.sep if options.template_dirs else None
+        self.warnings = []
+        root = parse_html(brief.html)
+        info = document_info(root)
+        variant = options.pdf_variant or brief.pdf_variant or DEFAULT_VARIANT
+        if variant not in PDF_VARIANTS:
+            raise WriteError(Problem(f"unknown PDF variant {variant!r}; use one of {', '.join(PDF_VARIANTS)}"))
+        template_dirs = list(options.template_dirs)
+        base_url = str(template_dirs[0].resolve()) + os.sep if template_dirs else None
+        font_css, families = font_face_rules(template_dirs)
+        for text, characters in undrawable_characters(root, template_dirs):
+            shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in characters)
+            self.warnings.append(Problem(
+                f"no installed font can draw {shown} in {text!r} ({brief.relationship}/{brief.kind});"
+                " install a font that has it or put one in templates/fonts/",
+                severity="warning"))
+        edition = dt.datetime(info.created.year, info.created.month, info.created.day,
+                              tzinfo=dt.timezone.utc)
         with _EPOCH_LOCK:
             previous = os.environ.get("SOURCE_DATE_EPOCH")
             # Font subsetting stamps the current time unless this is set: the edition date
             # makes the bytes depend on the inputs alone.
             os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(info.created))
             try:
+                font_config = FontConfiguration()
+                stylesheets = []
+                if font_css:
+                    stylesheets.append(weasyprint.CSS(string=font_css, base_url=base_url,
+                                                      font_config=font_config))
+                attachments = []
+                if variant.startswith("pdf/a"):
+                    attachments = [
+                        weasyprint.Attachment(
+                            string=path.read_bytes(), name=name,
+                            description=("Fact file" if name.endswith((".yaml", ".yml"))
+                                         else "Source document"),
+                            created=edition, modified=edition, relationship="Source")
+                        for name, path in brief.attachments
+                    ]
                 document = weasyprint.HTML(string=brief.html, base_url=base_url)
-                return document.write_pdf()
+                return document.write_pdf(
+                    stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
+                    pdf_tags=True, attachments=attachments,
+                    pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
+                )
+            except WriteError:
+                raise
             except Exception as exc:  # WeasyPrint raises many kinds; all mean this brief failed
                 raise WriteError(
                     Problem(f"PDF rendering of {brief.relationship}/{brief.kind} failed: {exc}")
