@@ -1,9 +1,15 @@
-"""Build: plan the outputs, produce all of them in memory, then write them atomically.
+"""Build: plan the outputs, skip those up to date, produce the rest in parallel, write atomically.
 
-Nothing is written until every relationship has loaded, every brief has rendered
-and every writer has returned its bytes: a failed build leaves ``build/`` exactly
-as it was. Each file is written to a temporary file in the same folder and
-renamed into place, so an interrupted build never leaves half a PDF behind.
+1. **Plan** (cheap): relationships x brief kinds x formats, from folder listings.
+2. **Check** each output against the build record (:mod:`briefs.state`): content
+   hashes of its fact files, the fact values it read, its templates, its options
+   and the output file itself. Nothing to do means no parsing and no rendering.
+3. **Validate** every relationship that has work: any invalid fact stops the
+   build before anything is written.
+4. **Produce** the stale outputs in a process pool (WeasyPrint imported once
+   per worker); each result is written as it arrives, through a temporary file
+   renamed into place, so an interrupted build leaves old or new files, never
+   half files. A template or writer failure affects only its own outputs.
 """
 
 from __future__ import annotations
@@ -11,27 +17,20 @@ from __future__ import annotations
 import html as html_lib
 import os
 import re
-import tempfile
 import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from .errors import (
-    BriefsError,
-    BuildError,
-    FactError,
-    Location,
-    Problem,
-    TemplateError,
-    UsageError,
-    display_path,
-)
-from .load import Relationship, load_all
-from .render import Renderer, RenderedBrief
-from .writers import WriteOptions, get_writer, writer_names
+from . import __version__
+from .errors import BriefsError, FactError, Location, Problem, TemplateError, UsageError, display_path
+from .project import brief_kinds, relationship_folders
+from .state import BuildState, Inputs, atomic_write
 
 DEFAULT_FORMATS = ("pdf", "docx", "html")
+SUFFIXES = {"pdf": ".pdf", "docx": ".docx", "html": ".html"}
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
 
 
 @dataclass(frozen=True)
@@ -45,38 +44,48 @@ class BuildOptions:
     strict: bool = False
     reference_docx: Path | None = None
     pdf_variant: str | None = None
+    jobs: int | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
 class PlannedBrief:
     relationship: str
     kind: str
+    folder: Path
 
-    def output(self, out_dir: Path, fmt_suffix: str) -> Path:
-        return out_dir / self.relationship / f"{self.kind}{fmt_suffix}"
+    def output(self, out_dir: Path, fmt: str) -> Path:
+        return out_dir / self.relationship / f"{self.kind}{SUFFIXES.get(fmt, '.' + fmt)}"
 
 
 @dataclass
 class BuildResult:
-    outputs: list[Path] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
+    built: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failures: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
 
-Log = Callable[[str], None]
+class Reporter:
+    """What a build tells its user; the CLI supplies a progress bar or plain lines."""
+
+    def start(self, total: int) -> None: ...
+
+    def done(self, brief: PlannedBrief, paths: list[Path], problems: list[Problem]) -> None: ...
+
+    def finish(self) -> None: ...
 
 
-def _quiet(_: str) -> None:
-    pass
+# --- planning -------------------------------------------------------------------------
 
 
-def plan(options: BuildOptions) -> tuple[list[Relationship], list[PlannedBrief], list[Problem]]:
-    """Load the facts and work out which briefs to build; raise on invalid input."""
-    unknown_formats = [f for f in options.formats if f not in writer_names()]
+def plan(options: BuildOptions) -> list[PlannedBrief]:
+    """Which briefs to build, from folder listings alone; raise on a wrong request."""
+    unknown_formats = [f for f in options.formats if f not in SUFFIXES]
     if unknown_formats:
         raise UsageError(
-            Problem(f"unknown format {', '.join(unknown_formats)}; formats are: {', '.join(writer_names())}")
+            Problem(f"unknown format {', '.join(unknown_formats)}; formats are: {', '.join(SUFFIXES)}")
         )
     wanted: dict[str, set[str] | None] = {}
     for entry in options.only:
@@ -86,11 +95,14 @@ def plan(options: BuildOptions) -> tuple[list[Relationship], list[PlannedBrief],
             wanted[relationship] = None if previous is None else previous | {kind}
         else:
             wanted[relationship] = None
-    relationships = load_all(options.facts_dir, list(wanted) or None)
-    warnings = [w for r in relationships for w in r.warnings]
-    if options.strict and warnings:
-        raise FactError(_fatal(warnings))
-    kinds = Renderer(list(options.template_dirs)).kinds()
+    folders = {folder.name: folder for folder in relationship_folders(options.facts_dir)}
+    unknown = [name for name in wanted if name not in folders]
+    if unknown:
+        raise UsageError(
+            Problem(f"no relationship named {', '.join(unknown)} in {display_path(options.facts_dir)}"
+                    f" (have: {', '.join(folders) or 'none'})")
+        )
+    kinds = brief_kinds(options.template_dirs)
     if not kinds:
         raise TemplateError(
             Problem("no brief templates (*.html.j2) found",
@@ -101,29 +113,53 @@ def plan(options: BuildOptions) -> tuple[list[Relationship], list[PlannedBrief],
         raise UsageError(
             Problem(f"no brief kind {', '.join(unknown_kinds)}; kinds are: {', '.join(kinds)}")
         )
-    briefs = [
-        PlannedBrief(r.slug, kind)
-        for r in relationships
+    return [
+        PlannedBrief(slug, kind, folder)
+        for slug, folder in folders.items()
+        if not wanted or slug in wanted
         for kind in kinds
-        if wanted.get(r.slug) is None or kind in wanted[r.slug]  # type: ignore[operator]
+        if not wanted.get(slug) or kind in wanted[slug]  # type: ignore[operator]
     ]
-    return relationships, briefs, warnings
 
 
 def _fatal(warnings: list[Problem]) -> list[Problem]:
     return [Problem(w.message + " (fatal with --strict)", w.location) for w in warnings]
 
 
-def render_all(options: BuildOptions, log: Log = _quiet) -> tuple[list[RenderedBrief], list[Problem]]:
-    """Load and render every planned brief; raise once with every template problem."""
-    relationships, briefs, warnings = plan(options)
-    by_slug = {r.slug: r for r in relationships}
+def load_planned(options: BuildOptions, briefs: list[PlannedBrief]):
+    """Load and validate each relationship once; raise once with every fact problem."""
+    from .load import load_relationship
+
+    relationships, problems, warnings = {}, [], []
+    for brief in briefs:
+        if brief.relationship in relationships:
+            continue
+        try:
+            relationship = load_relationship(brief.folder)
+        except FactError as exc:
+            problems.extend(exc.problems)
+            relationships[brief.relationship] = None
+            continue
+        relationships[brief.relationship] = relationship
+        warnings.extend(relationship.warnings)
+    if problems:
+        raise FactError(problems)
+    if options.strict and warnings:
+        raise FactError(_fatal(warnings))
+    return relationships, warnings
+
+
+def render_all(options: BuildOptions):
+    """Load and render every planned brief in memory (``briefs check``); write nothing."""
+    from .render import Renderer
+
+    briefs = plan(options)
+    relationships, warnings = load_planned(options, briefs)
     renderer = Renderer(list(options.template_dirs))
-    rendered: list[RenderedBrief] = []
-    problems: list[Problem] = []
+    rendered, problems = [], []
     for brief in briefs:
         try:
-            rendered.append(renderer.render(by_slug[brief.relationship], brief.kind))
+            rendered.append(renderer.render(relationships[brief.relationship], brief.kind))
         except TemplateError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:
@@ -131,66 +167,233 @@ def render_all(options: BuildOptions, log: Log = _quiet) -> tuple[list[RenderedB
     return rendered, warnings
 
 
-def build(options: BuildOptions, log: Log = _quiet) -> BuildResult:
-    """Build every planned output; on any error raise and leave the build folder untouched."""
-    started = time.perf_counter()
-    rendered, warnings = render_all(options, log)
-    write_options = WriteOptions(
-        template_dirs=tuple(options.template_dirs), reference_docx=options.reference_docx,
-        pdf_variant=options.pdf_variant,
-    )
-    contents: dict[Path, bytes] = {}
-    problems: list[Problem] = []
-    writers = [get_writer(name) for name in options.formats]
-    for brief in rendered:
-        planned = PlannedBrief(brief.relationship, brief.kind)
-        for writer in writers:
-            path = planned.output(options.out_dir, writer.suffix)
-            try:
-                contents[path] = writer.write(brief, write_options)
-            except BriefsError as exc:
-                problems.extend(p for p in exc.problems if p not in problems)
-                continue
-            for warning in getattr(writer, "warnings", []):
-                if warning not in warnings:
-                    warnings.append(warning)
-            log(f"rendered {display_path(path)}")
-    if options.strict and warnings:
-        problems.extend(_fatal(warnings))
-    if problems:
-        raise BuildError(problems)
-    contents[options.out_dir / "index.html"] = _index(options, rendered, contents)
+# --- building -------------------------------------------------------------------------
 
-    result = BuildResult(warnings=warnings)
-    for path, data in contents.items():
-        if _write_atomically(path, data):
-            result.outputs.append(path)
-        else:
-            result.unchanged.append(path)
+
+def _format_options(options: BuildOptions, inputs: Inputs, fmt: str) -> dict[str, Any]:
+    """Everything besides facts and templates that shapes one format's bytes."""
+    key: dict[str, Any] = {"version": __version__, "format": fmt}
+    if fmt == "pdf":
+        key["pdf_variant"] = options.pdf_variant
+        key["fonts"] = inputs.folder("fonts")
+    elif fmt == "docx":
+        reference = options.reference_docx
+        if reference is None:
+            reference = next((d / "reference.docx" for d in options.template_dirs
+                              if (d / "reference.docx").is_file()), None)
+        key["reference"] = inputs.file(reference) if reference else None
+    return key
+
+
+def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
+    """Bring every planned output up to date. Fact errors raise before anything is written;
+    a failing brief is reported in the result while the others are built."""
+    started = time.perf_counter()
+    reporter = reporter or Reporter()
+    briefs = plan(options)
+    inputs = Inputs(tuple(options.template_dirs))
+    state = BuildState.read(options.out_dir)
+    result = BuildResult()
+
+    # Decide, per brief, which formats are stale; "facts" means a fact file changed and the
+    # values this brief read must be compared once the relationship is loaded.
+    pending: dict[PlannedBrief, dict[str, str]] = {}
+    fact_files = {b.relationship: inputs.fact_files(b.folder) for b in briefs}
+    for brief in briefs:
+        for fmt in options.formats:
+            path = brief.output(options.out_dir, fmt)
+            verdict = "stale" if options.force else state.check(
+                path, _brief_key(brief), fact_files[brief.relationship],
+                _format_options(options, inputs, fmt), inputs)
+            if verdict == "fresh":
+                result.skipped.append(path)
+                _add_warnings(result, state.warnings_of(path, brief.relationship))
+            else:
+                pending.setdefault(brief, {})[fmt] = verdict
+
+    if pending:
+        relationships, fact_warnings = load_planned(options, list(pending))
+        for slug, relationship in relationships.items():
+            state.remember_fact_warnings(slug, relationship.warnings)
+        _add_warnings(result, fact_warnings)
+        work: list[tuple[PlannedBrief, list[str]]] = []
+        for brief, formats in pending.items():
+            stale = []
+            unchanged = _facts_unchanged(state, brief, relationships[brief.relationship], fact_files)
+            for fmt, verdict in formats.items():
+                if verdict == "facts" and unchanged:
+                    result.skipped.append(brief.output(options.out_dir, fmt))
+                    _add_warnings(result, state.warnings_of(brief.output(options.out_dir, fmt),
+                                                            brief.relationship))
+                else:
+                    stale.append(fmt)
+            if stale:
+                work.append((brief, stale))
+        _produce_all(options, inputs, state, work, fact_files, reporter, result)
+
+    if result.built or not (options.out_dir / "index.html").exists():
+        try:
+            if atomic_write(options.out_dir / "index.html", _index(options)):
+                result.built.append(options.out_dir / "index.html")
+        except BriefsError as exc:
+            result.failures.extend(exc.problems)
+    if state.outputs:
+        atomic_write(options.out_dir / ".briefs-state.json", state.to_bytes())
+    if options.strict and result.warnings:
+        result.failures.extend(_fatal(result.warnings))
+        result.warnings = []
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _index(options: BuildOptions, rendered: list[RenderedBrief], contents: dict[Path, bytes]) -> bytes:
-    """build/index.html: every brief in the build folder (this build's and earlier ones')."""
-    suffixes = {get_writer(name).suffix: name for name in writer_names()}
-    titles = {(b.relationship, b.kind): b.title for b in rendered}
-    files: dict[tuple[str, str], dict[str, str]] = {}
-    out = options.out_dir
-    existing = [p for p in out.glob("*/*") if p.is_file()] if out.is_dir() else []
-    for path in sorted(set(existing) | set(contents)):
-        if path.parent.parent != out or path.name.startswith("."):
+def _brief_key(brief: PlannedBrief) -> str:
+    return f"{brief.relationship}/{brief.kind}"
+
+
+def _facts_unchanged(state: BuildState, brief: PlannedBrief, relationship, fact_files) -> bool:
+    """The fact files changed, but not the facts this brief read: note the new files."""
+    from .tracking import digest
+
+    key = _brief_key(brief)
+    paths = state.paths_of(key)
+    if paths is None or digest(relationship.facts, paths) != state.briefs[key].digest:
+        return False
+    state.briefs[key].fact_files = fact_files[brief.relationship]
+    return True
+
+
+def _produce_all(options, inputs, state, work, fact_files, reporter, result) -> None:
+    jobs = options.jobs or os.cpu_count() or 1
+    jobs = max(1, min(jobs, len(work)))
+    reporter.start(len(work))
+    ordered: dict[int, tuple] = {}
+    next_to_report = 0
+
+    def accept(index: int, outcome: tuple) -> None:
+        nonlocal next_to_report
+        brief, formats = work[index]
+        produced, problems, warnings, deps = outcome
+        written = []
+        if produced:
+            state.remember_brief(_brief_key(brief), fact_files[brief.relationship], deps["paths"],
+                                 deps["digest"], deps["templates"])
+        for fmt, data in produced.items():
+            path = brief.output(options.out_dir, fmt)
+            atomic_write(path, data)
+            state.remember_output(path, _brief_key(brief), _format_options(options, inputs, fmt), data,
+                                  warnings.get(fmt, []))
+            written.append(path)
+            _add_warnings(result, warnings.get(fmt, []))
+        result.built.extend(written)
+        result.failures.extend(p for p in problems if p not in result.failures)
+        # Report in plan order whatever order the workers finish in.
+        ordered[index] = (brief, written, problems)
+        while next_to_report in ordered:
+            reporter.done(*ordered.pop(next_to_report))
+            next_to_report += 1
+
+    tasks = [(options, brief, formats) for brief, formats in work]
+    try:
+        if jobs == 1:
+            for index, task in enumerate(tasks):
+                accept(index, produce(*task))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+                futures = {pool.submit(produce, *task): index for index, task in enumerate(tasks)}
+                remaining = set(futures)
+                while remaining:
+                    done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=futures.__getitem__):
+                        accept(futures[future], future.result())
+    finally:
+        # Whatever was written is recorded, so an interrupted build resumes where it stopped.
+        if state.outputs:
+            atomic_write(options.out_dir / ".briefs-state.json", state.to_bytes())
+        reporter.finish()
+
+
+
+def _add_warnings(result: BuildResult, warnings: list[Problem]) -> None:
+    for warning in warnings:
+        if warning not in result.warnings:
+            result.warnings.append(warning)
+
+
+# --- in a worker ------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker() -> None:
+    import weasyprint  # noqa: F401  (imported once per worker, not once per document)
+
+
+def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
+    """Render one brief and write it in the given formats, in memory.
+
+    Returns ({format: bytes}, problems, warnings, dependencies)."""
+    from .load import load_relationship
+    from .render import Renderer
+    from .tracking import digest, prune
+    from .writers import WriteOptions, get_writer
+
+    relationship = _WORKER.get(("rel", brief.folder))
+    if relationship is None or relationship.digest() != _WORKER.get(("digest", brief.folder)):
+        relationship = load_relationship(brief.folder)
+        _WORKER[("rel", brief.folder)] = relationship
+        _WORKER[("digest", brief.folder)] = relationship.digest()
+    renderer = _WORKER.get(("renderer", options.template_dirs))
+    if renderer is None:
+        renderer = _WORKER[("renderer", options.template_dirs)] = Renderer(list(options.template_dirs))
+    try:
+        rendered = renderer.render(relationship, brief.kind)
+    except BriefsError as exc:
+        return {}, exc.problems, {}, {}
+    inputs = Inputs(tuple(options.template_dirs))
+    paths = [list(path) for path in prune(rendered.fact_paths)]
+    deps = {
+        "paths": paths,
+        "digest": digest(relationship.facts, paths),
+        "templates": {name: inputs.template(name) for name in rendered.template_names},
+    }
+    write_options = WriteOptions(template_dirs=tuple(options.template_dirs),
+                                 reference_docx=options.reference_docx, pdf_variant=options.pdf_variant)
+    produced, problems, warnings = {}, [], {}
+    for fmt in formats:
+        writer = get_writer(fmt)
+        try:
+            produced[fmt] = writer.write(rendered, write_options)
+        except BriefsError as exc:
+            problems.extend(exc.problems)
             continue
-        for suffix, name in suffixes.items():
+        warnings[fmt] = list(getattr(writer, "warnings", []))
+    return produced, problems, warnings, deps
+
+
+# --- the index --------------------------------------------------------------------------
+
+
+def _index(options: BuildOptions) -> bytes:
+    """build/index.html: every brief in the build folder, linked in each format present."""
+    from .render import Renderer
+
+    out = options.out_dir
+    files: dict[tuple[str, str], dict[str, str]] = {}
+    for path in sorted(out.glob("*/*")) if out.is_dir() else []:
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        for fmt, suffix in SUFFIXES.items():
             if path.name.endswith(suffix):
                 key = (path.parent.name, path.name[: -len(suffix)])
-                files.setdefault(key, {})[name] = f"{key[0]}/{path.name}"
+                files.setdefault(key, {})[fmt] = f"{key[0]}/{path.name}"
     rows = []
     for (relationship, kind), links in sorted(files.items()):
-        title = titles.get((relationship, kind)) or _title_of(out / relationship / f"{kind}.html") or kind
-        ordered = [(name.upper(), links[name]) for name in DEFAULT_FORMATS if name in links]
-        ordered += [(name.upper(), href) for name, href in links.items() if name not in DEFAULT_FORMATS]
-        rows.append({"relationship": relationship, "kind": kind, "title": title, "links": ordered})
+        rows.append({
+            "relationship": relationship,
+            "kind": kind,
+            "title": _title_of(out / relationship / f"{kind}.html") or kind,
+            "links": [(fmt.upper(), links[fmt]) for fmt in SUFFIXES if fmt in links],
+        })
     renderer = Renderer(list(options.template_dirs))
     return renderer.render_page("_index.html.j2", {"briefs": rows}, "the build index").encode("utf-8")
 
@@ -202,25 +405,3 @@ def _title_of(html_file: Path) -> str | None:
         return None
     match = re.search(r"<title>(.*?)</title>", text, flags=re.S)
     return html_lib.unescape(match.group(1)).strip() if match else None
-
-
-def _write_atomically(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` via a temporary file and rename; False if already equal."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True

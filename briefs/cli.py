@@ -11,10 +11,18 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import DEFAULT_FORMATS, BuildOptions, build, plan, render_all
+from .build import (
+    DEFAULT_FORMATS,
+    PDF_VARIANTS,
+    SUFFIXES,
+    BuildOptions,
+    PlannedBrief,
+    Reporter,
+    build,
+    plan,
+    render_all,
+)
 from .errors import BriefsError, Problem, display_path
-from .writers import get_writer
-from .writers.pdf import PDF_VARIANTS
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -47,12 +55,10 @@ def _outputs(function):
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     for name in formats:
-        try:
-            get_writer(name)
-        except BriefsError as exc:
-            raise click.BadParameter(exc.problems[0].message) from None
+        if name not in SUFFIXES:
+            raise click.BadParameter(f"unknown format {name!r}; formats are: {', '.join(SUFFIXES)}")
     return formats
 
 
@@ -98,30 +104,79 @@ def cli() -> None:
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS),
               help="pdf/ua-1: tagged and accessible; pdf/a-3u: archival, with the fact files and"
                    " sources attached.  [default: the fact base's metadata.pdf_variant, else pdf/ua-1]")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Outputs rendered in parallel.  [default: the number of cores]")
+@click.option("--force", is_flag=True, help="Rebuild every output, even those up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary line.")
 def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, reference_docx,
-                  pdf_variant, quiet):
+                  pdf_variant, jobs, force, quiet):
     """Build every brief of every relationship in every format.
 
     Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
-    If anything fails, nothing in OUT is changed.
+    Only outputs whose facts, templates or options changed are rebuilt.
+    Invalid facts stop the build before anything is written; a brief that fails
+    to render is reported while the others are built.
 
     Example:
 
-        briefs build --only pakistan-japan --format pdf,docx
+        briefs build --only pakistan-japan --format pdf,docx -j 2
     """
-    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir,
-                       formats=formats, reference_docx=reference_docx, pdf_variant=pdf_variant)
-    log = (lambda _: None) if quiet else (lambda line: click.echo(line))
+    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats,
+                       reference_docx=reference_docx, pdf_variant=pdf_variant, jobs=jobs, force=force)
     try:
-        result = build(options, log)
+        result = build(options, _reporter(quiet, out_dir))
     except BriefsError as exc:
         _fail(exc)
     _report(result.warnings)
-    click.echo(
-        f"built {len(result.outputs)} file(s), {len(result.unchanged)} unchanged,"
-        f" {len(result.warnings)} warning(s) in {result.seconds:.1f}s -> {display_path(out_dir)}/"
-    )
+    _report(result.failures)
+    summary = (f"built {len(result.built)}, skipped {len(result.skipped)} up to date,"
+               f" failed {len(result.failures)}, {len(result.warnings)} warning(s)"
+               f" in {result.seconds:.1f}s -> {display_path(out_dir)}/")
+    if result.failures:
+        noun = "error" if len(result.failures) == 1 else "errors"
+        click.echo(f"briefs: {len(result.failures)} {noun}; {summary}", err=True)
+        sys.exit(1)
+    click.echo(summary)
+
+
+class _Lines(Reporter):
+    """One line per finished brief (not a terminal, e.g. make or CI logs)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def done(self, brief: PlannedBrief, paths: list[Path], problems: list[Problem]) -> None:
+        if not self.quiet:
+            for path in paths:
+                click.echo(f"built {display_path(path)}")
+
+
+class _Bar(Reporter):
+    """A progress bar on a terminal."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), transient=True, console=Console(stderr=True))
+        self.task = None
+
+    def start(self, total: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task("building briefs", total=total)
+
+    def done(self, brief: PlannedBrief, paths: list[Path], problems: list[Problem]) -> None:
+        self.progress.update(self.task, advance=1, description=f"{brief.relationship}/{brief.kind}")
+
+    def finish(self) -> None:
+        self.progress.stop()
+
+
+def _reporter(quiet: bool, out_dir: Path) -> Reporter:
+    if not quiet and sys.stderr.isatty():
+        return _Bar()
+    return _Lines(quiet)
 
 
 @cli.command("check")
@@ -156,12 +211,12 @@ def list_command(facts_dir, template_dirs, only, strict, out_dir, formats):
     """
     options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats)
     try:
-        _, briefs, _ = plan(options)
+        briefs = plan(options)
     except BriefsError as exc:
         _fail(exc)
     for brief in briefs:
         for name in formats:
-            click.echo(display_path(brief.output(out_dir, get_writer(name).suffix)))
+            click.echo(display_path(brief.output(out_dir, name)))
     click.echo(display_path(out_dir / "index.html"))
 
 

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
 from .model import TOP_LEVEL_KEYS, FactBase, walk
+from .project import fact_files, relationship_folders
 from .yamlsource import YamlDocument, read_yaml
 
-FACT_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -48,19 +48,6 @@ class Relationship:
         for path in self.files:
             sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         return sha.hexdigest()
-
-
-def relationship_folders(facts_dir: Path) -> list[Path]:
-    """Every folder directly under ``facts_dir`` that holds fact files, sorted by name."""
-    if not facts_dir.is_dir():
-        raise FactError(Problem("no such fact folder", Location(display_path(facts_dir))))
-    return sorted(
-        folder
-        for folder in facts_dir.iterdir()
-        if folder.is_dir()
-        and not folder.name.startswith((".", "_"))
-        and any(p.suffix in FACT_SUFFIXES for p in folder.iterdir())
-    )
 
 
 def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationship]:
@@ -91,7 +78,7 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
 
 def load_relationship(folder: Path) -> Relationship:
     """Read, merge, validate and cross-check one relationship folder."""
-    files = sorted(p for p in folder.iterdir() if p.suffix in FACT_SUFFIXES and p.is_file())
+    files = fact_files(folder)
     problems: list[Problem] = []
     sections: dict[str, YamlDocument] = {}
     merged: dict[str, Any] = {}

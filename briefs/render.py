@@ -29,22 +29,10 @@ from markupsafe import Markup, escape
 from . import __version__
 from .errors import Location, Problem, TemplateError, display_path
 from .load import Relationship
+from .project import BRIEF_SUFFIX
 from .model import Fact, Money, PartialDate, Quotation, Source
+from .tracking import track
 
-BRIEF_SUFFIX = ".html.j2"
-
-
-def brief_kinds(template_dirs: Iterable[Path]) -> list[str]:
-    """Brief kinds are the top-level ``*.html.j2`` templates not starting with ``_``."""
-    kinds: set[str] = set()
-    for folder in template_dirs:
-        if folder.is_dir():
-            kinds.update(
-                p.name[: -len(BRIEF_SUFFIX)]
-                for p in folder.iterdir()
-                if p.name.endswith(BRIEF_SUFFIX) and not p.name.startswith(("_", "."))
-            )
-    return sorted(kinds)
 
 
 @dataclass
@@ -59,13 +47,16 @@ class RenderedBrief:
     # Files an archival PDF carries: (name inside the PDF, path), the fact files first.
     attachments: list[tuple[str, Path]] = field(default_factory=list)
     pdf_variant: str | None = None
+    # Template name -> file it was loaded from, and the fact paths the brief read.
+    template_names: dict[str, str] = field(default_factory=dict)
+    fact_paths: set[tuple[Any, ...]] = field(default_factory=set)
 
 
 class _Notes:
     """Source notes of one brief, in the order the template cites them."""
 
     def __init__(self, sources: list[Source], language: str):
-        self._sources = {source.id: source for source in sources}
+        self._sources = {str(source.id): source for source in sources}
         self._language = language
         self.cited: dict[str, Source] = {}
 
@@ -182,9 +173,6 @@ class Renderer:
         )
         self.env.globals["stylesheet"] = self._stylesheet
 
-    def kinds(self) -> list[str]:
-        return brief_kinds(self.template_dirs)
-
     def _stylesheet(self, name: str) -> Markup:
         """Inline a stylesheet found on the template search path (tracked like a template)."""
         source, filename, _ = self.env.loader.get_source(self.env, name)
@@ -195,9 +183,10 @@ class Renderer:
 
     def render(self, relationship: Relationship, kind: str) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location."""
-        facts = relationship.facts
-        language = facts.metadata.language
-        notes = _Notes(facts.sources, language)
+        read: set[tuple[Any, ...]] = set()
+        facts = track(relationship.facts, read)
+        language = relationship.facts.metadata.language
+        notes = _Notes(list(facts.sources), language)
         countries = {country.code: country for country in facts.metadata.countries}
         context = {
             "facts": facts,
@@ -214,15 +203,18 @@ class Renderer:
         }
         html = self.render_page(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
         html = _fill_table_of_contents(html)
-        templates = sorted(set(self.env.loaded.values()))
-        _check_images_have_alt_text(templates)
+        templates = dict(sorted(self.env.loaded.items()))
+        _check_images_have_alt_text(list(templates.values()))
         title = lxml.html.document_fromstring(html).findtext(".//title") or kind
         attachments = [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
         for source in notes.sources():
             if source.file and (relationship.folder / source.file).is_file():
                 attachments.append((f"{relationship.slug}/{source.file}", relationship.folder / source.file))
-        return RenderedBrief(relationship.slug, kind, html, templates, title.strip(), attachments,
-                             facts.metadata.pdf_variant)
+        return RenderedBrief(
+            relationship.slug, kind, html, sorted(set(templates.values())), title.strip(),
+            attachments, facts.metadata.pdf_variant, template_names=templates,
+            fact_paths=read,
+        )
 
     def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
         """Render any template; every failure becomes a TemplateError with template:line."""

@@ -21,6 +21,9 @@ MAX_NODES = 200_000
 
 Path_ = tuple[Any, ...]
 
+# libyaml's parser is over ten times faster and keeps the same marks (line numbers).
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
@@ -69,7 +72,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
             )
         ]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -18,8 +18,9 @@ from ..render import RenderedBrief
 from . import WriteOptions, document_info, parse_html, register, source_date_epoch
 from .pdf_fonts import font_face_rules, undrawable_characters
 
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
-DEFAULT_VARIANT = "pdf/ua-1"
+from ..build import PDF_VARIANTS
+
+DEFAULT_VARIANT = PDF_VARIANTS[0]
 
 # SOURCE_DATE_EPOCH is process-wide; renders in one process take turns setting it.
 _EPOCH_LOCK = threading.Lock()

@@ -1,0 +1,213 @@
+"""The build record: what each output was built from, so unchanged outputs are skipped.
+
+Kept in ``build/.briefs-state.json``. For every output it stores content hashes of
+the fact files of its relationship, of the fact values the brief actually read
+(see :mod:`briefs.tracking`), of every template it loaded (by name, resolved
+through the search path), of the options that shape the format, and of the
+output file itself. Checking it needs no YAML parsing, no Jinja and no
+WeasyPrint, so a build with nothing to do finishes in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Location, Problem
+
+STATE_FILE = ".briefs-state.json"
+FORMAT_VERSION = 1
+
+
+def file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class Inputs:
+    """Hashes of the build's inputs, each computed at most once per build."""
+
+    template_dirs: tuple[Path, ...]
+    _files: dict[Path, str | None] = field(default_factory=dict)
+    _templates: dict[str, str | None] = field(default_factory=dict)
+
+    def file(self, path: Path) -> str | None:
+        if path not in self._files:
+            self._files[path] = file_hash(path)
+        return self._files[path]
+
+    def fact_files(self, folder: Path) -> dict[str, str]:
+        from .project import fact_files
+
+        return {p.name: self.file(p) or "" for p in fact_files(folder)}
+
+    def template(self, name: str) -> str | None:
+        """Hash of the file a template name resolves to on the search path (None if none)."""
+        if name not in self._templates:
+            self._templates[name] = None
+            for folder in self.template_dirs:
+                candidate = folder / name
+                if candidate.is_file():
+                    self._templates[name] = self.file(candidate)
+                    break
+        return self._templates[name]
+
+    def folder(self, name: str) -> str:
+        """One hash over every file in a template sub-folder (fonts), by name and content."""
+        sha = hashlib.sha256()
+        for folder in self.template_dirs:
+            sub = folder / name
+            if sub.is_dir():
+                for path in sorted(sub.iterdir()):
+                    if path.is_file():
+                        sha.update(f"{path.name}\0{self.file(path)}\0".encode())
+        return sha.hexdigest()
+
+
+@dataclass
+class BriefRecord:
+    """What one rendered brief was made from (shared by its formats)."""
+
+    fact_files: dict[str, str]
+    pathset: str  # id of the list of fact paths it read (shared between briefs)
+    digest: str  # hash of the values at those paths
+    templates: dict[str, str | None]
+
+
+@dataclass
+class OutputRecord:
+    brief: str
+    options: dict[str, Any]
+    output: dict[str, Any]
+    # Warnings the writer gave, repeated whenever the output is skipped as up to date.
+    warnings: list[list[Any]] = field(default_factory=list)
+
+
+class BuildState:
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.briefs: dict[str, BriefRecord] = {}
+        self.outputs: dict[str, OutputRecord] = {}
+        self.pathsets: dict[str, list[list[Any]]] = {}
+        # Warnings about each relationship's facts (e.g. an uncited source), from its last load.
+        self.fact_warnings: dict[str, list[list[Any]]] = {}
+
+    @classmethod
+    def read(cls, out_dir: Path) -> "BuildState":
+        state = cls(out_dir)
+        try:
+            data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT_VERSION:
+                return state
+            state.pathsets = data["pathsets"]
+            state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
+            state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
+            state.fact_warnings = data.get("fact_warnings", {})
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls(out_dir)  # no record, or an unreadable one: everything is rebuilt
+        return state
+
+    def to_bytes(self) -> bytes:
+        used = {record.pathset for record in self.briefs.values()}
+        data = {
+            "format": FORMAT_VERSION,
+            "pathsets": {k: v for k, v in self.pathsets.items() if k in used},
+            "briefs": {k: vars(v) for k, v in self.briefs.items()},
+            "outputs": {k: vars(v) for k, v in self.outputs.items()},
+            "fact_warnings": self.fact_warnings,
+        }
+        return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+    def key(self, path: Path) -> str:
+        return path.relative_to(self.out_dir).as_posix()
+
+    def output_intact(self, path: Path, record: OutputRecord) -> bool:
+        """The output is the file we wrote: same size and time, or else the same content."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        if stat.st_size == record.output.get("size") and stat.st_mtime_ns == record.output.get("mtime_ns"):
+            return True
+        if stat.st_size == record.output.get("size") and file_hash(path) == record.output.get("sha"):
+            record.output["mtime_ns"] = stat.st_mtime_ns
+            return True
+        return False
+
+    def check(self, path: Path, brief: str, fact_files: dict[str, str], options: dict[str, Any],
+              inputs: Inputs) -> str:
+        """'fresh', 'facts' (fact files changed: compare the values read) or 'stale'."""
+        record = self.outputs.get(self.key(path))
+        brief_record = self.briefs.get(brief)
+        if record is None or brief_record is None or record.brief != brief or record.options != options:
+            return "stale"
+        if any(inputs.template(name) != digest for name, digest in brief_record.templates.items()):
+            return "stale"
+        if not self.output_intact(path, record):
+            return "stale"
+        return "fresh" if brief_record.fact_files == fact_files else "facts"
+
+    def paths_of(self, brief: str) -> list[list[Any]] | None:
+        record = self.briefs.get(brief)
+        return self.pathsets.get(record.pathset) if record else None
+
+    def remember_brief(self, brief: str, fact_files: dict[str, str], paths: list[list[Any]],
+                       digest: str, templates: dict[str, str | None]) -> None:
+        pathset = hashlib.sha256(json.dumps(paths).encode()).hexdigest()[:16]
+        self.pathsets.setdefault(pathset, paths)
+        self.briefs[brief] = BriefRecord(fact_files, pathset, digest, templates)
+
+    def remember_output(self, path: Path, brief: str, options: dict[str, Any], data: bytes,
+                        warnings: list[Problem]) -> None:
+        stat = path.stat()
+        output = {"sha": hashlib.sha256(data).hexdigest(), "size": stat.st_size,
+                  "mtime_ns": stat.st_mtime_ns}
+        self.outputs[self.key(path)] = OutputRecord(brief, options, output, _dump(warnings))
+
+    def warnings_of(self, path: Path, relationship: str) -> list[Problem]:
+        record = self.outputs.get(self.key(path))
+        return _load(self.fact_warnings.get(relationship, [])) + _load(record.warnings if record else [])
+
+    def remember_fact_warnings(self, relationship: str, warnings: list[Problem]) -> None:
+        self.fact_warnings[relationship] = _dump(warnings)
+
+
+def _dump(warnings: list[Problem]) -> list[list[Any]]:
+    return [[w.message, w.location.file if w.location else None,
+             w.location.line if w.location else None] for w in warnings]
+
+
+def _load(recorded: list[list[Any]]) -> list[Problem]:
+    return [Problem(message, Location(file, line) if file else None, severity="warning")
+            for message, file, line in recorded]
+
+
+def atomic_write(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` via a temporary file and rename; False if already equal."""
+    import tempfile
+
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True

@@ -1,0 +1,137 @@
+"""Record which facts a template reads, so a brief is rebuilt only when those change.
+
+Templates receive the fact base wrapped in proxies. Reading a plain value (text,
+a date, a number) records its path, e.g. ``("economy", "trade", "partner_rank",
+"rank")``; iterating over or counting a list records the list's path as a
+whole, since the brief then depends on every item and on their number. The
+build stores a hash of the value at each recorded path with each output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Iterator
+
+from pydantic import BaseModel
+
+Path_ = tuple[Any, ...]
+_PROXY_CLASSES: dict[type, type] = {}
+
+
+def track(value: Any, log: set[Path_], path: Path_ = ()) -> Any:
+    """Wrap ``value`` so that what a template reads of it is added to ``log``."""
+    if isinstance(value, BaseModel):
+        cls = type(value)
+        proxy = _PROXY_CLASSES.get(cls)
+        if proxy is None:
+            # Named like the model so that Jinja's "X object has no attribute" messages
+            # still name the fact's own type.
+            proxy = type(cls.__name__, (_ModelProxy,), {"__module__": cls.__module__})
+            _PROXY_CLASSES[cls] = proxy
+        return proxy(value, path, log)
+    if isinstance(value, (list, tuple)):
+        return _ListProxy(value, path, log)
+    log.add(path)
+    return value
+
+
+def unwrap(value: Any) -> Any:
+    return value._value if isinstance(value, (_ModelProxy, _ListProxy)) else value
+
+
+class _ModelProxy:
+    __slots__ = ("_value", "_path", "_log")
+
+    def __init__(self, value: BaseModel, path: Path_, log: set[Path_]):
+        self._value, self._path, self._log = value, path, log
+
+    def __getattr__(self, name: str) -> Any:
+        return track(getattr(self._value, name), self._log, self._path + (name,))
+
+    def __eq__(self, other: Any) -> bool:
+        self._log.add(self._path)
+        return self._value == unwrap(other)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __str__(self) -> str:
+        self._log.add(self._path)
+        return str(self._value)
+
+
+class _ListProxy:
+    __slots__ = ("_value", "_path", "_log")
+
+    def __init__(self, value: list | tuple, path: Path_, log: set[Path_]):
+        self._value, self._path, self._log = value, path, log
+
+    def __iter__(self) -> Iterator[Any]:
+        self._log.add(self._path)
+        for index, item in enumerate(self._value):
+            yield track(item, self._log, self._path + (index,))
+
+    def __len__(self) -> int:
+        self._log.add(self._path)
+        return len(self._value)
+
+    def __bool__(self) -> bool:
+        self._log.add(self._path)
+        return bool(self._value)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            self._log.add(self._path)
+            return [track(item, self._log) for item in self._value[index]]
+        return track(self._value[index], self._log, self._path + (index,))
+
+    def __contains__(self, item: Any) -> bool:
+        self._log.add(self._path)
+        return unwrap(item) in self._value
+
+    def __str__(self) -> str:
+        self._log.add(self._path)
+        return str(self._value)
+
+
+def value_at(root: BaseModel, path: Path_) -> Any:
+    value: Any = root
+    for part in path:
+        if isinstance(part, int):
+            try:
+                value = value[part]
+            except (IndexError, TypeError):
+                return "<missing>"
+        else:
+            value = getattr(value, part, "<missing>")
+    return value
+
+
+def fingerprint(value: Any) -> str:
+    """A stable hash of a fact value (a model, a list or a plain value)."""
+    if isinstance(value, BaseModel):
+        data: Any = value.model_dump(mode="json")
+    elif isinstance(value, (list, tuple)):
+        data = [v.model_dump(mode="json") if isinstance(v, BaseModel) else str(v) for v in value]
+    else:
+        data = str(value) if not isinstance(value, (int, float, bool, type(None))) else value
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def prune(paths: set[Path_]) -> list[Path_]:
+    """Drop paths inside another recorded path: a whole list already covers its items."""
+    kept = []
+    for path in sorted(paths, key=lambda p: (len(p), repr(p))):
+        if not any(path[:n] in paths for n in range(len(path))):
+            kept.append(path)
+    return sorted(kept, key=repr)
+
+
+def digest(root: BaseModel, paths: list[Path_]) -> str:
+    """One hash over the values at ``paths``: equal digests mean the brief read the same facts."""
+    sha = hashlib.sha256()
+    for path in paths:
+        sha.update(fingerprint(value_at(root, tuple(path))).encode() + b"\0")
+    return sha.hexdigest()[:32]

@@ -1,0 +1,128 @@
+"""Incremental and parallel builds: only what changed is rebuilt, failures stay local."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pypdf
+
+from conftest import ROOT, run_briefs, tree_digest
+
+OUT = Path("build/pakistan-japan")
+KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
+
+
+def outputs(project: Path) -> dict[str, str]:
+    return {k: v for k, v in tree_digest(project / "build").items() if "/" in k}
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {name for name in after if before.get(name) != after[name]}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_nothing_changed_means_nothing_rendered(project):
+    result = run_briefs(project, "build")
+    assert result.code == 0, result.stderr
+    assert "built 0, skipped 12 up to date, failed 0" in result.stdout
+
+
+def test_only_the_briefs_that_read_a_changed_fact_are_rebuilt(project):
+    before = outputs(project)
+    # The list of investors appears in the economic-ties and country briefs only.
+    edit(project / "facts/pakistan-japan/economy.yaml", "{name: Sojitz,", "{name: Sojitz Corporation,")
+    result = run_briefs(project, "build")
+    assert result.code == 0, result.stderr
+    assert changed(before, outputs(project)) == {
+        f"pakistan-japan/{kind}.{fmt}" for kind in ("country-brief", "economic-ties")
+        for fmt in ("pdf", "docx", "html")}
+    assert "Sojitz Corporation" in (project / OUT / "economic-ties.html").read_text(encoding="utf-8")
+
+
+def test_a_comment_or_an_unread_field_rebuilds_nothing(project):
+    path = project / "facts/pakistan-japan/economy.yaml"
+    path.write_text("# reviewed by the desk\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_briefs(project, "build")
+    assert "built 0, skipped 12" in result.stdout
+
+
+def test_a_changed_partial_rebuilds_only_the_briefs_that_include_it(project):
+    before = outputs(project)
+    edit(project / "templates/partials/_sec_agreements.html.j2", "<h2>Agreements", "<h2>Treaties, agreements")
+    assert run_briefs(project, "build").code == 0
+    assert changed(before, outputs(project)) == {
+        f"pakistan-japan/{kind}.{fmt}" for kind in ("country-brief", "institutional-mechanisms")
+        for fmt in ("pdf", "docx", "html")}
+
+
+def test_deleted_or_hand_edited_outputs_are_rebuilt(project):
+    (project / OUT / "overview.pdf").unlink()
+    with (project / OUT / "economic-ties.html").open("a", encoding="utf-8") as stream:
+        stream.write("<!-- edited by hand -->")
+    before = outputs(project)
+    result = run_briefs(project, "build")
+    assert result.code == 0
+    assert changed(before, outputs(project)) == {"pakistan-japan/overview.pdf", "pakistan-japan/economic-ties.html"}
+    assert "edited by hand" not in (project / OUT / "economic-ties.html").read_text(encoding="utf-8")
+
+
+def test_force_rebuilds_everything(project):
+    result = run_briefs(project, "build", "--force", "--format", "html")
+    assert "built 4" in result.stdout or "built 5" in result.stdout
+
+
+def test_one_failing_brief_does_not_stop_the_others(project):
+    before = outputs(project)
+    edit(project / "facts/pakistan-japan/economy.yaml", "{name: Sojitz,", "{name: Sojitz Corporation,")
+    edit(project / "templates/partials/_sec_people.html.j2", "p.diaspora.size", "p.diaspora.headcount")
+    result = run_briefs(project, "build")
+    assert result.code == 1
+    assert "templates/partials/_sec_people.html.j2:" in result.stderr and "headcount" in result.stderr
+    assert "failed 1" in result.stderr
+    # economic-ties was rebuilt; the country brief kept its previous good files.
+    assert changed(before, outputs(project)) == {f"pakistan-japan/economic-ties.{f}" for f in ("pdf", "docx", "html")}
+    # Once the template is fixed, the next build finishes the job.
+    edit(project / "templates/partials/_sec_people.html.j2", "p.diaspora.headcount", "p.diaspora.size")
+    again = run_briefs(project, "build")
+    assert again.code == 0 and "built 3" in again.stdout
+
+
+def test_parallel_and_serial_builds_give_identical_files(project, tmp_path):
+    serial = run_briefs(project, "build", "-j", "1", "--out", str(tmp_path / "serial"))
+    parallel = run_briefs(project, "build", "-j", "2", "--out", str(tmp_path / "parallel"))
+    assert serial.code == parallel.code == 0, serial.stderr + parallel.stderr
+    # Every output is the same; the build records differ only in file times.
+    serial_files, parallel_files = tree_digest(tmp_path / "serial"), tree_digest(tmp_path / "parallel")
+    serial_files.pop(".briefs-state.json"), parallel_files.pop(".briefs-state.json")
+    assert serial_files == parallel_files
+    # The log lists outputs in plan order, whatever order the workers finished in.
+    assert serial.stdout.splitlines()[:-1] == parallel.stdout.splitlines()[:-1]
+
+
+def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "briefs", "build", "--force", "-j", "2"],
+                               cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    time.sleep(2.5)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for kind in KINDS:
+        pypdf.PdfReader(project / OUT / f"{kind}.pdf").pages[0].extract_text()
+        with zipfile.ZipFile(project / OUT / f"{kind}.docx") as package:
+            assert package.testzip() is None
+        assert (project / OUT / f"{kind}.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    result = run_briefs(project, "build")
+    assert result.code == 0, result.stderr
+    assert run_briefs(project, "build").stdout.startswith("built 0, skipped 12")
