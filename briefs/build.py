@@ -367,7 +367,23 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
             problems.extend(exc.problems)
             continue
         warnings[fmt] = list(getattr(writer, "warnings", []))
+    _log_memory(len(produced))
     return produced, problems, warnings, deps
+
+
+def _log_memory(documents: int) -> None:
+    """For the benchmark: each worker's resident memory after each brief (BRIEFS_MEMORY_LOG)."""
+    log = os.environ.get("BRIEFS_MEMORY_LOG")
+    if not log:
+        return
+    _WORKER["documents"] = _WORKER.get("documents", 0) + documents
+    try:
+        with open("/proc/self/statm", encoding="ascii") as stream:
+            resident_kb = int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:
+        return
+    with open(log, "a", encoding="ascii") as stream:
+        stream.write(f"{os.getpid()} {_WORKER['documents']} {resident_kb}\n")
 
 
 # --- the index --------------------------------------------------------------------------

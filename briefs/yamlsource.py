@@ -26,6 +26,7 @@ _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 class YamlDocument:
@@ -118,6 +119,9 @@ class _Builder:
             if node.tag != _SEQ_TAG:
                 self._problem(f"unsupported YAML tag {node.tag}", node)
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+            # YAML 1.1 reads yes/no/on/off as booleans: Norway's code NO would become False.
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:

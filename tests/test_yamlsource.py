@@ -42,3 +42,9 @@ def test_alias_bombs_stop_early(tmp_path):
 def test_non_utf8_names_the_line(tmp_path):
     _, problems = read(tmp_path, b"a: 1\nb: caf\xe9\n")
     assert problems[0].location.line == 2 and "UTF-8" in problems[0].message
+
+
+def test_only_true_and_false_are_booleans(tmp_path):
+    doc, problems = read(tmp_path, "code: NO\nanswer: yes\nflag: true\nother: False\n")
+    assert problems == []
+    assert doc.data == {"code": "NO", "answer": "yes", "flag": True, "other": False}

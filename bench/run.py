@@ -1,0 +1,159 @@
+"""Benchmark of portfolio builds; prints its figures and writes bench/RESULTS.md.
+
+    make bench                      # N=50 and N=200, as the issue asks (takes a while)
+    python bench/run.py --small     # N=6 and N=12, a quick look
+
+Every ratio compares figures measured in this one run on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import generate  # noqa: E402
+
+LINES: list[str] = []
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+    LINES.append(line)
+
+
+def portfolio(base: Path, count: int) -> Path:
+    project = base / f"portfolio-{count}"
+    generate(project / "facts", count)
+    shutil.copytree(ROOT / "templates", project / "templates")
+    return project
+
+
+def briefs(project: Path, *args: str, env: dict | None = None) -> tuple[float, str]:
+    started = time.perf_counter()
+    completed = subprocess.run([sys.executable, "-m", "briefs", "build", "--quiet", *args],
+                               cwd=project, capture_output=True, text=True,
+                               env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})))
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"build failed: {completed.stderr}")
+    return elapsed, completed.stdout.strip().splitlines()[-1]
+
+
+def pipeline_against_raw(project: Path, sample: int) -> None:
+    """Per output: the whole pipeline (load, validate, render, write, record) against the
+    raw cost of the same final documents in WeasyPrint and python-docx, in this process."""
+    import docx
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from briefs.build import BuildOptions, build
+    from briefs.load import load_relationship
+    from briefs.render import Renderer
+
+    slugs = sorted(p.name for p in (project / "facts").iterdir())[:sample]
+    options = BuildOptions(facts_dir=project / "facts", template_dirs=(project / "templates",),
+                           out_dir=project / "raw-compare", only=tuple(slugs), jobs=1, force=True)
+    build(BuildOptions(**{**vars(options), "only": (slugs[0],)}))  # warm: imports, fonts
+    started = time.perf_counter()
+    result = build(options)
+    pipeline = time.perf_counter() - started
+    outputs = len([p for p in result.built if p.name != "index.html"])
+
+    renderer = Renderer([project / "templates"])
+    rendered = [renderer.render(load_relationship(project / "facts" / slug), kind)
+                for slug in slugs for kind in ("country-brief", "economic-ties",
+                                               "institutional-mechanisms", "overview")]
+    started = time.perf_counter()
+    for brief in rendered:
+        weasyprint.HTML(string=brief.html, base_url=str(project / "templates") + "/").write_pdf(
+            font_config=FontConfiguration(), pdf_variant="pdf/ua-1", pdf_tags=True)
+        # python-docx building the same document: every paragraph with its style and
+        # text, every table cell, then saved.
+        produced = docx.Document(str(options.out_dir / brief.relationship / f"{brief.kind}.docx"))
+        copy = docx.Document()
+        styles = {style.name for style in copy.styles}
+        for paragraph in produced.paragraphs:
+            name = paragraph.style.name
+            copy.add_paragraph(paragraph.text, style=name if name in styles else "Normal")
+        for table in produced.tables:
+            target = copy.add_table(rows=len(table.rows), cols=len(table.columns))
+            for r, row in enumerate(table.rows):
+                for c, cell in enumerate(row.cells):
+                    target.cell(r, c).text = cell.text
+        copy.save(io.BytesIO())
+        brief.html.encode("utf-8")  # the HTML output is the rendered page itself
+    raw = time.perf_counter() - started
+    say(f"- pipeline: {pipeline / outputs * 1000:.0f} ms per output ({outputs} outputs, -j 1);"
+        f" raw WeasyPrint + python-docx for the same documents: {raw / outputs * 1000:.0f} ms per output")
+    say(f"- pipeline / raw = **{pipeline / raw:.3f}** (overhead {100 * (pipeline / raw - 1):+.1f}%)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", action="store_true", help="N=6 and N=12 instead of 50 and 200")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args()
+    small_n, large_n = (6, 12) if args.small else (50, 200)
+    base = Path(tempfile.mkdtemp(prefix="briefs-bench-"))
+    try:
+        say("# Benchmark results")
+        say()
+        say(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},"
+            f" {platform.platform()}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.")
+        say(f"Portfolios: N={small_n} and N={large_n} relationships x 4 briefs x 3 formats"
+            " (generated by bench/generate.py from the Pakistan-Japan fact base).")
+        say()
+        small = portfolio(base, small_n)
+        say("## Pipeline against raw WeasyPrint + python-docx")
+        pipeline_against_raw(small, sample=3 if args.small else 5)
+        say()
+        say(f"## Cold build, N={small_n} ({small_n * 12} outputs)")
+        one, _ = briefs(small, "--force", "-j", "1")
+        two, _ = briefs(small, "--force", "-j", "2")
+        say(f"- -j 1: {one:.1f} s; -j 2: {two:.1f} s; speed-up **{one / two:.2f}x**")
+        say()
+        large = portfolio(base, large_n)
+        memory_log = base / "memory.log"
+        cold, summary = briefs(large, "-j", "2", env={"BRIEFS_MEMORY_LOG": str(memory_log)})
+        say(f"## N={large_n} ({large_n * 12} outputs)")
+        say(f"- cold build -j 2: {cold:.1f} s ({summary})")
+        noop = [briefs(large)[0] for _ in range(5)]
+        say(f"- no-op rebuild, wall time with Python start-up: median **{statistics.median(noop):.3f} s**"
+            f" (min {min(noop):.3f}, max {max(noop):.3f}, 5 runs)")
+        target = sorted((large / "facts").iterdir())[large_n // 2] / "economy.yaml"
+        target.write_text(target.read_text(encoding="utf-8").replace("{name: Sojitz,", "{name: Sojitz Corp.,"),
+                          encoding="utf-8")
+        one_change, summary = briefs(large)
+        say(f"- after changing one investor's name in {target.parent.name}: {one_change:.2f} s ({summary})")
+        workers: dict[str, list[tuple[int, int]]] = {}
+        for line in memory_log.read_text().splitlines():
+            pid, documents, kb = line.split()
+            workers.setdefault(pid, []).append((int(documents), int(kb)))
+        say("- worker resident memory (MB) by documents written:")
+        for pid, samples in workers.items():
+            first = next((kb for docs, kb in samples if docs >= min(100, samples[-1][0])), samples[0][1])
+            peak = max(kb for _, kb in samples)
+            say(f"  - worker {pid}: at document ~100: {first / 1024:.0f}; at its last document"
+                f" ({samples[-1][0]}): {samples[-1][1] / 1024:.0f}; peak {peak / 1024:.0f};"
+                f" growth from 100 to last {100 * (samples[-1][1] / first - 1):+.1f}%")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    args.results.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.results}")
+
+
+if __name__ == "__main__":
+    main()
