@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BRIEFS := $(BIN)/briefs
 
-.PHONY: all build test check list clean distclean
+.PHONY: all build test check list clean distclean bench
 
 all: build
 
@@ -33,3 +33,7 @@ clean:
 
 distclean: clean
 	rm -rf -- $(VENV)
+
+# Portfolio benchmark (not part of `make test`): prints figures, writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

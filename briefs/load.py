@@ -10,6 +10,7 @@ a :class:`FactError`, each with its ``file:line``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,20 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
-from .model import TOP_LEVEL_KEYS, FactBase, walk
+from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, kinds_of_fact, walk
 from .project import fact_files, relationship_folders
 from .yamlsource import YamlDocument, read_yaml
 
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """A fact older than its freshness limit allows."""
+
+    as_of: Any
+    age_months: int
+    limit_months: int
+    kind: str
 
 
 @dataclass
@@ -34,6 +45,8 @@ class Relationship:
     files: list[Path]
     sections: dict[str, YamlDocument]
     warnings: list[Problem] = field(default_factory=list)
+    # Stale facts by their path in the fact base.
+    stale: dict[tuple[Any, ...], Staleness] = field(default_factory=dict)
 
     def location(self, path: tuple[Any, ...]) -> Location:
         """The ``file:line`` of a path into the fact base, e.g. ``("visits", 2, "date")``."""
@@ -135,6 +148,9 @@ def load_relationship(folder: Path) -> Relationship:
 
     relationship = Relationship(folder.name, folder, facts, files, sections)
     problems, warnings = _cross_check(relationship, cited)
+    dated_problems, stale_warnings = _check_dates(relationship)
+    problems += dated_problems
+    warnings += stale_warnings
     if problems:
         raise FactError(_sorted(problems))
     relationship.warnings = _sorted(warnings)
@@ -215,6 +231,63 @@ def _check_citations(
         if key != "sources":
             visit(value, (key,))
     return problems, cited
+
+
+def _months_between(earlier: dt.date, later: dt.date) -> int:
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - (1 if later.day < earlier.day else 0)
+
+
+def _period_end(value: PartialDate) -> dt.date:
+    if value.day:
+        return value.earliest
+    if value.month:
+        following = dt.date(value.year + value.month // 12, value.month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+    return dt.date(value.year, 12, 31)
+
+
+def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Problem]]:
+    """No as_of after the edition date; facts older than their freshness limit are stale."""
+    facts = relationship.facts
+    today = facts.metadata.edition.date
+    limits = facts.freshness.limits
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    known = kinds_of_fact()
+    for kind in limits:
+        if kind not in known:
+            problems.append(Problem(
+                f"freshness.limits: unknown kind of fact {kind!r}; name a part of the fact base"
+                " such as economy.trade, development or history",
+                relationship.location(("freshness", "limits", kind))))
+    for path, model in walk(facts):
+        as_of = getattr(model, "as_of", None)
+        if not isinstance(as_of, PartialDate):
+            continue
+        if as_of.earliest > today:
+            problems.append(Problem(
+                f"{_dotted(path + ('as_of',))}: {as_of} is after the edition date {today}",
+                relationship.location(path + ("as_of",))))
+            continue
+        if "sources" not in type(model).model_fields:
+            continue  # money inside a fact: the fact's own as_of is judged
+        kind = ".".join(str(p) for p in path if not isinstance(p, int))
+        matches = [k for k in limits if kind == k or kind.startswith(k + ".")]
+        if not matches:
+            continue
+        rule = max(matches, key=len)
+        limit = limits[rule]
+        if limit == "never":
+            continue
+        age = _months_between(_period_end(as_of), today)
+        if age > limit:
+            relationship.stale[path] = Staleness(as_of, age, limit, rule)
+            warnings.append(Problem(
+                f"{_dotted(path)}: stale: as of {as_of}, {age} months before the edition date;"
+                f" the limit for {rule} is {limit} months",
+                relationship.location(path + ("as_of",)), severity="warning"))
+    return problems, warnings
 
 
 def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Problem], list[Problem]]:

@@ -364,6 +364,17 @@ class Outlook(Strict):
     prospects: list[Topic] = Field(min_length=1)
 
 
+class Freshness(Strict):
+    """How old each kind of fact may get before a brief marks it stale.
+
+    Keys are kinds of fact named by their place in the fact base (``economy.trade``,
+    ``development``, ``history``); the most specific key that contains a fact applies.
+    Values are a number of months, or ``never``.
+    """
+
+    limits: dict[str, Annotated[int, Field(ge=1)] | Literal["never"]] = {}
+
+
 class FactBase(Strict):
     """Everything known about one bilateral relationship, merged from its files."""
 
@@ -378,9 +389,37 @@ class FactBase(Strict):
     development: DevelopmentAssistance
     people: People
     outlook: Outlook
+    freshness: Freshness = Freshness()
 
 
 TOP_LEVEL_KEYS = tuple(FactBase.model_fields)
+
+
+def kinds_of_fact(model: type[BaseModel] = None, prefix: str = "") -> set[str]:
+    """Every dotted path a freshness limit may name: ``economy``, ``economy.trade`` ..."""
+    import typing
+
+    model = model or FactBase
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        if model is FactBase and name == "freshness":
+            continue
+        path = f"{prefix}{name}"
+        names.add(path)
+        for candidate in _model_types(info.annotation):
+            names |= kinds_of_fact(candidate, path + ".")
+    return names
+
+
+def _model_types(annotation: Any) -> list[type[BaseModel]]:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found = []
+    for argument in typing.get_args(annotation):
+        found.extend(_model_types(argument))
+    return found
 
 
 def walk(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:

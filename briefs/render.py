@@ -55,12 +55,37 @@ class RenderedBrief:
 class _Notes:
     """Source notes of one brief, in the order the template cites them."""
 
-    def __init__(self, sources: list[Source], language: str):
+    def __init__(self, sources: list[Source], language: str, stale: dict | None = None):
         self._sources = {str(source.id): source for source in sources}
         self._language = language
+        self._stale = stale or {}
         self.cited: dict[str, Source] = {}
+        self.dates: list[PartialDate] = []
 
     def cite(self, fact: Fact | Quotation) -> Markup:
+        """The source note of a fact, preceded by a visible mark if the fact is stale."""
+        mark = Markup("")
+        stale = self._stale.get(getattr(fact, "_path", None))
+        if stale is not None:
+            mark = (Markup(' <em class="stale">')
+                    + escape(f"[stale: as of {format_partial_date(stale.as_of, self._language)};"
+                             f" the limit is {stale.limit_months} months]")
+                    + Markup("</em>"))
+        as_of = getattr(fact, "as_of", None)
+        if isinstance(as_of, PartialDate):
+            self.dates.append(as_of)
+        return mark + self._note(fact)
+
+    def information_as_of(self) -> dict[str, str] | None:
+        """The newest and oldest as-of dates among the facts this brief cited."""
+        if not self.dates:
+            return None
+        newest = max(self.dates, key=lambda d: (d.year, d.month or 12, d.day or 31))
+        oldest = min(self.dates, key=lambda d: (d.year, d.month or 1, d.day or 1))
+        return {"newest": format_partial_date(newest, self._language),
+                "oldest": format_partial_date(oldest, self._language)}
+
+    def _note(self, fact: Fact | Quotation) -> Markup:
         parts = []
         for source_id in fact.sources:
             source = self._sources[source_id]
@@ -183,27 +208,16 @@ class Renderer:
 
     def render(self, relationship: Relationship, kind: str) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location."""
-        read: set[tuple[Any, ...]] = set()
-        facts = track(relationship.facts, read)
-        language = relationship.facts.metadata.language
-        notes = _Notes(list(facts.sources), language)
-        countries = {country.code: country for country in facts.metadata.countries}
-        context = {
-            "facts": facts,
-            "meta": facts.metadata,
-            "kind": kind,
-            "relationship": relationship.slug,
-            "countries": countries,
-            "country": countries.__getitem__,
-            "cite": notes.cite,
-            "cited_sources": notes.sources,
-            "date": lambda value: format_partial_date(value, language),
-            "money": lambda value: format_money(value, language),
-            "version": __version__,
-        }
-        html = self.render_page(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
+        # Two passes: the first learns which dated facts the brief cites, so that the title
+        # block of the second can say how current the information is.
+        summary = None
+        for _ in range(2):
+            read: set[tuple[Any, ...]] = set()
+            html, notes = self._render_once(relationship, kind, read, summary)
+            summary = notes.information_as_of()
         html = _fill_table_of_contents(html)
         templates = dict(sorted(self.env.loaded.items()))
+        facts = track(relationship.facts, read)
         _check_images_have_alt_text(list(templates.values()))
         title = lxml.html.document_fromstring(html).findtext(".//title") or kind
         attachments = [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
@@ -215,6 +229,30 @@ class Renderer:
             attachments, facts.metadata.pdf_variant, template_names=templates,
             fact_paths=read,
         )
+
+    def _render_once(self, relationship: Relationship, kind: str, read: set, summary):
+        facts = track(relationship.facts, read)
+        # Staleness marks depend on the policy and the edition date: record both as read.
+        facts.freshness.limits, facts.metadata.edition.date
+        language = relationship.facts.metadata.language
+        notes = _Notes(list(facts.sources), language, relationship.stale)
+        countries = {country.code: country for country in facts.metadata.countries}
+        context = {
+            "facts": facts,
+            "meta": facts.metadata,
+            "kind": kind,
+            "relationship": relationship.slug,
+            "countries": countries,
+            "country": countries.__getitem__,
+            "cite": notes.cite,
+            "cited_sources": notes.sources,
+            "information_as_of": summary,
+            "date": lambda value: format_partial_date(value, language),
+            "money": lambda value: format_money(value, language),
+            "version": __version__,
+        }
+        html = self.render_page(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
+        return html, notes
 
     def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
         """Render any template; every failure becomes a TemplateError with template:line."""
