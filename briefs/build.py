@@ -158,8 +158,10 @@ def render_all(options: BuildOptions):
     renderer = Renderer(list(options.template_dirs))
     rendered, problems = [], []
     for brief in briefs:
+        relationship = relationships[brief.relationship]
         try:
-            rendered.append(renderer.render(relationships[brief.relationship], brief.kind))
+            rendered.append(renderer.render(relationship, brief.kind,
+                                            changes_for(relationship, brief.kind, options)))
         except TemplateError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:
@@ -215,11 +217,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         relationships, fact_warnings = load_planned(options, list(pending))
         for slug, relationship in relationships.items():
             state.remember_fact_warnings(slug, relationship.warnings)
+            _snapshot(options, relationship)
         _add_warnings(result, fact_warnings)
         work: list[tuple[PlannedBrief, list[str]]] = []
         for brief, formats in pending.items():
             stale = []
-            unchanged = _facts_unchanged(state, brief, relationships[brief.relationship], fact_files)
+            unchanged = _facts_unchanged(state, brief, relationships[brief.relationship], fact_files, options)
             for fmt, verdict in formats.items():
                 if verdict == "facts" and unchanged:
                     result.skipped.append(brief.output(options.out_dir, fmt))
@@ -246,17 +249,34 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     return result
 
 
+def _snapshot(options: BuildOptions, relationship) -> None:
+    """Record this edition's facts in build/, for comparisons where there is no git."""
+    from .editions import snapshot_bytes, snapshot_path
+
+    atomic_write(snapshot_path(options.out_dir, relationship.slug, relationship.facts.metadata.edition.number),
+                 snapshot_bytes(relationship.facts))
+
+
 def _brief_key(brief: PlannedBrief) -> str:
     return f"{brief.relationship}/{brief.kind}"
 
 
-def _facts_unchanged(state: BuildState, brief: PlannedBrief, relationship, fact_files) -> bool:
+def _digest(relationship, kind: str, paths: list, options: BuildOptions) -> str:
+    """The facts a brief read, and for briefs with a changes section, those changes."""
+    from .tracking import digest, fingerprint
+
+    value = digest(relationship.facts, paths)
+    changes = changes_for(relationship, kind, options)
+    return value if changes is None else f"{value}:{fingerprint(changes)}"
+
+
+def _facts_unchanged(state: BuildState, brief: PlannedBrief, relationship, fact_files, options) -> bool:
     """The fact files changed, but not the facts this brief read: note the new files."""
     from .tracking import digest
 
     key = _brief_key(brief)
     paths = state.paths_of(key)
-    if paths is None or digest(relationship.facts, paths) != state.briefs[key].digest:
+    if paths is None or _digest(relationship, brief.kind, paths, options) != state.briefs[key].digest:
         return False
     state.briefs[key].fact_files = fact_files[brief.relationship]
     return True
@@ -334,7 +354,7 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
     Returns ({format: bytes}, problems, warnings, dependencies)."""
     from .load import load_relationship
     from .render import Renderer
-    from .tracking import digest, prune
+    from .tracking import prune
     from .writers import WriteOptions, get_writer
 
     relationship = _WORKER.get(("rel", brief.folder))
@@ -346,14 +366,14 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
     if renderer is None:
         renderer = _WORKER[("renderer", options.template_dirs)] = Renderer(list(options.template_dirs))
     try:
-        rendered = renderer.render(relationship, brief.kind)
+        rendered = renderer.render(relationship, brief.kind, changes_for(relationship, brief.kind, options))
     except BriefsError as exc:
         return {}, exc.problems, {}, {}
     inputs = Inputs(tuple(options.template_dirs))
     paths = [list(path) for path in prune(rendered.fact_paths)]
     deps = {
         "paths": paths,
-        "digest": digest(relationship.facts, paths),
+        "digest": _digest(relationship, brief.kind, paths, options),
         "templates": {name: inputs.template(name) for name in rendered.template_names},
     }
     write_options = WriteOptions(template_dirs=tuple(options.template_dirs),
@@ -369,6 +389,22 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
         warnings[fmt] = list(getattr(writer, "warnings", []))
     _log_memory(len(produced))
     return produced, problems, warnings, deps
+
+
+def changes_for(relationship, kind: str, options: BuildOptions):
+    """What changed since the previous edition, for brief kinds that show it (else None)."""
+    from .editions import compare, previous_edition
+
+    if kind not in relationship.facts.metadata.changes_in:
+        return None
+    key = ("changes", relationship.folder, relationship.digest())
+    if key not in _WORKER:
+        since, older = previous_edition(relationship, options.out_dir)
+        if older is None:
+            _WORKER[key] = {"since": "", "first": True, "added": [], "changed": [], "removed": []}
+        else:
+            _WORKER[key] = {**compare(older, relationship.facts, since).to_json(), "first": False}
+    return _WORKER[key]
 
 
 def _log_memory(documents: int) -> None:

@@ -22,7 +22,7 @@ from .build import (
     plan,
     render_all,
 )
-from .errors import BriefsError, Problem, display_path
+from .errors import BriefsError, EditionError, Problem, display_path
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -77,11 +77,12 @@ def _report(problems: list[Problem], stream=None) -> None:
         click.echo(str(problem), err=True)
 
 
-def _fail(exc: BriefsError) -> None:
+def _fail(exc: BriefsError, written: bool = True) -> None:
     errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
     _report(exc.problems)
     noun = "error" if len(errors) == 1 else "errors"
-    click.echo(f"briefs: {len(errors)} {noun}; nothing was written", err=True)
+    tail = "; nothing was written" if written else ""
+    click.echo(f"briefs: {len(errors)} {noun}{tail}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -218,6 +219,94 @@ def list_command(facts_dir, template_dirs, only, strict, out_dir, formats):
         for name in formats:
             click.echo(display_path(brief.output(out_dir, name)))
     click.echo(display_path(out_dir / "index.html"))
+
+
+@cli.command("diff")
+@click.argument("revision", required=False)
+@click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
+              help="Folder with one sub-folder of YAML fact files per relationship.")
+@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
+              help="Build folder whose fact snapshots are used when the facts are not in git.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff_command(revision, facts_dir, out_dir, as_json):
+    """Show facts added, changed and removed since a git revision.
+
+    REVISION defaults to the last commit that touched the fact folder, so the
+    command shows uncommitted edits. Where the facts are not in a git
+    repository, the working tree is compared with the last build's snapshot.
+
+    Example:
+
+        briefs diff HEAD~3 --json
+    """
+    import json
+
+    from .editions import (compare, facts_at_revision, git_root, last_commit_touching,
+                           read_snapshot, snapshots)
+    from .load import load_all
+
+    try:
+        current = {r.slug: r.facts for r in load_all(facts_dir)}
+        results = {}
+        if git_root(facts_dir) is not None:
+            revision = revision or last_commit_touching(facts_dir)
+            if revision is None:
+                raise EditionError(Problem(f"no commit has touched {display_path(facts_dir)} yet"))
+            older = facts_at_revision(facts_dir, revision)
+            for slug in sorted(set(current) | set(older)):
+                if slug not in current:
+                    results[slug] = {"removed_relationship": True, "since": revision}
+                    continue
+                results[slug] = compare(older.get(slug), current[slug], revision[:12])
+        else:
+            if revision:
+                raise EditionError(Problem(
+                    f"{display_path(facts_dir)} is not in a git repository, so there is no revision"
+                    f" {revision!r}; without a revision, the last build's snapshots are compared"))
+            for slug, facts in current.items():
+                found = snapshots(out_dir, slug)
+                if found:
+                    older = read_snapshot(found[max(found)])
+                    results[slug] = compare(older, facts, f"the last build (edition {max(found)})")
+            if not results:
+                raise EditionError(Problem(
+                    f"{display_path(facts_dir)} is not in a git repository and {display_path(out_dir)}/"
+                    " holds no earlier build to compare with; run `briefs build` first"))
+    except BriefsError as exc:
+        _fail(exc, written=False)
+    if as_json:
+        data = {slug: (c.to_json() if hasattr(c, "to_json") else c) for slug, c in results.items()}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    from .editions import describe
+
+    for slug, changes in results.items():
+        if isinstance(changes, dict):
+            click.echo(f"{slug}: relationship removed since {changes['since']}")
+        else:
+            click.echo("\n".join(describe(slug, changes)))
+
+
+@cli.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the schema to this file instead of printing it.")
+def schema_command(output):
+    """Print (or write) the JSON Schema of a fact file, for editors' YAML support.
+
+    Example:
+
+        briefs schema -o facts/briefs.schema.json
+    """
+    from .schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from .state import atomic_write
+
+    atomic_write(output, text.encode("utf-8"))
+    click.echo(f"wrote {display_path(output)}")
 
 
 def main() -> None:

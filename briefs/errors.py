@@ -76,6 +76,12 @@ class WriteError(BriefsError):
     phase = "write"
 
 
+class EditionError(BriefsError):
+    """An earlier edition of the facts could not be found or read (``briefs diff``)."""
+
+    phase = "editions"
+
+
 class BuildError(BriefsError):
     """Planning or writing outputs into the build folder failed."""
 

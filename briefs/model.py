@@ -176,6 +176,8 @@ class Metadata(Strict):
     keywords: list[Text] = []
     # pdf/ua-1: tagged and accessible (default); pdf/a-3u: archival, with the facts attached.
     pdf_variant: Literal["pdf/ua-1", "pdf/a-3u"] = "pdf/ua-1"
+    # Brief kinds that carry a "Changes since the last edition" section.
+    changes_in: list[Identifier] = ["country-brief"]
 
 
 class Source(Strict):

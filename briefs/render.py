@@ -206,14 +206,14 @@ class Renderer:
             raise jinja2.TemplateRuntimeError(f"stylesheet {name} may not contain '</'")
         return Markup(source)
 
-    def render(self, relationship: Relationship, kind: str) -> RenderedBrief:
+    def render(self, relationship: Relationship, kind: str, changes=None) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location."""
         # Two passes: the first learns which dated facts the brief cites, so that the title
         # block of the second can say how current the information is.
         summary = None
         for _ in range(2):
             read: set[tuple[Any, ...]] = set()
-            html, notes = self._render_once(relationship, kind, read, summary)
+            html, notes = self._render_once(relationship, kind, read, summary, changes)
             summary = notes.information_as_of()
         html = _fill_table_of_contents(html)
         templates = dict(sorted(self.env.loaded.items()))
@@ -230,7 +230,7 @@ class Renderer:
             fact_paths=read,
         )
 
-    def _render_once(self, relationship: Relationship, kind: str, read: set, summary):
+    def _render_once(self, relationship: Relationship, kind: str, read: set, summary, changes):
         facts = track(relationship.facts, read)
         # Staleness marks depend on the policy and the edition date: record both as read.
         facts.freshness.limits, facts.metadata.edition.date
@@ -247,6 +247,7 @@ class Renderer:
             "cite": notes.cite,
             "cited_sources": notes.sources,
             "information_as_of": summary,
+            "changes": changes,
             "date": lambda value: format_partial_date(value, language),
             "money": lambda value: format_money(value, language),
             "version": __version__,

@@ -19,7 +19,7 @@ KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview
 
 
 def outputs(project: Path) -> dict[str, str]:
-    return {k: v for k, v in tree_digest(project / "build").items() if "/" in k}
+    return {k: v for k, v in tree_digest(project / "build").items() if "/" in k and not k.startswith(".")}
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
