@@ -166,7 +166,25 @@ def render_all(options: BuildOptions):
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise TemplateError(problems)
-    return rendered, warnings
+    return rendered, warnings, _unused_facts(relationships, rendered)
+
+
+def _unused_facts(relationships, rendered) -> list[Problem]:
+    """Facts that no brief of their relationship reads: notes for ``briefs check``."""
+    from .model import walk
+
+    notes = []
+    for slug, relationship in relationships.items():
+        read = set().union(*(b.fact_paths for b in rendered if b.relationship == slug))
+        for path, model in walk(relationship.facts):
+            if not path or path[0] in ("sources", "metadata") or "sources" not in type(model).model_fields:
+                continue
+            used = any(p[: len(path)] == path or path[: len(p)] == p for p in read if p)
+            if not used:
+                dotted = ".".join(str(p) for p in path).replace(".", "[", 0)
+                notes.append(Problem(f"note: {dotted} is not used by any brief",
+                                     relationship.location(path), severity="note"))
+    return notes
 
 
 # --- building -------------------------------------------------------------------------

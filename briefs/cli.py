@@ -191,9 +191,10 @@ def check_command(facts_dir, template_dirs, only, strict):
     """
     options = _options(facts_dir, template_dirs, only, strict)
     try:
-        rendered, warnings = render_all(options)
+        rendered, warnings, notes = render_all(options)
     except BriefsError as exc:
         _fail(exc)
+    _report(notes)
     _report(warnings)
     relationships = len({b.relationship for b in rendered})
     click.echo(f"ok: {relationships} relationship(s), {len(rendered)} brief(s),"

@@ -31,7 +31,7 @@ from .errors import Location, Problem, TemplateError, display_path
 from .load import Relationship
 from .project import BRIEF_SUFFIX
 from .model import Fact, Money, PartialDate, Quotation, Source
-from .tracking import track
+from .tracking import ReadLog, track
 
 
 
@@ -212,8 +212,11 @@ class Renderer:
         # block of the second can say how current the information is.
         summary = None
         for _ in range(2):
-            read: set[tuple[Any, ...]] = set()
-            html, notes = self._render_once(relationship, kind, read, summary, changes)
+            read = ReadLog()
+            try:
+                html, notes = self._render_once(relationship, kind, read, summary, changes)
+            except TemplateError as exc:
+                raise _explain_missing(exc, read, relationship) from None
             summary = notes.information_as_of()
         html = _fill_table_of_contents(html)
         templates = dict(sorted(self.env.loaded.items()))
@@ -275,6 +278,17 @@ class Renderer:
             raise TemplateError(
                 Problem(message + suffix, _template_location(exc, template_name, self.template_dirs))
             ) from None
+
+
+def _explain_missing(exc: TemplateError, read: ReadLog, relationship: Relationship) -> TemplateError:
+    """When a template fails on a fact the relationship does not have, say which fact."""
+    problem = exc.problems[0]
+    if read.last_missing and "'None' has no attribute" in problem.message:
+        dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in read.last_missing)
+        return TemplateError(Problem(
+            f"needs {dotted.replace('.[', '[')}, which {relationship.slug} does not have; add it to the"
+            " facts, or make the template skip it with {% if ... %}", problem.location))
+    return exc
 
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)

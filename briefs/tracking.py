@@ -19,8 +19,16 @@ Path_ = tuple[Any, ...]
 _PROXY_CLASSES: dict[type, type] = {}
 
 
+class ReadLog(set):
+    """The paths a render read; remembers the last one that held nothing (None)."""
+
+    last_missing: Path_ | None = None
+
+
 def track(value: Any, log: set[Path_], path: Path_ = ()) -> Any:
     """Wrap ``value`` so that what a template reads of it is added to ``log``."""
+    if value is None and isinstance(log, ReadLog):
+        log.last_missing = path
     if isinstance(value, BaseModel):
         cls = type(value)
         proxy = _PROXY_CLASSES.get(cls)

@@ -143,3 +143,27 @@ def test_country_brief_shows_changes_since_the_previous_edition(repository):
         assert "Changes since the last edition" in text
         assert "Compared with edition 1 of 2026-11-20" in text
         assert "economy.trade.partner_rank): rank: 4 → 3" in text
+
+
+def test_check_reports_facts_no_brief_uses(project):
+    for name in ("overview.html.j2", "country-brief.html.j2"):
+        path = project / "templates" / name
+        path.write_text(path.read_text().replace('{% include "partials/_sec_outlook.html.j2" %}\n', ""))
+    result = run_briefs(project, "check")
+    assert result.code == 0, result.stderr
+    assert re.search(r"facts/pakistan-japan/outlook\.yaml:\d+: note: outlook\.challenges\.0 is not used by any brief",
+                     result.stderr)
+
+
+def test_template_needing_a_fact_the_relationship_lacks(project):
+    people = project / FACTS / "people.yaml"
+    text = people.read_text()
+    people.write_text(text[: text.index("  labour:")])
+    partial = project / "templates/partials/_sec_people.html.j2"
+    partial.write_text(partial.read_text().replace("{{ m.para(p.labour) }}", "<p>{{ p.labour.text }}</p>")
+                       .replace("{% if p.labour %}", "{% if true %}"))
+    line = next(n for n, t in enumerate(partial.read_text().splitlines(), 1) if "p.labour.text" in t)
+    result = run_briefs(project, "check")
+    assert result.code == 1
+    assert (f"templates/partials/_sec_people.html.j2:{line}: needs people.labour, which pakistan-japan"
+            " does not have") in result.stderr
