@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import html as html_lib
 import os
 import re
@@ -69,6 +71,11 @@ class BuildResult:
 
 class Reporter:
     """What a build tells its user; the CLI supplies a progress bar or plain lines."""
+
+    def waiting(self, out_dir: Path) -> None:
+        import sys
+
+        print(f"waiting for another build of {display_path(out_dir)}/ to finish...", file=sys.stderr, flush=True)
 
     def start(self, total: int) -> None: ...
 
@@ -211,6 +218,29 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     started = time.perf_counter()
     reporter = reporter or Reporter()
     briefs = plan(options)
+    with _exclusive(options.out_dir, reporter):
+        result = _build_locked(options, reporter, briefs)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+@contextlib.contextmanager
+def _exclusive(out_dir: Path, reporter: Reporter):
+    """One build at a time per build folder: a second one waits, saying so."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handle = os.open(out_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            reporter.waiting(out_dir)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _build_locked(options: BuildOptions, reporter: Reporter, briefs: list[PlannedBrief]) -> BuildResult:
     inputs = Inputs(tuple(options.template_dirs))
     state = BuildState.read(options.out_dir)
     result = BuildResult()
@@ -263,7 +293,6 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     if options.strict and result.warnings:
         result.failures.extend(_fatal(result.warnings))
         result.warnings = []
-    result.seconds = time.perf_counter() - started
     return result
 
 

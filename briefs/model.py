@@ -106,6 +106,10 @@ class Strict(BaseModel):
     def _reject_control_characters(cls, value: Any) -> Any:
         if isinstance(value, str):
             return _no_control_characters(value)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    _no_control_characters(item)
         return value
 
 

@@ -137,6 +137,18 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+
+
+def markup(text: Any) -> Markup:
+    """Fact text, escaped, with the one light markup facts may carry:
+    ``*emphasis*`` and ``[link text](https://address)``. Nothing else is interpreted."""
+    escaped = str(escape(str(text)))
+    escaped = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', escaped)
+    return Markup(_EMPHASIS.sub(r"<em>\1</em>", escaped))
+
+
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
 
@@ -193,6 +205,7 @@ class Renderer:
             number=format_number,
             ordinal=ordinal,
             words=words,
+            markup=markup,
             css_string=css_string,
             join_and=join_and,
         )

@@ -81,8 +81,14 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         if exc.context:
             what = f"{exc.context}: {what}"
         return None, [Problem(f"YAML syntax error: {what}", Location(display, line))]
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return None, [Problem(
+            f"the character U+{ord(character):04X} is not allowed in a YAML file (control characters"
+            " cannot be stored)", Location(display, line))]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly everything
-        return None, [Problem(f"YAML error: {exc}", Location(display))]
+        return None, [Problem(f"YAML error: {' '.join(str(exc).split())}", Location(display))]
     if node is None:
         return YamlDocument(display, {}, {(): 1}), []
     builder = _Builder(display, problems)

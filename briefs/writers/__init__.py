@@ -105,5 +105,13 @@ def document_info(root: lxml.html.HtmlElement) -> DocumentInfo:
     )
 
 
+def template_of(brief: RenderedBrief) -> str:
+    """The brief kind's own template, as the user would type its path."""
+    from ..errors import display_path
+
+    own = next((t for t in brief.templates if t.endswith(f"{brief.kind}.html.j2")), f"{brief.kind}.html.j2")
+    return display_path(own)
+
+
 def source_date_epoch(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())

@@ -36,13 +36,14 @@ from docx.text.run import Run
 
 from ..errors import Location, Problem, WriteError, display_path
 from ..render import RenderedBrief
-from . import DocumentInfo, WriteOptions, document_info, parse_html, register
+from . import DocumentInfo, WriteOptions, document_info, parse_html, register, template_of
+from .fetch import allowed_roots, refusal, resolve
 from . import docx_oxml as ox
 
 HEADING_STYLES = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3"}
 CONTAINERS = {"body", "main", "section", "div", "article", "header", "aside", "nav", "figure"}
 BLOCKS = {"p", "footer", "caption", "figcaption", "address", "pre", "dl", "dt", "dd", "hr"}
-INLINES = {"strong", "b", "em", "i", "cite", "sup", "sub", "code", "br", "a", "span", "abbr",
+INLINES = {"img", "strong", "b", "em", "i", "cite", "sup", "sub", "code", "br", "a", "span", "abbr",
            "small", "q", "time", "bdi", "bdo", "mark", "u", "s", "dfn", "kbd", "samp", "var"}
 # Styles the writer uses that a reference document must define (others it adds itself).
 REQUIRED_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3",
@@ -89,9 +90,8 @@ class DocxWriter:
                     break
         document = _open(reference)
         _prepare_styles(document, own_styles=reference is None)
-        template = next((t for t in brief.templates if t.endswith(f"{brief.kind}.html.j2")),
-                        f"{brief.kind}.html.j2")
-        builder = _Builder(document, display_path(template), self.warnings)
+        builder = _Builder(document, template_of(brief), self.warnings,
+                           allowed_roots(options.template_dirs))
         builder.blocks(root.find("body"))
         _header_and_footer(document, info)
         _properties(document, info)
@@ -170,8 +170,9 @@ def _prepare_styles(document, own_styles: bool) -> None:
 
 
 class _Builder:
-    def __init__(self, document, template: str, warnings: list[Problem]):
+    def __init__(self, document, template: str, warnings: list[Problem], roots: list[Path]):
         self.document = document
+        self.roots = roots
         self.footnotes = ox.Footnotes(document)
         self.bookmarks = 0
         self.template = template
@@ -208,6 +209,9 @@ class _Builder:
             if element.get("id"):
                 self.bookmarks += 1
                 ox.add_bookmark(paragraph, ox.bookmark_name(element.get("id")), self.bookmarks)
+        elif tag == "img":
+            paragraph = self.document.add_paragraph(style="Normal")
+            self.image(paragraph, paragraph._p, element)
         elif tag in ("ul", "ol"):
             self.list(element, 0)
         elif tag == "table":
@@ -323,6 +327,8 @@ class _Builder:
                     self._inline(paragraph, container, child, replace(fmt_child, superscript=True), skip, runs)
                 elif tag == "code":
                     self._inline(paragraph, container, child, replace(fmt_child, code=True), skip, runs)
+                elif tag == "img":
+                    self.image(paragraph, container, child)
                 elif tag == "br":
                     run = self._run(paragraph, container, "", fmt)
                     run.add_break()
@@ -337,6 +343,29 @@ class _Builder:
                     self._inline(paragraph, container, child, fmt_child, skip, runs)
             if child.tail:
                 runs.append(self._run(paragraph, container, child.tail, fmt))
+
+    def image(self, paragraph, container, element) -> None:
+        """A picture read under the same rule as the PDF writer's; its alt text kept."""
+        url = element.get("src") or ""
+        base = self.roots[0] if self.roots else None
+        kind, value = resolve(url, self.roots, base)
+        alt = element.get("alt") or ""
+        if kind == "refused":
+            problem = refusal(url, value, self.template)
+            if problem not in self.warnings:
+                self.warnings.append(problem)
+            if alt:
+                self._run(paragraph, container, f"[{alt}]", _Format())
+            return
+        data = value if kind == "data" else Path(value).read_bytes()
+        run = self._run(paragraph, container, "", _Format())
+        try:
+            run.add_picture(io.BytesIO(data), width=Cm(min(float(element.get("width") or 0) / 37.8 or 8, 16)))
+        except Exception:  # not an image python-docx can read
+            self.warnings.append(refusal(url, "not a readable image", self.template))
+            return
+        for doc_pr in run._r.xpath(".//wp:docPr"):
+            doc_pr.set("descr", alt)
 
     def _run(self, paragraph, container, text: str, fmt: _Format) -> Run:
         element = OxmlElement("w:r")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ..errors import Location, Problem, WriteError, display_path
 from ..render import RenderedBrief
-from . import WriteOptions, document_info, parse_html, register, source_date_epoch
+from . import WriteOptions, document_info, parse_html, register, source_date_epoch, template_of
+from .fetch import allowed_roots, weasyprint_fetcher
 from .pdf_fonts import font_face_rules, undrawable_characters
 
 from ..build import PDF_VARIANTS
@@ -64,8 +65,10 @@ class PdfWriter:
                 font_config = FontConfiguration()
                 stylesheets = []
                 if font_css:
-                    stylesheets.append(weasyprint.CSS(string=font_css, base_url=base_url,
-                                                      font_config=font_config))
+                    stylesheets.append(weasyprint.CSS(
+                        string=font_css, base_url=base_url, font_config=font_config,
+                        url_fetcher=weasyprint_fetcher(allowed_roots(template_dirs), self.warnings,
+                                                       "templates/fonts")))
                 attachments = []
                 if variant.startswith("pdf/a"):
                     attachments = [
@@ -76,7 +79,9 @@ class PdfWriter:
                             created=edition, modified=edition, relationship="Source")
                         for name, path in brief.attachments
                     ]
-                document = weasyprint.HTML(string=brief.html, base_url=base_url)
+                fetcher = weasyprint_fetcher(allowed_roots(template_dirs), self.warnings,
+                                             template_of(brief))
+                document = weasyprint.HTML(string=brief.html, base_url=base_url, url_fetcher=fetcher)
                 return document.write_pdf(
                     stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
                     pdf_tags=True, attachments=attachments,
