@@ -32,9 +32,11 @@ def _common(function):
     options = [
         click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
                      help="Folder with one sub-folder of YAML fact files per relationship."),
-        click.option("--templates", "template_dirs", type=_DIR, multiple=True,
-                     help="Template folder; may be repeated, the first one holding a template wins."
-                          "  [default: templates]"),
+        click.option("--templates", "template_dirs", type=click.Path(file_okay=False, exists=True,
+                                                                      path_type=Path), multiple=True,
+                     help="A folder of template overrides; may be repeated. The first folder holding"
+                          " a template wins; the shipped templates/ always come last, and"
+                          " {% extends \"!default/NAME\" %} extends the shipped NAME."),
         click.option("--only", multiple=True, metavar="REL[/BRIEF]",
                      help="Build only this relationship or brief; may be repeated."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors."),
@@ -63,9 +65,11 @@ def _formats(value: str) -> tuple[str, ...]:
 
 
 def _options(facts_dir, template_dirs, only, strict, **extra) -> BuildOptions:
+    shipped = Path("templates")
+    dirs = [d for d in template_dirs if d.resolve() != shipped.resolve()]
     return BuildOptions(
         facts_dir=facts_dir,
-        template_dirs=tuple(template_dirs) or (Path("templates"),),
+        template_dirs=(*dirs, shipped),
         only=tuple(only),
         strict=strict,
         **extra,
@@ -286,6 +290,31 @@ def diff_command(revision, facts_dir, out_dir, as_json):
             click.echo(f"{slug}: relationship removed since {changes['since']}")
         else:
             click.echo("\n".join(describe(slug, changes)))
+
+
+@cli.command("new")
+@click.argument("first")
+@click.argument("second")
+@click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
+              help="Folder the new relationship's folder is created in.")
+def new_command(first, second, facts_dir):
+    """Start a new relationship: FACTS/FIRST-SECOND/ with every file and field to fill in.
+
+    Placeholders read "TODO: ..."; `briefs check` lists each one with its file
+    and line until it is replaced, and `make` builds the four briefs meanwhile.
+
+    Example:
+
+        briefs new pakistan china
+    """
+    from .new import create
+
+    try:
+        target = create(facts_dir, first, second)
+    except BriefsError as exc:
+        _fail(exc, written=False)
+    click.echo(f"created {display_path(target)}/ with {len(list(target.iterdir()))} files;"
+               " replace every TODO, then run `briefs check`")
 
 
 @cli.command("schema")

@@ -150,7 +150,7 @@ def load_relationship(folder: Path) -> Relationship:
     problems, warnings = _cross_check(relationship, cited)
     dated_problems, stale_warnings = _check_dates(relationship)
     problems += dated_problems
-    warnings += stale_warnings
+    warnings += stale_warnings + _placeholders(relationship)
     if problems:
         raise FactError(_sorted(problems))
     relationship.warnings = _sorted(warnings)
@@ -231,6 +231,21 @@ def _check_citations(
         if key != "sources":
             visit(value, (key,))
     return problems, cited
+
+
+def _placeholders(relationship: Relationship) -> list[Problem]:
+    """Values still reading "TODO..." (as `briefs new` writes them) are flagged until replaced."""
+    found = []
+    for path, model in walk(relationship.facts):
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            values = value if isinstance(value, list) else [value]
+            for index, item in enumerate(values):
+                if isinstance(item, str) and item.startswith("TODO"):
+                    where = path + (name,) + ((index,) if isinstance(value, list) else ())
+                    found.append(Problem(f"{_dotted(where)}: placeholder to replace: {item!r}",
+                                         relationship.location(where), severity="warning"))
+    return found
 
 
 def _months_between(earlier: dt.date, later: dt.date) -> int:

@@ -193,8 +193,15 @@ class Renderer:
 
     def __init__(self, template_dirs: list[Path]):
         self.template_dirs = [Path(p) for p in template_dirs]
+        # The first folder holding a template wins; "!default/NAME" names the shipped
+        # template (the last folder) so that an override can extend the original.
+        loader = jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader([str(p) for p in self.template_dirs]),
+            jinja2.PrefixLoader({"!default": jinja2.FileSystemLoader(str(self.template_dirs[-1]))},
+                                delimiter="/"),
+        ])
         self.env = _TrackingEnvironment(
-            loader=jinja2.FileSystemLoader([str(p) for p in self.template_dirs]),
+            loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

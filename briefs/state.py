@@ -52,7 +52,14 @@ class Inputs:
         """Hash of the file a template name resolves to on the search path (None if none)."""
         if name not in self._templates:
             self._templates[name] = None
-            for folder in self.template_dirs:
+            folders = self.template_dirs
+            if name.startswith("!default/"):
+                name_in_folder, folders = name[len("!default/"):], self.template_dirs[-1:]
+                candidate = folders[0] / name_in_folder if folders else None
+                if candidate is not None and candidate.is_file():
+                    self._templates[name] = self.file(candidate)
+                return self._templates[name]
+            for folder in folders:
                 candidate = folder / name
                 if candidate.is_file():
                     self._templates[name] = self.file(candidate)
