@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BRIEFS := $(BIN)/briefs
 
-.PHONY: all build test check list clean distclean bench
+.PHONY: all build test check list clean distclean bench dist serve
 
 all: build
 
@@ -26,6 +26,10 @@ list: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The PDFs, manifest.json and SHA256SUMS in build/dist/briefs-<date>.zip.
+dist: build
+	$(BRIEFS) dist
 
 # Removes build outputs only; never anything outside build/.
 clean:

@@ -282,12 +282,14 @@ def _build_locked(options: BuildOptions, reporter: Reporter, briefs: list[Planne
                 work.append((brief, stale))
         _produce_all(options, inputs, state, work, fact_files, reporter, result)
 
-    if result.built or not (options.out_dir / "index.html").exists():
+    if result.built or not (options.out_dir / "index.html").exists() \
+            or not (options.out_dir / "manifest.json").exists():
         try:
-            if atomic_write(options.out_dir / "index.html", _index(options)):
+            if atomic_write(options.out_dir / "index.html", _index(options, state)):
                 result.built.append(options.out_dir / "index.html")
         except BriefsError as exc:
             result.failures.extend(exc.problems)
+        atomic_write(options.out_dir / "manifest.json", _manifest(options, state))
     if state.outputs:
         atomic_write(options.out_dir / ".briefs-state.json", state.to_bytes())
     if options.strict and result.warnings:
@@ -343,7 +345,7 @@ def _produce_all(options, inputs, state, work, fact_files, reporter, result) -> 
         written = []
         if produced:
             state.remember_brief(_brief_key(brief), fact_files[brief.relationship], deps["paths"],
-                                 deps["digest"], deps["templates"])
+                                 deps["digest"], deps["templates"], deps["info"])
         for fmt, data in produced.items():
             path = brief.output(options.out_dir, fmt)
             atomic_write(path, data)
@@ -422,6 +424,7 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
         "paths": paths,
         "digest": _digest(relationship, brief.kind, paths, options),
         "templates": {name: inputs.template(name) for name in rendered.template_names},
+        "info": _brief_info(rendered),
     }
     write_options = WriteOptions(template_dirs=tuple(options.template_dirs),
                                  reference_docx=options.reference_docx, pdf_variant=options.pdf_variant)
@@ -454,6 +457,13 @@ def changes_for(relationship, kind: str, options: BuildOptions):
     return _WORKER[key]
 
 
+def _brief_info(rendered) -> dict[str, str]:
+    from .writers import document_info, parse_html
+
+    info = document_info(parse_html(rendered.html))
+    return {"title": info.title, "edition": info.created.isoformat(), "marking": info.marking}
+
+
 def _log_memory(documents: int) -> None:
     """For the benchmark: each worker's resident memory after each brief (BRIEFS_MEMORY_LOG)."""
     log = os.environ.get("BRIEFS_MEMORY_LOG")
@@ -472,7 +482,7 @@ def _log_memory(documents: int) -> None:
 # --- the index --------------------------------------------------------------------------
 
 
-def _index(options: BuildOptions) -> bytes:
+def _index(options: BuildOptions, state: BuildState) -> bytes:
     """build/index.html: every brief in the build folder, linked in each format present."""
     from .render import Renderer
 
@@ -487,14 +497,37 @@ def _index(options: BuildOptions) -> bytes:
                 files.setdefault(key, {})[fmt] = f"{key[0]}/{path.name}"
     rows = []
     for (relationship, kind), links in sorted(files.items()):
+        record = state.briefs.get(f"{relationship}/{kind}")
+        info = record.info if record else {}
         rows.append({
             "relationship": relationship,
             "kind": kind,
-            "title": _title_of(out / relationship / f"{kind}.html") or kind,
+            "title": info.get("title") or _title_of(out / relationship / f"{kind}.html") or kind,
+            "edition": info.get("edition", ""),
+            "marking": info.get("marking", ""),
             "links": [(fmt.upper(), links[fmt]) for fmt in SUFFIXES if fmt in links],
         })
     renderer = Renderer(list(options.template_dirs))
     return renderer.render_page("_index.html.j2", {"briefs": rows}, "the build index").encode("utf-8")
+
+
+def _manifest(options: BuildOptions, state: BuildState) -> bytes:
+    """build/manifest.json: each output's SHA-256, size, edition date and fact base revision."""
+    import json
+
+    from .editions import fact_base_revision
+
+    revision = fact_base_revision(options.facts_dir)
+    outputs = {}
+    for key, record in sorted(state.outputs.items()):
+        if not (options.out_dir / key).is_file():
+            continue
+        info = state.briefs[record.brief].info if record.brief in state.briefs else {}
+        outputs[key] = {"sha256": record.output["sha"], "size": record.output["size"],
+                        "edition_date": info.get("edition"), "marking": info.get("marking"),
+                        "title": info.get("title")}
+    data = {"fact_base_revision": revision, "generator": f"briefs {__version__}", "outputs": outputs}
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _title_of(html_file: Path) -> str | None:

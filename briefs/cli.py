@@ -317,6 +317,28 @@ def new_command(first, second, facts_dir):
                " replace every TODO, then run `briefs check`")
 
 
+@cli.command("dist")
+@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
+              help="Build folder whose PDFs are bundled.")
+def dist_command(out_dir):
+    """Bundle the built PDFs with manifest.json and a SHA256SUMS file into OUT/dist/.
+
+    The zip is named briefs-<date>.zip; `sha256sum -c SHA256SUMS` verifies its
+    contents once unpacked.
+
+    Example:
+
+        briefs dist
+    """
+    from .distribute import bundle
+
+    try:
+        target = bundle(out_dir)
+    except BriefsError as exc:
+        _fail(exc, written=False)
+    click.echo(f"wrote {display_path(target)}")
+
+
 @cli.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the schema to this file instead of printing it.")

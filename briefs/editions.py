@@ -122,6 +122,15 @@ def git_root(folder: Path) -> Path | None:
     return Path(top.strip()) if top else None
 
 
+def fact_base_revision(facts_dir: Path) -> str | None:
+    """The git commit the fact files are at ("-modified" when edited since), or None."""
+    commit = last_commit_touching(facts_dir) if git_root(facts_dir) else None
+    if commit is None:
+        return None
+    dirty = _git(facts_dir, "status", "--porcelain", "--", ".")
+    return commit + ("-modified" if dirty else "")
+
+
 def last_commit_touching(folder: Path) -> str | None:
     found = _git(folder, "log", "-1", "--format=%H", "--", ".")
     return found.strip() or None if found is not None else None

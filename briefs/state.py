@@ -86,6 +86,8 @@ class BriefRecord:
     pathset: str  # id of the list of fact paths it read (shared between briefs)
     digest: str  # hash of the values at those paths
     templates: dict[str, str | None]
+    # Title, edition date and marking of the brief, for the index and the manifest.
+    info: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -166,10 +168,10 @@ class BuildState:
         return self.pathsets.get(record.pathset) if record else None
 
     def remember_brief(self, brief: str, fact_files: dict[str, str], paths: list[list[Any]],
-                       digest: str, templates: dict[str, str | None]) -> None:
+                       digest: str, templates: dict[str, str | None], info: dict[str, str]) -> None:
         pathset = hashlib.sha256(json.dumps(paths).encode()).hexdigest()[:16]
         self.pathsets.setdefault(pathset, paths)
-        self.briefs[brief] = BriefRecord(fact_files, pathset, digest, templates)
+        self.briefs[brief] = BriefRecord(fact_files, pathset, digest, templates, info)
 
     def remember_output(self, path: Path, brief: str, options: dict[str, Any], data: bytes,
                         warnings: list[Problem]) -> None:
