@@ -27,6 +27,11 @@ list: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Live preview on http://127.0.0.1:8000/ (PORT=... to change), rebuilding on every save.
+PORT ?= 8000
+serve: $(STAMP)
+	$(BRIEFS) serve --port $(PORT)
+
 # The PDFs, manifest.json and SHA256SUMS in build/dist/briefs-<date>.zip.
 dist: build
 	$(BRIEFS) dist

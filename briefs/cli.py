@@ -317,6 +317,41 @@ def new_command(first, second, facts_dir):
                " replace every TODO, then run `briefs check`")
 
 
+@cli.command("serve")
+@_common
+@_outputs
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 to serve the build folder on.")
+def serve_command(facts_dir, template_dirs, only, strict, out_dir, formats, port):
+    """Preview the briefs in a browser; rebuild and reload the page on every save.
+
+    Serves OUT on 127.0.0.1 only. A broken edit shows its errors, with file and
+    line, on the page itself until it is fixed.
+
+    Example:
+
+        briefs serve --port 8000
+    """
+    import errno
+
+    from .serve import serve
+
+    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats)
+    try:
+        plan(options)
+        serve(options, port, echo=lambda line: click.echo(line, err=True))
+    except BriefsError as exc:
+        _fail(exc, written=False)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            click.echo(f"briefs: port {port} on 127.0.0.1 is already in use; choose another with --port",
+                       err=True)
+            sys.exit(1)
+        raise
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
 @cli.command("dist")
 @click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
               help="Build folder whose PDFs are bundled.")

@@ -218,9 +218,15 @@ class Renderer:
         )
         self.env.globals["stylesheet"] = self._stylesheet
 
-    def _stylesheet(self, name: str) -> Markup:
+    def _stylesheet(self, name: str, optional: bool = False) -> Markup:
         """Inline a stylesheet found on the template search path (tracked like a template)."""
-        source, filename, _ = self.env.loader.get_source(self.env, name)
+        try:
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+        except jinja2.TemplateNotFound:
+            if not optional:
+                raise
+            self.env.loaded[name] = ""  # absent now; recorded so that adding it rebuilds
+            return Markup("")
         self.env.loaded[name] = filename
         if "</" in source:
             raise jinja2.TemplateRuntimeError(f"stylesheet {name} may not contain '</'")
@@ -241,14 +247,14 @@ class Renderer:
         html = _fill_table_of_contents(html)
         templates = dict(sorted(self.env.loaded.items()))
         facts = track(relationship.facts, read)
-        _check_images_have_alt_text(list(templates.values()))
+        _check_images_have_alt_text([t for t in templates.values() if t])
         title = lxml.html.document_fromstring(html).findtext(".//title") or kind
         attachments = [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
         for source in notes.sources():
             if source.file and (relationship.folder / source.file).is_file():
                 attachments.append((f"{relationship.slug}/{source.file}", relationship.folder / source.file))
         return RenderedBrief(
-            relationship.slug, kind, html, sorted(set(templates.values())), title.strip(),
+            relationship.slug, kind, html, sorted({t for t in templates.values() if t}), title.strip(),
             attachments, facts.metadata.pdf_variant, template_names=templates,
             fact_paths=read,
         )

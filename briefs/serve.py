@@ -1,0 +1,157 @@
+"""`briefs serve`: a live preview of build/ on 127.0.0.1.
+
+A watcher (watchfiles) rebuilds what changed whenever a file under facts/ or
+templates/ is saved: the HTML first, so the page can reload at once, then the
+PDF and DOCX. Every HTML page served gets a small script that polls the server
+and reloads when a build finishes; when the last build failed, it shows the
+errors, each with its file and line, over the page until a save fixes them.
+Only files under the build folder are served, and only on the loopback address.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .build import BuildOptions, build
+from .errors import BriefsError, display_path
+
+STATUS_PATH = "/__briefs__/status"
+RELOAD_SCRIPT = """
+<script>
+(function () {
+  var seen = null;
+  function show(errors) {
+    var box = document.getElementById("briefs-errors");
+    if (!errors.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "briefs-errors";
+      box.style.cssText = "position:fixed;top:0;left:0;right:0;margin:0;padding:1em;z-index:99999;" +
+        "background:#fff3f3;color:#8b0000;border-bottom:3px solid #8b0000;white-space:pre-wrap;font:13px monospace";
+      document.body.prepend(box);
+    }
+    box.textContent = "The last edit could not be built:\\n" + errors.join("\\n");
+  }
+  function poll() {
+    fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+      if (seen !== null && s.version !== seen && !s.errors.length) { location.reload(); return; }
+      seen = s.version;
+      show(s.errors);
+    }).catch(function () {}).finally(function () { setTimeout(poll, 250); });
+  }
+  poll();
+})();
+</script>
+""" % STATUS_PATH
+
+
+class Preview:
+    """The build state the pages poll: a version that changes after each build, and errors."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.version = 0
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def rebuild(self) -> None:
+        html_only = dataclasses.replace(self.options, formats=("html",), jobs=1)
+        errors = self._run(html_only)
+        with self.lock:
+            self.errors = errors
+            self.version += 1
+        if not errors and self.options.formats != ("html",):
+            self._run(self.options)  # the PDF and DOCX follow; the page does not wait for them
+
+    def _run(self, options: BuildOptions) -> list[str]:
+        try:
+            result = build(options)
+        except BriefsError as exc:
+            return [str(p) for p in exc.problems if p.severity == "error"]
+        except Exception as exc:  # keep the preview alive whatever happens in a build
+            return [f"internal error: {type(exc).__name__}: {exc}"]
+        return [str(p) for p in result.failures]
+
+    def status(self) -> bytes:
+        with self.lock:
+            return json.dumps({"version": self.version, "errors": self.errors}).encode("utf-8")
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    preview: Preview
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet: the terminal shows builds
+        pass
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        if self.path.split("?", 1)[0] == STATUS_PATH:
+            return self._send(HTTPStatus.OK, "application/json", self.preview.status())
+        target = Path(self.translate_path(self.path))
+        root = Path(self.directory).resolve()
+        try:
+            real = target.resolve()
+        except OSError:
+            real = target
+        if real != root and root not in real.parents:
+            return self.send_error(HTTPStatus.NOT_FOUND)
+        if real.is_dir():
+            real = real / "index.html"
+        if real.suffix == ".html":
+            if not real.is_file():
+                if self.preview.errors:
+                    page = "<!DOCTYPE html><html><head><title>Build failed</title></head><body>" \
+                           "<h1>Build failed</h1></body></html>"
+                    return self._send(HTTPStatus.OK, "text/html; charset=utf-8", self._inject(page))
+                return self.send_error(HTTPStatus.NOT_FOUND)
+            page = real.read_text(encoding="utf-8", errors="replace")
+            return self._send(HTTPStatus.OK, "text/html; charset=utf-8", self._inject(page))
+        return super().do_GET()
+
+    def _inject(self, page: str) -> bytes:
+        marker = "</body>"
+        index = page.rfind(marker)
+        page = page + RELOAD_SCRIPT if index < 0 else page[:index] + RELOAD_SCRIPT + page[index:]
+        return page.encode("utf-8")
+
+    def _send(self, status, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve(options: BuildOptions, port: int, echo=print) -> None:
+    """Build, serve build/ on 127.0.0.1:port, and rebuild on every save (until interrupted)."""
+    from watchfiles import watch
+
+    preview = Preview(options)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    handler = type("Handler", (_Handler,), {"preview": preview})
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(options.out_dir)))
+    server.daemon_threads = True
+    preview.rebuild()
+    for line in preview.errors:
+        echo(line)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    echo(f"serving {display_path(options.out_dir)}/ at http://127.0.0.1:{server.server_address[1]}/"
+         " (Ctrl-C to stop)")
+    watched = [str(options.facts_dir), *(str(d) for d in options.template_dirs if d.exists())]
+    try:
+        for changes in watch(*watched, debounce=100, step=50, rust_timeout=0, yield_on_timeout=False):
+            preview.rebuild()
+            names = sorted({display_path(path) for _, path in changes})
+            echo(("rebuilt after " if not preview.errors else "build failed after ") + ", ".join(names))
+            for line in preview.errors:
+                echo(line)
+    finally:
+        server.shutdown()
+        server.server_close()
