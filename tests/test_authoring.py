@@ -1,0 +1,105 @@
+"""Authoring and distribution: new relationships, template overrides, manifest and bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, run_briefs, tree_digest
+from readback import html_root, html_text
+
+
+def test_new_relationship_builds_at_once_and_check_flags_placeholders(tmp_path):
+    project = copy_project(tmp_path / "p")
+    result = run_briefs(project, "new", "pakistan", "china")
+    assert result.code == 0, result.stderr
+    folder = project / "facts/pakistan-china"
+    assert len(list(folder.glob("*.yaml"))) >= 10
+    check = run_briefs(project, "check", "--only", "pakistan-china")
+    assert check.code == 0
+    flagged = [l for l in check.stderr.splitlines() if "placeholder to replace" in l]
+    assert len(flagged) >= 30
+    assert all(re.match(r"facts/pakistan-china/\w+\.yaml:\d+: warning: ", l) for l in flagged)
+    build = run_briefs(project, "build", "--only", "pakistan-china", "--format", "html,docx")
+    assert build.code == 0, build.stderr
+    assert len(list((project / "build/pakistan-china").glob("*.html"))) == 4
+    assert run_briefs(project, "check", "--only", "pakistan-china", "--strict").code == 1
+
+
+def test_new_refuses_to_overwrite_and_rejects_bad_names(tmp_path):
+    project = copy_project(tmp_path / "p")
+    before = tree_digest(project)
+    again = run_briefs(project, "new", "pakistan", "japan")
+    assert again.code == 1 and "facts/pakistan-japan: already exists" in again.stderr
+    for first, second in (("Pakistan", "china"), ("pakistan", "../etc"), ("pak istan", "china"),
+                          ("china", "china")):
+        bad = run_briefs(project, "new", first, second)
+        assert bad.code == 2, (first, second, bad.stderr)
+    assert tree_digest(project) == before
+
+
+def test_override_extends_the_shipped_template_and_only_its_briefs_rebuild(project):
+    office = project / "office"
+    office.mkdir()
+    (office / "country-brief.html.j2").write_text(
+        '{% extends "!default/country-brief.html.j2" %}\n{% block before_content %}\n'
+        '<p class="letterhead"><strong>Embassy of Pakistan, Tokyo</strong></p>\n{{ super() }}\n{% endblock %}\n')
+    result = run_briefs(project, "build", "--templates", "office", "--format", "html")
+    assert result.code == 0, result.stderr
+    assert "built 1," in result.stdout or "built 2," in result.stdout  # country brief (+ index)
+    page = html_root(project / "build/pakistan-japan/country-brief.html")
+    assert page.xpath("//p[@class='letterhead']") and page.xpath("//nav[@class='toc']//a")
+    (office / "css").mkdir()
+    (office / "css/local.css").write_text(":root { --accent: #004d40; }\n")
+    again = run_briefs(project, "build", "--templates", "office", "--format", "html")
+    assert "built 4" in again.stdout or "built 5" in again.stdout
+    assert "#004d40" in (project / "build/pakistan-japan/overview.html").read_text()
+
+
+def test_first_template_folder_wins(project):
+    office = project / "office"
+    (office / "partials").mkdir(parents=True)
+    shipped = (project / "templates/partials/_title_block.html.j2").read_text()
+    (office / "partials/_title_block.html.j2").write_text(shipped.replace("Issued by", "Prepared by"))
+    assert run_briefs(project, "build", "--templates", "office", "--format", "html").code == 0
+    for kind in ("overview", "country-brief"):
+        text = html_text(project / f"build/pakistan-japan/{kind}.html")
+        assert "Prepared by Asia-Pacific Division" in text and "Issued by" not in text
+
+
+def test_index_and_manifest_describe_every_output(built):
+    rows = html_root(built / "build/index.html").xpath("//tbody/tr")
+    assert len(rows) == 4
+    cells = [c.text_content() for c in rows[0].xpath("td")]
+    assert cells[2] == "2026-11-20" and cells[3] == "RESTRICTED"
+    manifest = json.loads((built / "build/manifest.json").read_text())
+    assert len(manifest["outputs"]) == 12
+    for name, entry in manifest["outputs"].items():
+        data = (built / "build" / name).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["size"] == len(data)
+        assert entry["edition_date"] == "2026-11-20"
+    assert "fact_base_revision" in manifest
+
+
+@pytest.mark.skipif(not shutil.which("sha256sum"), reason="sha256sum is not installed")
+def test_dist_bundle_verifies_with_sha256sum(project, tmp_path):
+    result = run_briefs(project, "dist")
+    assert result.code == 0, result.stderr
+    bundle = next((project / "build/dist").glob("briefs-*.zip"))
+    assert re.fullmatch(r"briefs-\d{4}-\d{2}-\d{2}\.zip", bundle.name)
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path / "unpacked")
+    assert "manifest.json" in names and "SHA256SUMS" in names
+    assert sorted(n for n in names if n.endswith(".pdf")) == [
+        f"pakistan-japan/{k}.pdf" for k in ("country-brief", "economic-ties", "institutional-mechanisms", "overview")]
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "unpacked",
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
