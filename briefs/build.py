@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import html as html_lib
 import os
 import re
 import time
@@ -48,6 +47,10 @@ class BuildOptions:
     pdf_variant: str | None = None
     jobs: int | None = None
     force: bool = False
+    # Whose side ("pakistan", "japan", "neutral" or "all"; None: each fact base's default),
+    # and the highest marking an edition may show (None: everything).
+    perspective: str | None = None
+    release: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,22 @@ class PlannedBrief:
     relationship: str
     kind: str
     folder: Path
+    perspective: str | None = None  # None: the fact base's default, in the usual place
+    release: str | None = None
+
+    @property
+    def variant(self) -> str:
+        """The sub-folder of a perspective or release edition: "japan", "public", "japan/public"."""
+        parts = [self.perspective] if self.perspective else []
+        if self.release:
+            parts.append(self.release.lower())
+        return "/".join(parts)
 
     def output(self, out_dir: Path, fmt: str) -> Path:
-        return out_dir / self.relationship / f"{self.kind}{SUFFIXES.get(fmt, '.' + fmt)}"
+        folder = out_dir / self.relationship
+        if self.variant:
+            folder = folder / self.variant
+        return folder / f"{self.kind}{SUFFIXES.get(fmt, '.' + fmt)}"
 
 
 @dataclass
@@ -120,13 +136,45 @@ def plan(options: BuildOptions) -> list[PlannedBrief]:
         raise UsageError(
             Problem(f"no brief kind {', '.join(unknown_kinds)}; kinds are: {', '.join(kinds)}")
         )
+    chosen = {slug: folder for slug, folder in folders.items() if not wanted or slug in wanted}
+    variants = _variants(options, chosen)
     return [
-        PlannedBrief(slug, kind, folder)
-        for slug, folder in folders.items()
-        if not wanted or slug in wanted
+        PlannedBrief(slug, kind, folder, perspective, options.release)
+        for slug, folder in chosen.items()
+        for perspective in variants[slug]
         for kind in kinds
         if not wanted.get(slug) or kind in wanted[slug]  # type: ignore[operator]
     ]
+
+
+def _variants(options: BuildOptions, folders: dict[str, Path]) -> dict[str, list[str | None]]:
+    """The perspectives to build for each relationship; checks --perspective and --release."""
+    if options.perspective is None and options.release is None:
+        return {slug: [None] for slug in folders}  # no need to read any facts to know
+    from .load import load_relationship
+
+    result, valid, levels = {}, set(), None
+    for slug, folder in folders.items():
+        try:
+            meta = load_relationship(folder).facts.metadata
+        except FactError:
+            result[slug] = [options.perspective] if options.perspective not in (None, "all") else [None]
+            continue  # the build reports the fact errors
+        names = [c.perspective for c in meta.countries] + ["neutral"]
+        valid |= set(names)
+        levels = meta.markings if levels is None else [m for m in levels if m in meta.markings]
+        if options.perspective == "all":
+            result[slug] = names
+        else:
+            result[slug] = [options.perspective]
+            if options.perspective is not None and options.perspective not in names:
+                raise UsageError(Problem(
+                    f"unknown perspective {options.perspective!r} for {slug}; choose one of"
+                    f" {', '.join(names)} or all"))
+    if options.release is not None and levels is not None and options.release not in levels:
+        raise UsageError(Problem(
+            f"unknown release level {options.release!r}; the markings are: {', '.join(levels)}"))
+    return result
 
 
 def _fatal(warnings: list[Problem]) -> list[Problem]:
@@ -166,9 +214,10 @@ def render_all(options: BuildOptions):
     rendered, problems = [], []
     for brief in briefs:
         relationship = relationships[brief.relationship]
+        changes = None if brief.release else changes_for(relationship, brief.kind, options)
         try:
-            rendered.append(renderer.render(relationship, brief.kind,
-                                            changes_for(relationship, brief.kind, options)))
+            rendered.append(renderer.render(relationship, brief.kind, changes, brief.perspective,
+                                            brief.release))
         except TemplateError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:
@@ -307,7 +356,7 @@ def _snapshot(options: BuildOptions, relationship) -> None:
 
 
 def _brief_key(brief: PlannedBrief) -> str:
-    return f"{brief.relationship}/{brief.kind}"
+    return "/".join(p for p in (brief.relationship, brief.variant, brief.kind) if p)
 
 
 def _digest(relationship, kind: str, paths: list, options: BuildOptions) -> str:
@@ -415,7 +464,8 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
     if renderer is None:
         renderer = _WORKER[("renderer", options.template_dirs)] = Renderer(list(options.template_dirs))
     try:
-        rendered = renderer.render(relationship, brief.kind, changes_for(relationship, brief.kind, options))
+        changes = None if brief.release else changes_for(relationship, brief.kind, options)
+        rendered = renderer.render(relationship, brief.kind, changes, brief.perspective, brief.release)
     except BriefsError as exc:
         return {}, exc.problems, {}, {}
     inputs = Inputs(tuple(options.template_dirs))
@@ -486,23 +536,22 @@ def _index(options: BuildOptions, state: BuildState) -> bytes:
     """build/index.html: every brief in the build folder, linked in each format present."""
     from .render import Renderer
 
-    out = options.out_dir
-    files: dict[tuple[str, str], dict[str, str]] = {}
-    for path in sorted(out.glob("*/*")) if out.is_dir() else []:
-        if not path.is_file() or path.name.startswith("."):
-            continue
-        for fmt, suffix in SUFFIXES.items():
-            if path.name.endswith(suffix):
-                key = (path.parent.name, path.name[: -len(suffix)])
-                files.setdefault(key, {})[fmt] = f"{key[0]}/{path.name}"
+    briefs: dict[str, dict[str, str]] = {}
+    for key, record in state.outputs.items():
+        if (options.out_dir / key).is_file():
+            fmt = next((f for f, suffix in SUFFIXES.items() if key.endswith(suffix)), None)
+            if fmt:
+                briefs.setdefault(record.brief, {})[fmt] = key
     rows = []
-    for (relationship, kind), links in sorted(files.items()):
-        record = state.briefs.get(f"{relationship}/{kind}")
+    for brief_key, links in sorted(briefs.items()):
+        parts = brief_key.split("/")
+        record = state.briefs.get(brief_key)
         info = record.info if record else {}
         rows.append({
-            "relationship": relationship,
-            "kind": kind,
-            "title": info.get("title") or _title_of(out / relationship / f"{kind}.html") or kind,
+            "relationship": parts[0],
+            "variant": " / ".join(parts[1:-1]),
+            "kind": parts[-1],
+            "title": info.get("title") or parts[-1],
             "edition": info.get("edition", ""),
             "marking": info.get("marking", ""),
             "links": [(fmt.upper(), links[fmt]) for fmt in SUFFIXES if fmt in links],
@@ -528,12 +577,3 @@ def _manifest(options: BuildOptions, state: BuildState) -> bytes:
                         "title": info.get("title")}
     data = {"fact_base_revision": revision, "generator": f"briefs {__version__}", "outputs": outputs}
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _title_of(html_file: Path) -> str | None:
-    try:
-        text = html_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    match = re.search(r"<title>(.*?)</title>", text, flags=re.S)
-    return html_lib.unescape(match.group(1)).strip() if match else None

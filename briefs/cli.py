@@ -109,12 +109,18 @@ def cli() -> None:
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS),
               help="pdf/ua-1: tagged and accessible; pdf/a-3u: archival, with the fact files and"
                    " sources attached.  [default: the fact base's metadata.pdf_variant, else pdf/ua-1]")
+@click.option("--perspective", metavar="NAME",
+              help="Write from this side: a country (e.g. pakistan, japan), neutral, or all (each in"
+                   " OUT/<relationship>/<perspective>/).  [default: each fact base's metadata.perspective]")
+@click.option("--release", metavar="MARKING",
+              help="Build an edition that shows only facts marked at or below MARKING (e.g. PUBLIC),"
+                   " in OUT/<relationship>/<marking>/; a brief that needs a fact above it fails.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Outputs rendered in parallel.  [default: the number of cores]")
 @click.option("--force", is_flag=True, help="Rebuild every output, even those up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary line.")
 def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, reference_docx,
-                  pdf_variant, jobs, force, quiet):
+                  pdf_variant, perspective, release, jobs, force, quiet):
     """Build every brief of every relationship in every format.
 
     Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
@@ -127,7 +133,8 @@ def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, refe
         briefs build --only pakistan-japan --format pdf,docx -j 2
     """
     options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats,
-                       reference_docx=reference_docx, pdf_variant=pdf_variant, jobs=jobs, force=force)
+                       reference_docx=reference_docx, pdf_variant=pdf_variant, jobs=jobs, force=force,
+                       perspective=perspective, release=release)
     try:
         result = build(options, _reporter(quiet, out_dir))
     except BriefsError as exc:

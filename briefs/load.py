@@ -344,8 +344,8 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                 )
             else:
                 ids[fact_id] = path + ("id",)
-        for name in ("country", "to", "exporter"):
-            if name in fields and getattr(model, name) not in country_codes:
+        for name in ("country", "to", "exporter", "origin", "host", "subject", "among"):
+            if name in fields and isinstance(getattr(model, name), str) and getattr(model, name) not in country_codes:
                 problems.append(
                     Problem(
                         f"{_dotted(path + (name,))}: {getattr(model, name)!r} is not one of this"
@@ -361,6 +361,33 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                         f" {display_path(relationship.folder)}/",
                         relationship.location(("sources", index, "file")), severity="warning")
             )
+    meta = facts.metadata
+    perspectives = [c.perspective for c in meta.countries] + ["neutral"]
+    if meta.perspective is not None and meta.perspective not in perspectives:
+        problems.append(Problem(
+            f"metadata.perspective: {meta.perspective!r} names neither country; use one of"
+            f" {', '.join(perspectives)}", relationship.location(("metadata", "perspective"))))
+    for name in meta.issuing_offices:
+        if name not in perspectives:
+            problems.append(Problem(
+                f"metadata.issuing_offices: {name!r} is not a perspective; use one of {', '.join(perspectives)}",
+                relationship.location(("metadata", "issuing_offices", name))))
+    if meta.marking not in meta.markings:
+        problems.append(Problem(
+            f"metadata.marking: {meta.marking!r} is not in metadata.markings ({', '.join(meta.markings)})",
+            relationship.location(("metadata", "marking"))))
+    for path, model in walk(facts):
+        marking = getattr(model, "marking", None) if path[:1] != ("metadata",) else None
+        if marking is not None and marking not in meta.markings:
+            problems.append(Problem(
+                f"{_dotted(path + ('marking',))}: {marking!r} is not one of the markings defined in"
+                f" metadata.markings ({', '.join(meta.markings)})",
+                relationship.location(path + ("marking",))))
+    for index, rate in enumerate(facts.exchange_rates):
+        if rate.base == rate.quote:
+            problems.append(Problem("exchange_rates: base and quote must be different currencies",
+                                    relationship.location(("exchange_rates", index))))
+
     for source_id, path in source_ids.items():
         if source_id not in cited:
             warnings.append(

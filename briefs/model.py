@@ -129,12 +129,17 @@ class Account(Strict):
     sources: list[Identifier] = Field(min_length=1)
 
 
+Marking = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z-]*$")]
+
+
 class Fact(Strict):
     """A statement in our own words, with the sources it rests on."""
 
     text: Text
     sources: list[Identifier] = Field(min_length=1)
     as_of: PartialDate | None = None
+    # Handling marking of this fact; unmarked facts take metadata.marking.
+    marking: Marking | None = None
     # Differing versions from different sources, kept side by side.
     accounts: list[Account] = []
 
@@ -147,6 +152,7 @@ class Quotation(Strict):
     occasion: Text
     date: PartialDate
     sources: list[Identifier] = Field(min_length=1)
+    marking: Marking | None = None
 
 
 # --- metadata ------------------------------------------------------------------------
@@ -155,6 +161,8 @@ class Quotation(Strict):
 class Country(Strict):
     code: CountryCode
     name: Text
+    # The currency figures are shown in when the brief is written from this country's side.
+    currency: CurrencyCode = "USD"
     official_name: Text
     adjective: Text
     capital: Text
@@ -164,6 +172,11 @@ class Country(Strict):
     # Other names the sources use for the country or the pairing ("Pak", "Pak-Japan").
     also_called: list[Text] = []
 
+    @property
+    def perspective(self) -> str:
+        """The name of this country's point of view, e.g. "pakistan"."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+
 
 class Edition(Strict):
     date: dt.date
@@ -171,10 +184,19 @@ class Edition(Strict):
 
 
 class Metadata(Strict):
-    title: Text
+    title: Text | None = None
     countries: Annotated[list[Country], Field(min_length=2, max_length=2)]
     issuing_office: Text
-    marking: Text
+    # Issuing office by perspective ("pakistan", "japan", "neutral"); issuing_office otherwise.
+    issuing_offices: dict[str, Text] = {}
+    # Whose side briefs are written from by default: a country's perspective name or "neutral".
+    perspective: Identifier | None = None
+    # Handling markings from lowest to highest, and the marking of unmarked facts.
+    markings: list[Marking] = ["PUBLIC", "OFFICIAL", "RESTRICTED", "CONFIDENTIAL"]
+    marking: Marking
+    # Brief kinds whose paragraphs carry portion markings such as "(R)".
+    portion_markings_in: list[Identifier] = []
+    neutral_currency: CurrencyCode = "USD"
     edition: Edition
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     keywords: list[Text] = []
@@ -263,6 +285,9 @@ class Ranked(Fact):
     """A fact that places something in an order ("second-largest donor")."""
 
     rank: int = Field(ge=1)
+    # Who is ranked, and among whose partners (e.g. JP among PK's trading partners).
+    subject: CountryCode | None = None
+    among: CountryCode | None = None
 
 
 class Goods(Fact):
@@ -335,6 +360,8 @@ class DevelopmentAssistance(Strict):
 
 
 class Diaspora(Fact):
+    origin: CountryCode
+    host: CountryCode
     size: int = Field(gt=0)
     approximate: bool = False
     trades: list[Text] = []
@@ -370,6 +397,15 @@ class Outlook(Strict):
     prospects: list[Topic] = Field(min_length=1)
 
 
+class ExchangeRate(Fact):
+    """How many units of ``quote`` one unit of ``base`` bought on a date."""
+
+    base: CurrencyCode
+    quote: CurrencyCode
+    rate: Decimal = Field(gt=0)
+    as_of: PartialDate
+
+
 class Freshness(Strict):
     """How old each kind of fact may get before a brief marks it stale.
 
@@ -396,6 +432,7 @@ class FactBase(Strict):
     people: People
     outlook: Outlook
     freshness: Freshness = Freshness()
+    exchange_rates: list[ExchangeRate] = []
 
 
 TOP_LEVEL_KEYS = tuple(FactBase.model_fields)

@@ -26,7 +26,9 @@ FILES = {
 metadata:
   title: {A}–{B} Relations
   issuing_office: "TODO: the office that issues these briefs"
-  marking: RESTRICTED
+  perspective: {a}         # whose side briefs take by default: {a}, {b} or neutral
+  markings: [PUBLIC, OFFICIAL, RESTRICTED, CONFIDENTIAL]
+  marking: RESTRICTED      # the marking of facts that carry none of their own
   language: en
   edition:
     date: {today}
@@ -174,6 +176,8 @@ development:
 # People-to-people ties.
 people:
   diaspora:
+    origin: {CA}
+    host: {CB}
     size: 1                # TODO: size of the {A} community in {B}
     approximate: true
     text: "TODO: the {A} community in {B}"
@@ -214,6 +218,7 @@ def create(facts_dir: Path, first: str, second: str, today: dt.date | None = Non
     today = today or dt.date.today()
     values = {
         "A": first.replace("-", " ").title(), "B": second.replace("-", " ").title(),
+        "a": first, "b": second,
         "CA": _code(first), "CB": _code(second) if _code(second) != _code(first) else _code(second, 1),
         "today": today.isoformat(), "year": today.year,
     }

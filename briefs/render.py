@@ -31,7 +31,7 @@ from .errors import Location, Problem, TemplateError, display_path
 from .load import Relationship
 from .project import BRIEF_SUFFIX
 from .model import Fact, Money, PartialDate, Quotation, Source
-from .tracking import ReadLog, track
+from .tracking import ReadLog, Release, Withheld, track, unwrap
 
 
 
@@ -55,19 +55,29 @@ class RenderedBrief:
 class _Notes:
     """Source notes of one brief, in the order the template cites them."""
 
-    def __init__(self, sources: list[Source], language: str, stale: dict | None = None):
+    def __init__(self, sources: list[Source], language: str, stale: dict | None = None,
+                 markings: Release | None = None, portion_marks: bool = False):
         self._sources = {str(source.id): source for source in sources}
         self._language = language
         self._stale = stale or {}
+        self._markings = markings
+        self._portion_marks = portion_marks
         self.cited: dict[str, Source] = {}
         self.dates: list[PartialDate] = []
+        self.shown_markings: set[str] = set()
 
     def cite(self, fact: Fact | Quotation) -> Markup:
-        """The source note of a fact, preceded by a visible mark if the fact is stale."""
+        """The source note of a fact, preceded by a visible mark if the fact is stale, and by
+        its portion marking ("(R)") where the brief asks for them."""
         mark = Markup("")
+        marking = self._markings.marking_of(unwrap(fact)) if self._markings else None
+        if marking:
+            self.shown_markings.add(marking)
+            if self._portion_marks:
+                mark += Markup(' <span class="portion-marking">') + escape(f"({marking[0]})") + Markup("</span>")
         stale = self._stale.get(getattr(fact, "_path", None))
         if stale is not None:
-            mark = (Markup(' <em class="stale">')
+            mark += (Markup(' <em class="stale">')
                     + escape(f"[stale: as of {format_partial_date(stale.as_of, self._language)};"
                              f" the limit is {stale.limit_months} months]")
                     + Markup("</em>"))
@@ -75,6 +85,12 @@ class _Notes:
         if isinstance(as_of, PartialDate):
             self.dates.append(as_of)
         return mark + self._note(fact)
+
+    def banner(self, default: str) -> str:
+        """The highest marking among the facts cited (the default when none are)."""
+        if not self._markings or not self.shown_markings:
+            return default
+        return max(self.shown_markings, key=self._markings.rank.__getitem__)
 
     def information_as_of(self) -> dict[str, str] | None:
         """The newest and oldest as-of dates among the facts this brief cited."""
@@ -212,6 +228,7 @@ class Renderer:
             number=format_number,
             ordinal=ordinal,
             words=words,
+            upper_first=lambda text: str(text)[:1].upper() + str(text)[1:],
             markup=markup,
             css_string=css_string,
             join_and=join_and,
@@ -232,24 +249,35 @@ class Renderer:
             raise jinja2.TemplateRuntimeError(f"stylesheet {name} may not contain '</'")
         return Markup(source)
 
-    def render(self, relationship: Relationship, kind: str, changes=None) -> RenderedBrief:
-        """Render one brief kind for one relationship; raise TemplateError with a location."""
-        # Two passes: the first learns which dated facts the brief cites, so that the title
-        # block of the second can say how current the information is.
-        summary = None
+    def render(self, relationship: Relationship, kind: str, changes=None,
+               perspective: str | None = None, release: str | None = None) -> RenderedBrief:
+        """Render one brief kind for one relationship; raise TemplateError with a location.
+
+        ``perspective`` is whose side the brief takes (a country's perspective name or
+        "neutral"; default: the fact base's); ``release`` leaves out facts marked above it."""
+        meta = relationship.facts.metadata
+        perspective = perspective or meta.perspective or meta.countries[0].perspective
+        # Two passes: the first learns which facts the brief cites, so that the second can
+        # print how current they are and the banner (the highest marking among them).
+        first_pass: dict[str, Any] = {}
         for _ in range(2):
             read = ReadLog()
+            if release is not None:
+                read.release = Release(meta.markings, meta.marking, release)
             try:
-                html, notes = self._render_once(relationship, kind, read, summary, changes)
+                html, notes = self._render_once(relationship, kind, read, first_pass, changes, perspective)
             except TemplateError as exc:
                 raise _explain_missing(exc, read, relationship) from None
-            summary = notes.information_as_of()
+            except Withheld as exc:
+                raise _withheld_problem(exc, relationship, kind) from None
+            first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking)}
         html = _fill_table_of_contents(html)
         templates = dict(sorted(self.env.loaded.items()))
         facts = track(relationship.facts, read)
         _check_images_have_alt_text([t for t in templates.values() if t])
         title = lxml.html.document_fromstring(html).findtext(".//title") or kind
-        attachments = [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
+        # An edition released below the facts' level must not carry the raw fact files.
+        attachments = [] if release else [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
         for source in notes.sources():
             if source.file and (relationship.folder / source.file).is_file():
                 attachments.append((f"{relationship.slug}/{source.file}", relationship.folder / source.file))
@@ -259,12 +287,16 @@ class Renderer:
             fact_paths=read,
         )
 
-    def _render_once(self, relationship: Relationship, kind: str, read: set, summary, changes):
+    def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
+                     changes, perspective: str):
         facts = track(relationship.facts, read)
         # Staleness marks depend on the policy and the edition date: record both as read.
         facts.freshness.limits, facts.metadata.edition.date
-        language = relationship.facts.metadata.language
-        notes = _Notes(list(facts.sources), language, relationship.stale)
+        meta = relationship.facts.metadata
+        language = meta.language
+        markings = Release(meta.markings, meta.marking, meta.markings[-1])
+        notes = _Notes(list(facts.sources), language, relationship.stale, markings,
+                       kind in meta.portion_markings_in)
         countries = {country.code: country for country in facts.metadata.countries}
         context = {
             "facts": facts,
@@ -275,11 +307,12 @@ class Renderer:
             "country": countries.__getitem__,
             "cite": notes.cite,
             "cited_sources": notes.sources,
-            "information_as_of": summary,
+            "information_as_of": first_pass.get("summary"),
+            "banner": first_pass.get("banner") or meta.marking,
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
-            "money": lambda value: format_money(value, language),
             "version": __version__,
+            **_perspective_helpers(facts, perspective, notes, language),
         }
         html = self.render_page(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
         return html, notes
@@ -293,6 +326,8 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             location = Location(display_path(exc.filename or exc.name or template_name), exc.lineno)
             raise TemplateError(Problem(f"template syntax error: {exc.message}", location)) from None
+        except Withheld:
+            raise  # render() names the fact and where it lives
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(
                 Problem(f"template {exc.name!r} not found in "
@@ -304,6 +339,81 @@ class Renderer:
             raise TemplateError(
                 Problem(message + suffix, _template_location(exc, template_name, self.template_dirs))
             ) from None
+
+
+def _withheld_problem(exc: Withheld, relationship: Relationship, kind: str) -> TemplateError:
+    """A template cannot do without a fact this edition may not show: fail, naming the fact."""
+    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in exc.path).replace(".[", "[")
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            where = f" (needed by {display_path(frame.filename)}:{frame.lineno})"
+            break
+    return TemplateError(Problem(
+        f"{dotted} is marked {exc.marking}, above the {exc.release} edition being built, but the"
+        f" {kind} brief cannot be written without it{where}; refusing to leak it",
+        relationship.location(exc.path)))
+
+
+def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str) -> dict[str, Any]:
+    """Names, possessives and currency for the side the brief is written from.
+
+    A template says {{ possessive(country) }} ("our" or "Pakistan’s") and
+    {{ adjectival(country) }} ("our" or "the Pakistani") instead of testing the
+    perspective itself."""
+    countries = list(facts.metadata.countries)
+    ours = next((c for c in countries if c.perspective == perspective), None)
+    home = ours or countries[0]
+    partner = next(c for c in countries if c.code != home.code)
+    ordered = [home, partner] if ours else sorted(countries, key=lambda c: c.name)
+    offices = facts.metadata.issuing_offices
+    currency = ours.currency if ours else facts.metadata.neutral_currency
+
+    def pair(separator: str = "–") -> str:
+        return separator.join(c.name for c in ordered)
+
+    def possessive(country) -> str:
+        return "our" if ours is not None and country.code == ours.code else f"{country.name}’s"
+
+    def adjectival(country) -> str:
+        return "our" if ours is not None and country.code == ours.code else f"the {country.adjective}"
+
+    def money(value, convert: bool = True) -> Markup:
+        """The amount, and where the reader's currency differs, its value at a dated rate."""
+        text = escape(format_money(value, language))
+        rate, inverse = _exchange_rate(facts, value.currency, currency) if convert else (None, False)
+        if rate is None:
+            return Markup(text)
+        factor = (1 / rate.rate) if inverse else rate.rate
+        converted = format_money(type(unwrap(value))(amount=value.amount * factor, currency=currency,
+                                                     as_of=value.as_of), language)
+        how = (f" (≈ {converted} at {rate.quote}\u00a0{rate.rate} per {rate.base},"
+               f" {format_partial_date(rate.as_of, language)})")
+        return Markup(text) + escape(how) + notes.cite(rate)
+
+    return {
+        "perspective": perspective,
+        "home": home,
+        "partner": partner,
+        "pair": pair,
+        "relationship_title": f"{pair()} Relations",
+        "possessive": possessive,
+        "adjectival": adjectival,
+        "issuing_office": offices.get(perspective, facts.metadata.issuing_office),
+        "money": money,
+    }
+
+
+def _exchange_rate(facts, source: str, target: str):
+    """The newest dated rate between two currencies, and whether it must be inverted."""
+    if source == target:
+        return None, False
+    for rate in sorted(facts.exchange_rates, key=lambda r: str(r.as_of), reverse=True):
+        if (rate.base, rate.quote) == (source, target):
+            return rate, False
+        if (rate.base, rate.quote) == (target, source):
+            return rate, True
+    return None, False
 
 
 def _explain_missing(exc: TemplateError, read: ReadLog, relationship: Relationship) -> TemplateError:

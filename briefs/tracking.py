@@ -19,10 +19,46 @@ Path_ = tuple[Any, ...]
 _PROXY_CLASSES: dict[type, type] = {}
 
 
+class Withheld(Exception):
+    """A template needed a fact whose marking is above the edition being built."""
+
+    def __init__(self, path: Path_, marking: str, release: str):
+        super().__init__(path)
+        self.path, self.marking, self.release = path, marking, release
+
+
+class Release:
+    """Which facts an edition may show: those marked at or below ``level``."""
+
+    def __init__(self, markings: list[str], default: str, level: str):
+        self.rank = {name: index for index, name in enumerate(markings)}
+        self.default, self.level = default, level
+
+    def marking_of(self, model: BaseModel) -> str | None:
+        if "marking" not in type(model).model_fields or "sources" not in type(model).model_fields:
+            return None
+        return getattr(model, "marking", None) or self.default
+
+    def withheld(self, model: Any) -> str | None:
+        """The model's marking if the edition may not show it, else None."""
+        if not isinstance(model, BaseModel):
+            return None
+        marking = self.marking_of(model)
+        if marking is None:
+            return None
+        return marking if self.rank[marking] > self.rank[self.level] else None
+
+
 class ReadLog(set):
     """The paths a render read; remembers the last one that held nothing (None)."""
 
     last_missing: Path_ | None = None
+    release: Release | None = None
+
+
+def _hidden(log: set, value: Any) -> bool:
+    release = getattr(log, "release", None)
+    return release is not None and release.withheld(value) is not None
 
 
 def track(value: Any, log: set[Path_], path: Path_ = ()) -> Any:
@@ -55,7 +91,16 @@ class _ModelProxy:
         self._value, self._path, self._log = value, path, log
 
     def __getattr__(self, name: str) -> Any:
+        release = getattr(self._log, "release", None)
+        if release is not None:
+            marking = release.withheld(self._value)
+            if marking is not None:
+                raise Withheld(self._path, marking, release.level)
         return track(getattr(self._value, name), self._log, self._path + (name,))
+
+    def __bool__(self) -> bool:
+        # A fact the edition may not show reads as absent, so {% if %} guards skip it.
+        return not _hidden(self._log, self._value)
 
     def __eq__(self, other: Any) -> bool:
         self._log.add(self._path)
@@ -75,28 +120,34 @@ class _ListProxy:
     def __init__(self, value: list | tuple, path: Path_, log: set[Path_]):
         self._value, self._path, self._log = value, path, log
 
+    def _visible(self) -> list[tuple[int, Any]]:
+        """(original index, item) for the items this edition may show."""
+        return [(i, item) for i, item in enumerate(self._value) if not _hidden(self._log, item)]
+
     def __iter__(self) -> Iterator[Any]:
         self._log.add(self._path)
-        for index, item in enumerate(self._value):
+        for index, item in self._visible():
             yield track(item, self._log, self._path + (index,))
 
     def __len__(self) -> int:
         self._log.add(self._path)
-        return len(self._value)
+        return len(self._visible())
 
     def __bool__(self) -> bool:
         self._log.add(self._path)
-        return bool(self._value)
+        return bool(self._visible())
 
     def __getitem__(self, index: Any) -> Any:
+        visible = self._visible()
         if isinstance(index, slice):
             self._log.add(self._path)
-            return [track(item, self._log) for item in self._value[index]]
-        return track(self._value[index], self._log, self._path + (index,))
+            return [track(item, self._log, self._path + (i,)) for i, item in visible[index]]
+        original, item = visible[index]
+        return track(item, self._log, self._path + (original,))
 
     def __contains__(self, item: Any) -> bool:
         self._log.add(self._path)
-        return unwrap(item) in self._value
+        return unwrap(item) in [value for _, value in self._visible()]
 
     def __str__(self) -> str:
         self._log.add(self._path)

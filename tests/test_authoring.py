@@ -78,7 +78,7 @@ def test_index_and_manifest_describe_every_output(built):
     rows = html_root(built / "build/index.html").xpath("//tbody/tr")
     assert len(rows) == 4
     cells = [c.text_content() for c in rows[0].xpath("td")]
-    assert cells[2] == "2026-11-20" and cells[3] == "RESTRICTED"
+    assert cells[1] == "default" and cells[3] == "2026-11-20" and cells[4] == "RESTRICTED"
     manifest = json.loads((built / "build/manifest.json").read_text())
     assert len(manifest["outputs"]) == 12
     for name, entry in manifest["outputs"].items():
