@@ -290,8 +290,11 @@ class Renderer:
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
                      changes, perspective: str):
         facts = track(relationship.facts, read)
-        # Staleness marks depend on the policy and the edition date: record both as read.
-        facts.freshness.limits, facts.metadata.edition.date
+        # Settings read below without the proxy still shape the brief: record them as read.
+        for setting in (facts.freshness.limits, facts.metadata.edition.date, facts.metadata.markings,
+                        facts.metadata.marking, facts.metadata.portion_markings_in,
+                        facts.metadata.language, facts.metadata.perspective):
+            str(setting)  # lists record themselves when read as a whole
         meta = relationship.facts.metadata
         language = meta.language
         markings = Release(meta.markings, meta.marking, meta.markings[-1])
