@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .errors import BriefsError, FactError, Location, Problem, TemplateError, UsageError, display_path
-from .project import brief_kinds, relationship_folders
+from .project import brief_kinds, reference_docx, relationship_folders
 from .state import BuildState, Inputs, atomic_write
 
 DEFAULT_FORMATS = ("pdf", "docx", "html")
@@ -253,10 +253,7 @@ def _format_options(options: BuildOptions, inputs: Inputs, fmt: str) -> dict[str
         key["pdf_variant"] = options.pdf_variant
         key["fonts"] = inputs.folder("fonts")
     elif fmt == "docx":
-        reference = options.reference_docx
-        if reference is None:
-            reference = next((d / "reference.docx" for d in options.template_dirs
-                              if (d / "reference.docx").is_file()), None)
+        reference = reference_docx(options.template_dirs, options.reference_docx)
         key["reference"] = inputs.file(reference) if reference else None
     return key
 

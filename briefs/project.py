@@ -30,6 +30,15 @@ def relationship_folders(facts_dir: Path) -> list[Path]:
     )
 
 
+def reference_docx(template_dirs, explicit: Path | None = None) -> Path | None:
+    """The Word document whose styles DOCX files use: the one asked for, else the first
+    templates/reference.docx on the search path, else none (python-docx's default)."""
+    if explicit is not None:
+        return explicit
+    return next((Path(d) / "reference.docx" for d in template_dirs
+                 if (Path(d) / "reference.docx").is_file()), None)
+
+
 def brief_kinds(template_dirs) -> list[str]:
     """Brief kinds are the top-level ``*.html.j2`` templates not starting with ``_``."""
     kinds: set[str] = set()

@@ -35,6 +35,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from ..errors import Location, Problem, WriteError, display_path
+from ..project import reference_docx
 from ..render import RenderedBrief
 from . import DocumentInfo, WriteOptions, document_info, parse_html, register, template_of
 from .fetch import allowed_roots, refusal, resolve
@@ -82,12 +83,7 @@ class DocxWriter:
         self.warnings = []
         root = parse_html(brief.html)
         info = document_info(root)
-        reference = options.reference_docx
-        if reference is None:
-            for folder in options.template_dirs:
-                if (folder / "reference.docx").is_file():
-                    reference = folder / "reference.docx"
-                    break
+        reference = reference_docx(options.template_dirs, options.reference_docx)
         document = _open(reference)
         _prepare_styles(document, own_styles=reference is None)
         builder = _Builder(document, template_of(brief), self.warnings,
