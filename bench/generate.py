@@ -39,6 +39,7 @@ def generate(out_dir: Path, count: int, seed: int = 7) -> list[str]:
         for path in target.glob("*.yaml"):
             text = path.read_text(encoding="utf-8")
             text = text.replace("Japanese", adjective).replace("Japan", name)
+            text = re.sub(r"\bjapan\b", name.lower(), text)
             text = re.sub(r"\bJP\b", code, text)
             text = re.sub(r"native_name: 日本", "native_name: " + name, text)
             text = re.sub(r"\n      native_language: ja", "", text)
