@@ -294,16 +294,18 @@ def _build_locked(options: BuildOptions, reporter: Reporter, briefs: list[Planne
     # Decide, per brief, which formats are stale; "facts" means a fact file changed and the
     # values this brief read must be compared once the relationship is loaded.
     pending: dict[PlannedBrief, dict[str, str]] = {}
-    fact_files = {b.relationship: inputs.fact_files(b.folder) for b in briefs}
+    folders = {b.relationship: b.folder for b in briefs}
+    fact_files = {slug: inputs.fact_files(folder) for slug, folder in folders.items()}
+    format_options = {fmt: _format_options(options, inputs, fmt) for fmt in options.formats}
     for brief in briefs:
         for fmt in options.formats:
             path = brief.output(options.out_dir, fmt)
+            key = state.key(path)
             verdict = "stale" if options.force else state.check(
-                path, _brief_key(brief), fact_files[brief.relationship],
-                _format_options(options, inputs, fmt), inputs)
+                key, path, _brief_key(brief), fact_files[brief.relationship], format_options[fmt], inputs)
             if verdict == "fresh":
                 result.skipped.append(path)
-                _add_warnings(result, state.warnings_of(path, brief.relationship))
+                _add_warnings(result, state.warnings_of(key, brief.relationship))
             else:
                 pending.setdefault(brief, {})[fmt] = verdict
 
@@ -320,8 +322,8 @@ def _build_locked(options: BuildOptions, reporter: Reporter, briefs: list[Planne
             for fmt, verdict in formats.items():
                 if verdict == "facts" and unchanged:
                     result.skipped.append(brief.output(options.out_dir, fmt))
-                    _add_warnings(result, state.warnings_of(brief.output(options.out_dir, fmt),
-                                                            brief.relationship))
+                    _add_warnings(result, state.warnings_of(
+                        state.key(brief.output(options.out_dir, fmt)), brief.relationship))
                 else:
                     stale.append(fmt)
             if stale:
@@ -336,7 +338,7 @@ def _build_locked(options: BuildOptions, reporter: Reporter, briefs: list[Planne
         except BriefsError as exc:
             result.failures.extend(exc.problems)
         atomic_write(options.out_dir / "manifest.json", _manifest(options, state))
-    if state.outputs:
+    if state.dirty:
         atomic_write(options.out_dir / ".briefs-state.json", state.to_bytes())
     if options.strict and result.warnings:
         result.failures.extend(_fatal(result.warnings))
@@ -374,6 +376,7 @@ def _facts_unchanged(state: BuildState, brief: PlannedBrief, relationship, fact_
     if paths is None or _digest(relationship, brief.kind, paths, options) != state.briefs[key].digest:
         return False
     state.briefs[key].fact_files = fact_files[brief.relationship]
+    state.dirty = True
     return True
 
 
@@ -422,15 +425,19 @@ def _produce_all(options, inputs, state, work, fact_files, reporter, result) -> 
                         accept(futures[future], future.result())
     finally:
         # Whatever was written is recorded, so an interrupted build resumes where it stopped.
-        if state.outputs:
+        if state.dirty:
             atomic_write(options.out_dir / ".briefs-state.json", state.to_bytes())
         reporter.finish()
 
 
 
 def _add_warnings(result: BuildResult, warnings: list[Problem]) -> None:
+    seen = result.__dict__.get("_seen_warnings")
+    if seen is None:
+        seen = result.__dict__["_seen_warnings"] = set(result.warnings)
     for warning in warnings:
-        if warning not in result.warnings:
+        if warning not in seen:
+            seen.add(warning)
             result.warnings.append(warning)
 
 
@@ -447,16 +454,11 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
     """Render one brief and write it in the given formats, in memory.
 
     Returns ({format: bytes}, problems, warnings, dependencies)."""
-    from .load import load_relationship
     from .render import Renderer
     from .tracking import prune
     from .writers import WriteOptions, get_writer
 
-    relationship = _WORKER.get(("rel", brief.folder))
-    if relationship is None or relationship.digest() != _WORKER.get(("digest", brief.folder)):
-        relationship = load_relationship(brief.folder)
-        _WORKER[("rel", brief.folder)] = relationship
-        _WORKER[("digest", brief.folder)] = relationship.digest()
+    relationship = _cached_relationship(brief.folder)
     renderer = _WORKER.get(("renderer", options.template_dirs))
     if renderer is None:
         renderer = _WORKER[("renderer", options.template_dirs)] = Renderer(list(options.template_dirs))
@@ -488,20 +490,41 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
     return produced, problems, warnings, deps
 
 
+_RECENT = 4  # relationships a worker keeps loaded (tasks arrive grouped by relationship)
+
+
+def _cached_relationship(folder: Path):
+    """The relationship, loaded once while its briefs are being built, then let go, so a
+    worker's memory does not grow with the size of the portfolio."""
+    from .load import load_relationship
+
+    recent = _WORKER.setdefault("relationships", {})
+    entry = recent.pop(folder, None)
+    if entry is None or entry.digest() != entry.loaded_digest:
+        entry = load_relationship(folder)
+        entry.loaded_digest = entry.digest()
+    recent[folder] = entry
+    while len(recent) > _RECENT:
+        recent.pop(next(iter(recent)))
+    return entry
+
+
 def changes_for(relationship, kind: str, options: BuildOptions):
     """What changed since the previous edition, for brief kinds that show it (else None)."""
     from .editions import compare, previous_edition
 
     if kind not in relationship.facts.metadata.changes_in:
         return None
-    key = ("changes", relationship.folder, relationship.digest())
-    if key not in _WORKER:
+    # Kept on the loaded relationship, so it goes when the relationship does.
+    cached = getattr(relationship, "changes_cache", None)
+    if cached is None:
         since, older = previous_edition(relationship, options.out_dir)
         if older is None:
-            _WORKER[key] = {"since": "", "first": True, "added": [], "changed": [], "removed": []}
+            cached = {"since": "", "first": True, "added": [], "changed": [], "removed": []}
         else:
-            _WORKER[key] = {**compare(older, relationship.facts, since).to_json(), "first": False}
-    return _WORKER[key]
+            cached = {**compare(older, relationship.facts, since).to_json(), "first": False}
+        relationship.changes_cache = cached
+    return cached
 
 
 def _brief_info(rendered) -> dict[str, str]:

@@ -47,6 +47,10 @@ class Relationship:
     warnings: list[Problem] = field(default_factory=list)
     # Stale facts by their path in the fact base.
     stale: dict[tuple[Any, ...], Staleness] = field(default_factory=dict)
+    # Set by the build: the files' digest when loaded, and the comparison with the
+    # previous edition (computed once per loaded relationship).
+    loaded_digest: str | None = None
+    changes_cache: dict[str, Any] | None = None
 
     def location(self, path: tuple[Any, ...]) -> Location:
         """The ``file:line`` of a path into the fact base, e.g. ``("visits", 2, "date")``."""

@@ -107,6 +107,9 @@ class BuildState:
         self.pathsets: dict[str, list[list[Any]]] = {}
         # Warnings about each relationship's facts (e.g. an uncited source), from its last load.
         self.fact_warnings: dict[str, list[list[Any]]] = {}
+        # Whether anything changed since it was read (else it need not be written again).
+        self.dirty = False
+        self._warnings_cache: dict[str, list[Problem]] = {}
 
     @classmethod
     def read(cls, out_dir: Path) -> "BuildState":
@@ -147,13 +150,14 @@ class BuildState:
             return True
         if stat.st_size == record.output.get("size") and file_hash(path) == record.output.get("sha"):
             record.output["mtime_ns"] = stat.st_mtime_ns
+            self.dirty = True
             return True
         return False
 
-    def check(self, path: Path, brief: str, fact_files: dict[str, str], options: dict[str, Any],
-              inputs: Inputs) -> str:
+    def check(self, key: str, path: Path, brief: str, fact_files: dict[str, str],
+              options: dict[str, Any], inputs: Inputs) -> str:
         """'fresh', 'facts' (fact files changed: compare the values read) or 'stale'."""
-        record = self.outputs.get(self.key(path))
+        record = self.outputs.get(key)
         brief_record = self.briefs.get(brief)
         if record is None or brief_record is None or record.brief != brief or record.options != options:
             return "stale"
@@ -172,6 +176,7 @@ class BuildState:
         pathset = hashlib.sha256(json.dumps(paths).encode()).hexdigest()[:16]
         self.pathsets.setdefault(pathset, paths)
         self.briefs[brief] = BriefRecord(fact_files, pathset, digest, templates, info)
+        self.dirty = True
 
     def remember_output(self, path: Path, brief: str, options: dict[str, Any], data: bytes,
                         warnings: list[Problem]) -> None:
@@ -179,13 +184,21 @@ class BuildState:
         output = {"sha": hashlib.sha256(data).hexdigest(), "size": stat.st_size,
                   "mtime_ns": stat.st_mtime_ns}
         self.outputs[self.key(path)] = OutputRecord(brief, options, output, _dump(warnings))
+        self.dirty = True
 
-    def warnings_of(self, path: Path, relationship: str) -> list[Problem]:
-        record = self.outputs.get(self.key(path))
-        return _load(self.fact_warnings.get(relationship, [])) + _load(record.warnings if record else [])
+    def warnings_of(self, key: str, relationship: str) -> list[Problem]:
+        record = self.outputs.get(key)
+        if relationship not in self._warnings_cache:
+            self._warnings_cache[relationship] = _load(self.fact_warnings.get(relationship, []))
+        own = _load(record.warnings) if record and record.warnings else []
+        return self._warnings_cache[relationship] + own
 
     def remember_fact_warnings(self, relationship: str, warnings: list[Problem]) -> None:
-        self.fact_warnings[relationship] = _dump(warnings)
+        dumped = _dump(warnings)
+        if self.fact_warnings.get(relationship) != dumped:
+            self.fact_warnings[relationship] = dumped
+            self._warnings_cache.pop(relationship, None)
+            self.dirty = True
 
 
 def _dump(warnings: list[Problem]) -> list[list[Any]]:

@@ -17,7 +17,7 @@ from ..errors import Location, Problem, WriteError, display_path
 from ..render import RenderedBrief
 from . import WriteOptions, document_info, parse_html, register, source_date_epoch, template_of
 from .fetch import allowed_roots, weasyprint_fetcher
-from .pdf_fonts import font_face_rules, undrawable_characters
+from .pdf_fonts import font_face_rules, font_files, undrawable_characters
 
 from ..build import PDF_VARIANTS
 
@@ -25,6 +25,29 @@ DEFAULT_VARIANT = PDF_VARIANTS[0]
 
 # SOURCE_DATE_EPOCH is process-wide; renders in one process take turns setting it.
 _EPOCH_LOCK = threading.Lock()
+
+
+# Kept for the life of a worker: fonts are loaded once and images decoded once, not per document.
+_FONT_CONFIGS: dict[tuple, tuple] = {}
+_IMAGE_CACHE: dict = {}
+
+
+def _fonts(font_css: str, base_url: str | None, template_dirs, warnings):
+    """The font configuration (with templates/fonts registered) shared by a worker's PDFs."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in font_files(list(template_dirs)))
+    key = (font_css, base_url, stamps)
+    if key not in _FONT_CONFIGS:
+        font_config = FontConfiguration()
+        stylesheets = []
+        if font_css:
+            stylesheets.append(weasyprint.CSS(
+                string=font_css, base_url=base_url, font_config=font_config,
+                url_fetcher=weasyprint_fetcher(allowed_roots(template_dirs), warnings, "templates/fonts")))
+        _FONT_CONFIGS[key] = (font_config, stylesheets)
+    return _FONT_CONFIGS[key]
 
 
 @register
@@ -37,7 +60,6 @@ class PdfWriter:
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
         import weasyprint  # heavy: imported only when a PDF is wanted
-        from weasyprint.text.fonts import FontConfiguration
 
         self.warnings = []
         root = parse_html(brief.html)
@@ -62,13 +84,7 @@ class PdfWriter:
             # makes the bytes depend on the inputs alone.
             os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(info.created))
             try:
-                font_config = FontConfiguration()
-                stylesheets = []
-                if font_css:
-                    stylesheets.append(weasyprint.CSS(
-                        string=font_css, base_url=base_url, font_config=font_config,
-                        url_fetcher=weasyprint_fetcher(allowed_roots(template_dirs), self.warnings,
-                                                       "templates/fonts")))
+                font_config, stylesheets = _fonts(font_css, base_url, template_dirs, self.warnings)
                 attachments = []
                 if variant.startswith("pdf/a"):
                     attachments = [
@@ -84,7 +100,7 @@ class PdfWriter:
                 document = weasyprint.HTML(string=brief.html, base_url=base_url, url_fetcher=fetcher)
                 return document.write_pdf(
                     stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
-                    pdf_tags=True, attachments=attachments,
+                    pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,
                     pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
                 )
             except WriteError:

@@ -89,16 +89,16 @@ def undrawable_characters(root, template_dirs: list[Path]) -> list[tuple[str, li
     system = _system_coverage()
     if system is None:
         return []
-    covered = set(system)
+    extra: set[int] = set()
     for path in font_files(template_dirs):
-        covered |= describe(path)[3]
+        extra |= describe(path)[3]
     found: dict[str, list[str]] = {}
     body = root.find("body")
     if body is None:
         return []
     for text in body.itertext():
         missing = [c for c in dict.fromkeys(text)
-                   if ord(c) > 0x7E and ord(c) not in covered
+                   if ord(c) > 0x7E and ord(c) not in system and ord(c) not in extra
                    and unicodedata.category(c)[0] not in "ZC"]
         if missing:
             snippet = " ".join(text.split())
