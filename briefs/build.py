@@ -318,7 +318,8 @@ def _build_locked(options: BuildOptions, reporter: Reporter, briefs: list[Planne
         work: list[tuple[PlannedBrief, list[str]]] = []
         for brief, formats in pending.items():
             stale = []
-            unchanged = _facts_unchanged(state, brief, relationships[brief.relationship], fact_files, options)
+            unchanged = "facts" in formats.values() and _facts_unchanged(
+                state, brief, relationships[brief.relationship], fact_files, options)
             for fmt, verdict in formats.items():
                 if verdict == "facts" and unchanged:
                     result.skipped.append(brief.output(options.out_dir, fmt))
