@@ -318,13 +318,12 @@ def _build_locked(options: BuildOptions, reporter: Reporter, briefs: list[Planne
         work: list[tuple[PlannedBrief, list[str]]] = []
         for brief, formats in pending.items():
             stale = []
-            unchanged = "facts" in formats.values() and _facts_unchanged(
-                state, brief, relationships[brief.relationship], fact_files, options)
             for fmt, verdict in formats.items():
-                if verdict == "facts" and unchanged:
+                key = state.key(brief.output(options.out_dir, fmt))
+                if verdict == "facts" and _facts_unchanged(
+                        state, key, brief, relationships[brief.relationship], fact_files, options):
                     result.skipped.append(brief.output(options.out_dir, fmt))
-                    _add_warnings(result, state.warnings_of(
-                        state.key(brief.output(options.out_dir, fmt)), brief.relationship))
+                    _add_warnings(result, state.warnings_of(key, brief.relationship))
                 else:
                     stale.append(fmt)
             if stale:
@@ -368,15 +367,13 @@ def _digest(relationship, kind: str, paths: list, options: BuildOptions) -> str:
     return value if changes is None else f"{value}:{fingerprint(changes)}"
 
 
-def _facts_unchanged(state: BuildState, brief: PlannedBrief, relationship, fact_files, options) -> bool:
-    """The fact files changed, but not the facts this brief read: note the new files."""
-    from .tracking import digest
-
-    key = _brief_key(brief)
-    paths = state.paths_of(key)
-    if paths is None or _digest(relationship, brief.kind, paths, options) != state.briefs[key].digest:
+def _facts_unchanged(state: BuildState, key: str, brief: PlannedBrief, relationship, fact_files,
+                     options) -> bool:
+    """The fact files changed, but not the facts this output's brief read: note the new files."""
+    deps = state.deps_of(key)
+    if deps is None or _digest(relationship, brief.kind, state.paths(deps), options) != deps.digest:
         return False
-    state.briefs[key].fact_files = fact_files[brief.relationship]
+    deps.fact_files = fact_files[brief.relationship]
     state.dirty = True
     return True
 
@@ -394,13 +391,13 @@ def _produce_all(options, inputs, state, work, fact_files, reporter, result) -> 
         produced, problems, warnings, deps = outcome
         written = []
         if produced:
-            state.remember_brief(_brief_key(brief), fact_files[brief.relationship], deps["paths"],
-                                 deps["digest"], deps["templates"], deps["info"])
+            deps_id = state.remember_brief(fact_files[brief.relationship], deps["paths"], deps["digest"],
+                                           deps["templates"], deps["info"])
         for fmt, data in produced.items():
             path = brief.output(options.out_dir, fmt)
             atomic_write(path, data)
-            state.remember_output(path, _brief_key(brief), _format_options(options, inputs, fmt), data,
-                                  warnings.get(fmt, []))
+            state.remember_output(path, _brief_key(brief), deps_id, _format_options(options, inputs, fmt),
+                                  data, warnings.get(fmt, []))
             written.append(path)
             _add_warnings(result, warnings.get(fmt, []))
         result.built.extend(written)
@@ -566,7 +563,7 @@ def _index(options: BuildOptions, state: BuildState) -> bytes:
     rows = []
     for brief_key, links in sorted(briefs.items()):
         parts = brief_key.split("/")
-        record = state.briefs.get(brief_key)
+        record = next((state.deps_of(k) for k in links.values() if state.deps_of(k)), None)
         info = record.info if record else {}
         rows.append({
             "relationship": parts[0],
@@ -592,7 +589,8 @@ def _manifest(options: BuildOptions, state: BuildState) -> bytes:
     for key, record in sorted(state.outputs.items()):
         if not (options.out_dir / key).is_file():
             continue
-        info = state.briefs[record.brief].info if record.brief in state.briefs else {}
+        deps = state.deps_of(key)
+        info = deps.info if deps else {}
         outputs[key] = {"sha256": record.output["sha"], "size": record.output["size"],
                         "edition_date": info.get("edition"), "marking": info.get("marking"),
                         "title": info.get("title")}

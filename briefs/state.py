@@ -20,7 +20,7 @@ from typing import Any
 from .errors import Location, Problem
 
 STATE_FILE = ".briefs-state.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def file_hash(path: Path) -> str | None:
@@ -80,7 +80,8 @@ class Inputs:
 
 @dataclass
 class BriefRecord:
-    """What one rendered brief was made from (shared by its formats)."""
+    """What one rendering of a brief was made from, shared by the outputs written from it.
+    Stored under a content id, so outputs built at different times keep their own."""
 
     fact_files: dict[str, str]
     pathset: str  # id of the list of fact paths it read (shared between briefs)
@@ -92,7 +93,8 @@ class BriefRecord:
 
 @dataclass
 class OutputRecord:
-    brief: str
+    brief: str  # "relationship[/variant]/kind", for the index
+    deps: str  # id of the BriefRecord it was written from
     options: dict[str, Any]
     output: dict[str, Any]
     # Warnings the writer gave, repeated whenever the output is skipped as up to date.
@@ -127,11 +129,12 @@ class BuildState:
         return state
 
     def to_bytes(self) -> bytes:
-        used = {record.pathset for record in self.briefs.values()}
+        briefs = {k: v for k, v in self.briefs.items() if k in {o.deps for o in self.outputs.values()}}
+        used = {record.pathset for record in briefs.values()}
         data = {
             "format": FORMAT_VERSION,
             "pathsets": {k: v for k, v in self.pathsets.items() if k in used},
-            "briefs": {k: vars(v) for k, v in self.briefs.items()},
+            "briefs": {k: vars(v) for k, v in briefs.items()},
             "outputs": {k: vars(v) for k, v in self.outputs.items()},
             "fact_warnings": self.fact_warnings,
         }
@@ -158,7 +161,7 @@ class BuildState:
               options: dict[str, Any], inputs: Inputs) -> str:
         """'fresh', 'facts' (fact files changed: compare the values read) or 'stale'."""
         record = self.outputs.get(key)
-        brief_record = self.briefs.get(brief)
+        brief_record = self.briefs.get(record.deps) if record else None
         if record is None or brief_record is None or record.brief != brief or record.options != options:
             return "stale"
         if any(inputs.template(name) != digest for name, digest in brief_record.templates.items()):
@@ -167,23 +170,31 @@ class BuildState:
             return "stale"
         return "fresh" if brief_record.fact_files == fact_files else "facts"
 
-    def paths_of(self, brief: str) -> list[list[Any]] | None:
-        record = self.briefs.get(brief)
-        return self.pathsets.get(record.pathset) if record else None
+    def deps_of(self, key: str) -> BriefRecord | None:
+        """What the output at ``key`` was built from."""
+        record = self.outputs.get(key)
+        return self.briefs.get(record.deps) if record else None
 
-    def remember_brief(self, brief: str, fact_files: dict[str, str], paths: list[list[Any]],
-                       digest: str, templates: dict[str, str | None], info: dict[str, str]) -> None:
+    def paths(self, deps: BriefRecord) -> list[list[Any]]:
+        return self.pathsets.get(deps.pathset, [])
+
+    def remember_brief(self, fact_files: dict[str, str], paths: list[list[Any]], digest: str,
+                       templates: dict[str, str | None], info: dict[str, str]) -> str:
+        """Record one rendering's dependencies; return the id outputs refer to it by."""
         pathset = hashlib.sha256(json.dumps(paths).encode()).hexdigest()[:16]
         self.pathsets.setdefault(pathset, paths)
-        self.briefs[brief] = BriefRecord(fact_files, pathset, digest, templates, info)
+        record = BriefRecord(fact_files, pathset, digest, templates, info)
+        deps = hashlib.sha256(json.dumps(vars(record), sort_keys=True).encode()).hexdigest()[:20]
+        self.briefs[deps] = record
         self.dirty = True
+        return deps
 
-    def remember_output(self, path: Path, brief: str, options: dict[str, Any], data: bytes,
+    def remember_output(self, path: Path, brief: str, deps: str, options: dict[str, Any], data: bytes,
                         warnings: list[Problem]) -> None:
         stat = path.stat()
         output = {"sha": hashlib.sha256(data).hexdigest(), "size": stat.st_size,
                   "mtime_ns": stat.st_mtime_ns}
-        self.outputs[self.key(path)] = OutputRecord(brief, options, output, _dump(warnings))
+        self.outputs[self.key(path)] = OutputRecord(brief, deps, options, output, _dump(warnings))
         self.dirty = True
 
     def warnings_of(self, key: str, relationship: str) -> list[Problem]:

@@ -127,3 +127,13 @@ def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project)
     result = run_briefs(project, "build")
     assert result.code == 0, result.stderr
     assert run_briefs(project, "build").stdout.startswith("built 0, skipped 12")
+
+
+def test_formats_built_at_different_times_each_track_their_own_inputs(project):
+    """A template change seen by a PDF-only build must still rebuild the HTML later."""
+    partial = project / "templates/partials/_sec_agreements.html.j2"
+    edit(partial, "<h2>Agreements", "<h2>Treaties, agreements")
+    assert run_briefs(project, "build", "--format", "pdf").code == 0
+    result = run_briefs(project, "build", "--format", "html")
+    assert result.code == 0
+    assert "Treaties, agreements" in (project / OUT / "institutional-mechanisms.html").read_text()

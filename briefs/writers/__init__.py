@@ -37,6 +37,16 @@ class Writer(Protocol):
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes: ...
 
 
+class BaseWriter:
+    """Shared by the built-in writers: the warnings of the last ``write`` call."""
+
+    name = ""
+    suffix = ""
+
+    def __init__(self) -> None:
+        self.warnings: list[Problem] = []
+
+
 _REGISTRY: dict[str, Callable[[], Writer]] = {}
 
 

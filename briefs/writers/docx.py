@@ -37,7 +37,7 @@ from docx.text.run import Run
 from ..errors import Location, Problem, WriteError, display_path
 from ..project import reference_docx
 from ..render import RenderedBrief
-from . import DocumentInfo, WriteOptions, document_info, parse_html, register, template_of
+from . import BaseWriter, DocumentInfo, WriteOptions, document_info, parse_html, register, template_of
 from .fetch import allowed_roots, refusal, resolve
 from . import docx_oxml as ox
 
@@ -72,12 +72,9 @@ class _Format:
 
 
 @register
-class DocxWriter:
+class DocxWriter(BaseWriter):
     name = "docx"
     suffix = ".docx"
-
-    def __init__(self) -> None:
-        self.warnings: list[Problem] = []
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
         self.warnings = []

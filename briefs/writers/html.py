@@ -12,7 +12,7 @@ import lxml.html
 from lxml.html import builder as E
 
 from ..render import RenderedBrief
-from . import WriteOptions, parse_html, register
+from . import BaseWriter, WriteOptions, parse_html, register
 
 
 def footnote_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
@@ -21,7 +21,7 @@ def footnote_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 
 
 @register
-class HtmlWriter:
+class HtmlWriter(BaseWriter):
     name = "html"
     suffix = ".html"
 

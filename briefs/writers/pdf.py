@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import Location, Problem, WriteError, display_path
 from ..render import RenderedBrief
-from . import WriteOptions, document_info, parse_html, register, source_date_epoch, template_of
+from . import BaseWriter, WriteOptions, document_info, parse_html, register, source_date_epoch, template_of
 from .fetch import allowed_roots, weasyprint_fetcher
 from .pdf_fonts import font_face_rules, font_files, undrawable_characters
 
@@ -51,12 +51,9 @@ def _fonts(font_css: str, base_url: str | None, template_dirs, warnings):
 
 
 @register
-class PdfWriter:
+class PdfWriter(BaseWriter):
     name = "pdf"
     suffix = ".pdf"
-
-    def __init__(self) -> None:
-        self.warnings: list[Problem] = []
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
         import weasyprint  # heavy: imported only when a PDF is wanted
