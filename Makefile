@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 BRIEFS := $(BIN)/briefs
+# pip's output goes to a log, shown only if the install fails.
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: all build test check list clean distclean bench dist serve
 
@@ -11,9 +14,13 @@ all: build
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP) -e . > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	touch $(STAMP)
+
+# The test tools (pytest, pypdf, hypothesis, Playwright...) only when testing.
+$(TEST_STAMP): $(STAMP)
+	$(PIP) -e '.[test]' > $(VENV)/install-test.log 2>&1 || { cat $(VENV)/install-test.log; exit 1; }
+	touch $(TEST_STAMP)
 
 build: $(STAMP)
 	$(BRIEFS) build
@@ -24,8 +31,12 @@ check: $(STAMP)
 list: $(STAMP)
 	$(BRIEFS) list
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
+
+# Portfolio benchmark (not part of `make test`): prints figures, writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 # Live preview on http://127.0.0.1:8000/ (PORT=... to change), rebuilding on every save.
 PORT ?= 8000
@@ -42,7 +53,3 @@ clean:
 
 distclean: clean
 	rm -rf -- $(VENV)
-
-# Portfolio benchmark (not part of `make test`): prints figures, writes bench/RESULTS.md.
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
