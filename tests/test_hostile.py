@@ -160,15 +160,24 @@ def test_size_limit_and_encoding(project):
 
 
 def test_two_builds_at_once_wait_for_each_other(project):
+    """While one build holds build/, another says it is waiting, then finishes the job."""
+    import fcntl
+
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "briefs", "build", "--force", "--only", "pakistan-japan/overview"]
-    first = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.8)
-    second = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out1, err1 = first.communicate(timeout=120)
-    out2, err2 = second.communicate(timeout=120)
-    assert first.returncode == 0 and second.returncode == 0, err1 + err2
-    assert "waiting for another build of build/ to finish" in err2
+    holder = os.open(project / "build", os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as a running build does
+    try:
+        second = subprocess.Popen(
+            [sys.executable, "-m", "briefs", "build", "--force", "--only", "pakistan-japan/overview"],
+            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first_line = second.stderr.readline()
+        assert "waiting for another build of build/ to finish" in first_line
+        time.sleep(0.5)
+        assert second.poll() is None, "the second build did not wait"
+    finally:
+        os.close(holder)  # the first build ends
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
     pypdf.PdfReader(project / OUT / "overview.pdf").pages[0].extract_text()
 
 
