@@ -214,7 +214,7 @@ def render_all(options: BuildOptions):
     rendered, problems = [], []
     for brief in briefs:
         relationship = relationships[brief.relationship]
-        changes = None if brief.release else changes_for(relationship, brief.kind, options)
+        changes = changes_for(relationship, brief.kind, options, brief.release)
         try:
             rendered.append(renderer.render(relationship, brief.kind, changes, brief.perspective,
                                             brief.release))
@@ -358,12 +358,12 @@ def _brief_key(brief: PlannedBrief) -> str:
     return "/".join(p for p in (brief.relationship, brief.variant, brief.kind) if p)
 
 
-def _digest(relationship, kind: str, paths: list, options: BuildOptions) -> str:
+def _digest(relationship, kind: str, paths: list, options: BuildOptions, release: str | None = None) -> str:
     """The facts a brief read, and for briefs with a changes section, those changes."""
     from .tracking import digest, fingerprint
 
     value = digest(relationship.facts, paths)
-    changes = changes_for(relationship, kind, options)
+    changes = changes_for(relationship, kind, options, release)
     return value if changes is None else f"{value}:{fingerprint(changes)}"
 
 
@@ -371,7 +371,8 @@ def _facts_unchanged(state: BuildState, key: str, brief: PlannedBrief, relations
                      options) -> bool:
     """The fact files changed, but not the facts this output's brief read: note the new files."""
     deps = state.deps_of(key)
-    if deps is None or _digest(relationship, brief.kind, state.paths(deps), options) != deps.digest:
+    if deps is None or _digest(relationship, brief.kind, state.paths(deps), options,
+                               brief.release) != deps.digest:
         return False
     deps.fact_files = fact_files[brief.relationship]
     state.dirty = True
@@ -461,7 +462,7 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
     if renderer is None:
         renderer = _WORKER[("renderer", options.template_dirs)] = Renderer(list(options.template_dirs))
     try:
-        changes = None if brief.release else changes_for(relationship, brief.kind, options)
+        changes = changes_for(relationship, brief.kind, options, brief.release)
         rendered = renderer.render(relationship, brief.kind, changes, brief.perspective, brief.release)
     except BriefsError as exc:
         return {}, exc.problems, {}, {}
@@ -469,7 +470,7 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]):
     paths = [list(path) for path in prune(rendered.fact_paths)]
     deps = {
         "paths": paths,
-        "digest": _digest(relationship, brief.kind, paths, options),
+        "digest": _digest(relationship, brief.kind, paths, options, brief.release),
         "templates": {name: inputs.template(name) for name in rendered.template_names},
         "info": _brief_info(rendered),
     }
@@ -507,22 +508,28 @@ def _cached_relationship(folder: Path):
     return entry
 
 
-def changes_for(relationship, kind: str, options: BuildOptions):
-    """What changed since the previous edition, for brief kinds that show it (else None)."""
+def changes_for(relationship, kind: str, options: BuildOptions, release: str | None = None):
+    """What changed since the previous edition, for brief kinds that show it (else None);
+    in a release edition, only changes to facts that edition may show."""
     from .editions import compare, previous_edition
 
-    if kind not in relationship.facts.metadata.changes_in:
+    meta = relationship.facts.metadata
+    if kind not in meta.changes_in:
         return None
     # Kept on the loaded relationship, so it goes when the relationship does.
-    cached = getattr(relationship, "changes_cache", None)
-    if cached is None:
+    cache = relationship.changes_cache
+    if cache is None:
         since, older = previous_edition(relationship, options.out_dir)
-        if older is None:
-            cached = {"since": "", "first": True, "added": [], "changed": [], "removed": []}
+        cache = relationship.changes_cache = {
+            "older": compare(older, relationship.facts, since) if older is not None else None}
+    if release not in cache:
+        changes = cache["older"]
+        if changes is None:
+            cache[release] = {"since": "", "first": True, "added": [], "changed": [], "removed": []}
         else:
-            cached = {**compare(older, relationship.facts, since).to_json(), "first": False}
-        relationship.changes_cache = cached
-    return cached
+            shown = changes.released(meta.markings, release) if release else changes
+            cache[release] = {**shown.to_json(), "first": False}
+    return cache[release]
 
 
 def _brief_info(rendered) -> dict[str, str]:

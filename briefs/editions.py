@@ -36,6 +36,16 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
+    def released(self, markings: list[str], level: str) -> "Changes":
+        """Only the changes to facts an edition released at ``level`` may show."""
+        limit = markings.index(level)
+
+        def shown(entry) -> bool:
+            return all(m is None or markings.index(m) <= limit for m in entry.get("markings", []))
+
+        return Changes(self.since, [e for e in self.added if shown(e)],
+                       [e for e in self.changed if shown(e)], [e for e in self.removed if shown(e)])
+
     def to_json(self) -> dict[str, Any]:
         return {"since": self.since, "added": self.added, "changed": self.changed, "removed": self.removed}
 
@@ -78,8 +88,9 @@ def flatten(facts: FactBase) -> dict[str, dict[str, Any]]:
             continue
         values = _own_fields(model)
         summary = values.get("text") or values.get("quote") or values.get("title") or ""
+        marking = None if is_source else (getattr(model, "marking", None) or facts.metadata.marking)
         entries[_label(facts, path)] = {"text": summary, "sources": values.get("sources", []),
-                                        "values": values}
+                                        "values": values, "marking": marking}
     return entries
 
 
@@ -89,7 +100,8 @@ def compare(old: FactBase | None, new: FactBase, since: str) -> Changes:
     after = flatten(new)
     for label, entry in after.items():
         if label not in before:
-            changes.added.append({"fact": label, "text": entry["text"], "sources": entry["sources"]})
+            changes.added.append({"fact": label, "text": entry["text"], "sources": entry["sources"],
+                                  "markings": [entry["marking"]]})
         elif before[label]["values"] != entry["values"]:
             old_values, new_values = before[label]["values"], entry["values"]
             fields = {
@@ -99,10 +111,12 @@ def compare(old: FactBase | None, new: FactBase, since: str) -> Changes:
             }
             changes.changed.append({"fact": label, "text": entry["text"], "old_text": before[label]["text"],
                                     "fields": fields, "sources": entry["sources"],
+                                    "markings": [before[label]["marking"], entry["marking"]],
                                     "summary": "; ".join(_field_change(n, o, v) for n, (o, v) in fields.items())})
     for label, entry in before.items():
         if label not in after:
-            changes.removed.append({"fact": label, "text": entry["text"], "sources": entry["sources"]})
+            changes.removed.append({"fact": label, "text": entry["text"], "sources": entry["sources"],
+                                    "markings": [entry["marking"]]})
     return changes
 
 

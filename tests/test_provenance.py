@@ -167,3 +167,21 @@ def test_template_needing_a_fact_the_relationship_lacks(project):
     assert result.code == 1
     assert (f"templates/partials/_sec_people.html.j2:{line}: needs people.labour, which pakistan-japan"
             " does not have") in result.stderr
+
+
+def test_release_edition_lists_only_changes_it_may_show(repository):
+    metadata = repository / FACTS / "metadata.yaml"
+    metadata.write_text(metadata.read_text().replace("    number: 1", "    number: 2"))
+    economy = repository / FACTS / "economy.yaml"
+    economy.write_text(economy.read_text().replace("      rank: 4", "      rank: 3"))
+    relations = repository / FACTS / "relations.yaml"
+    relations.write_text(relations.read_text().replace("backed each other's candidatures there.",
+                                                       "backed each other's candidatures, most recently in 2025."))
+    args = ("build", "--only", "pakistan-japan/country-brief", "--format", "html")
+    assert run_briefs(repository, *args).code == 0
+    full = html_text(repository / OUT / "country-brief.html")
+    assert "relations.multilateral[0]" in full and "economy.trade.partner_rank): rank: 4 → 3" in full
+    assert run_briefs(repository, *args, "--release", "PUBLIC").code == 0
+    public = html_text(repository / "build/pakistan-japan/public/country-brief.html")
+    assert "economy.trade.partner_rank): rank: 4 → 3" in public
+    assert "multilateral" not in public and "candidatures" not in public
