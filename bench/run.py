@@ -9,6 +9,7 @@ Every ratio compares figures measured in this one run on this machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import os
 import platform
@@ -59,20 +60,22 @@ def pipeline_against_raw(project: Path, sample: int) -> None:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from briefs.build import BuildOptions, build
+    from briefs.build import build
+    from briefs.layout import Layout
     from briefs.load import load_relationship
+    from briefs.plan import BuildOptions
     from briefs.render import Renderer
 
     slugs = sorted(p.name for p in (project / "facts").iterdir())[:sample]
-    options = BuildOptions(facts_dir=project / "facts", template_dirs=(project / "templates",),
-                           out_dir=project / "raw-compare", only=tuple(slugs), jobs=1, force=True)
-    build(BuildOptions(**{**vars(options), "only": (slugs[0],)}))  # warm: imports, fonts
+    layout = Layout.of(project, out="raw-compare")
+    options = BuildOptions(layout, only=tuple(slugs), jobs=1, force=True)
+    build(dataclasses.replace(options, only=(slugs[0],)))  # warm: imports, fonts
     started = time.perf_counter()
     result = build(options)
     pipeline = time.perf_counter() - started
     outputs = len([p for p in result.built if p.name != "index.html"])
 
-    renderer = Renderer([project / "templates"])
+    renderer = Renderer(layout)
     rendered = [renderer.render(load_relationship(project / "facts" / slug), kind)
                 for slug in slugs for kind in ("country-brief", "economic-ties",
                                                "institutional-mechanisms", "overview")]

@@ -88,6 +88,11 @@ class BuildError(BriefsError):
     phase = "build"
 
 
+def fatal(warnings: list[Problem]) -> list[Problem]:
+    """Warnings as the errors ``--strict`` makes them."""
+    return [Problem(w.message + " (fatal with --strict)", w.location) for w in warnings]
+
+
 def display_path(path: Path | str, root: Path | None = None) -> str:
     """A path as the user typed it: relative to the working folder when inside it."""
     path = Path(path)

@@ -1,4 +1,4 @@
-"""Fonts for the PDF writer: register templates/fonts/*, and find characters no font draws."""
+"""Fonts for the PDF writer: register the project's font files, and find characters no font draws."""
 
 from __future__ import annotations
 
@@ -10,17 +10,7 @@ from pathlib import Path
 
 from ..errors import Location, Problem, WriteError, display_path
 
-FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 _FORMATS = {".ttf": "truetype", ".otf": "opentype", ".woff": "woff", ".woff2": "woff2"}
-
-
-def font_files(template_dirs: list[Path]) -> list[Path]:
-    files = []
-    for folder in template_dirs:
-        fonts = folder / "fonts"
-        if fonts.is_dir():
-            files.extend(sorted(p for p in fonts.iterdir() if p.suffix.lower() in FONT_SUFFIXES))
-    return files
 
 
 @functools.lru_cache(maxsize=256)
@@ -48,10 +38,10 @@ def describe(path: Path) -> tuple[str, int, str, frozenset[int]]:
     return _describe(path.resolve(), (stat.st_mtime_ns, stat.st_size))
 
 
-def font_face_rules(template_dirs: list[Path]) -> tuple[str, list[str]]:
-    """@font-face rules for every font file in the template folders, and their families."""
+def font_face_rules(fonts: list[Path]) -> tuple[str, list[str]]:
+    """@font-face rules for the project's font files, and their families."""
     rules, families = [], []
-    for path in font_files(template_dirs):
+    for path in fonts:
         family, weight, style, _ = describe(path)
         families.append(family)
         family_css = family.replace("\\", "\\\\").replace('"', '\\"')
@@ -84,13 +74,13 @@ def _system_coverage() -> frozenset[int] | None:
     return frozenset(covered)
 
 
-def undrawable_characters(root, template_dirs: list[Path]) -> list[tuple[str, list[str]]]:
+def undrawable_characters(root, fonts: list[Path]) -> list[tuple[str, list[str]]]:
     """(text, characters) for each piece of text holding characters no font can draw."""
     system = _system_coverage()
     if system is None:
         return []
     extra: set[int] = set()
-    for path in font_files(template_dirs):
+    for path in fonts:
         extra |= describe(path)[3]
     found: dict[str, list[str]] = {}
     body = root.find("body")
