@@ -28,7 +28,7 @@ from . import __version__
 from .editions import snapshot_bytes, snapshot_path
 from .errors import BriefsError, Problem, display_path, fatal
 from .load import Relationship
-from .output import atomic_write, exclusive
+from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_planned, plan
 from .produce import Produced, init_worker, produce, read_digest
 from .publish import index_page, manifest
@@ -71,6 +71,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     reporter = reporter or Reporter()
     briefs = plan(options)
     with exclusive(options.out_dir, reporter.waiting):
+        sweep_temporaries(options.out_dir)
         result = _Build(options, reporter).run(briefs)
     result.seconds = time.perf_counter() - started
     return result

@@ -33,6 +33,12 @@ def atomic_write(path: Path, data: bytes) -> bool:
     return True
 
 
+def sweep_temporaries(out_dir: Path) -> None:
+    """Remove the temporary files a killed build left; only call while holding the lock."""
+    for leftover in out_dir.rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def exclusive(out_dir: Path, waiting: Callable[[Path], None]) -> Iterator[None]:
     """One build at a time per output folder: a second one waits, after calling ``waiting``."""
