@@ -21,7 +21,7 @@ from . import __version__
 from .build import Reporter, build
 from .check import check
 from .editions import describe, diff
-from .errors import BriefsError, Problem, display_path
+from .errors import BriefsError, Problem, display_path, set_display_root
 from .layout import Layout
 from .new import create
 from .output import atomic_write
@@ -79,8 +79,8 @@ def _project(function):
     options = [
         click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
                      help="Folder with one sub-folder of YAML fact files per relationship."),
-        click.option("--templates", "template_dirs", type=click.Path(file_okay=False, exists=True,
-                                                                      path_type=Path), multiple=True,
+        click.option("--templates", "template_dirs", type=click.Path(file_okay=False, path_type=Path),
+                     multiple=True,
                      help="A folder of template overrides; may be repeated. The first folder holding"
                           " a template wins; the shipped templates/ always come last, and"
                           " {% extends \"!default/NAME\" %} extends the shipped NAME."),
@@ -108,13 +108,19 @@ def _outputs(function):
     function = click.option("--format", "formats", cls=_FormatOption, default=None, metavar="FORMATS",
                             callback=_formats)(function)
     return click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
-                        help="Folder the outputs are written to.")(function)
+                        callback=_not_empty_path, help="Folder the outputs are written to.")(function)
 
 
 def _not_empty(_ctx, param, values):
     if any(not value.strip().strip("/") for value in values):
         raise click.BadParameter("may not be empty", param=param)
     return values
+
+
+def _not_empty_path(_ctx, param, value: Path) -> Path:
+    if not str(value).strip() or str(value) == ".":
+        raise click.BadParameter("name a folder of its own, such as build", param=param)
+    return value
 
 
 def _formats(_ctx, param, value: str | None) -> tuple[str, ...] | None:
@@ -131,22 +137,34 @@ def _formats(_ctx, param, value: str | None) -> tuple[str, ...] | None:
     return chosen
 
 
-def _options(facts_dir, template_dirs, only, strict, out_dir=Path("build"), reference_docx=None,
+def _root() -> Path:
+    """The project folder: -C/--project, else the working folder."""
+    return click.get_current_context().find_root().params.get("project") or Path.cwd()
+
+
+def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_docx=None,
              **extra) -> BuildOptions:
-    layout = Layout.of(Path.cwd(), facts_dir, template_dirs, out_dir, reference_docx)
+    layout = Layout.of(_root(), facts_dir, template_dirs, out_dir or "build", reference_docx)
+    if out_dir is not None:
+        layout.check_out_dir()
     return BuildOptions(layout=layout, only=tuple(only), strict=strict, **extra)
 
 
 @click.group(cls=_Briefs, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefs")
+@click.option("-C", "--project", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Run in this project folder instead of the working folder (paths in messages"
+                   " are then relative to it).")
 @click.option("--debug", is_flag=True, help="On an internal error, print the traceback.")
-def cli(debug: bool) -> None:
+def cli(project: Path | None, debug: bool) -> None:
     """Briefing documents for diplomats, from a YAML fact base.
 
     Example:
 
         briefs build --only pakistan-japan/overview --format pdf
     """
+    if project is not None:
+        set_display_root(project)
 
 
 @cli.command("build")
@@ -285,7 +303,7 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 
         briefs diff HEAD~3 --json
     """
-    layout = Layout.of(Path.cwd(), facts_dir, (), out_dir)
+    layout = Layout.of(_root(), facts_dir, (), out_dir)
     results = diff(layout.facts_dir, layout.out_dir, revision)
     if as_json:
         data = {slug: (c.to_json() if hasattr(c, "to_json") else c) for slug, c in results.items()}
@@ -310,7 +328,7 @@ def new_command(first, second, facts_dir):
 
         briefs new pakistan china
     """
-    target = create(Layout.of(Path.cwd(), facts_dir).facts_dir, first, second)
+    target = create(Layout.of(_root(), facts_dir).facts_dir, first, second)
     click.echo(f"created {display_path(target)}/ with {len(list(target.iterdir()))} files;"
                " replace every TODO, then run `briefs check`")
 
@@ -351,7 +369,7 @@ def dist_command(out_dir):
 
         briefs dist
     """
-    target = bundle(Layout.of(Path.cwd(), out=out_dir).out_dir)
+    target = bundle(Layout.of(_root(), out=out_dir).out_dir)
     click.echo(f"wrote {display_path(target)}")
 
 

@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import Problem, UsageError, display_path
+
 BRIEF_SUFFIX = ".html.j2"
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 # A template name with this prefix names the shipped template, so an override can extend it.
@@ -39,6 +41,10 @@ class Layout:
         root = Path(root).resolve()
         shipped = root / "templates"
         own = [_under(root, t) for t in templates]
+        missing = [str(t) for t, path in zip(templates, own) if not path.is_dir()]
+        if missing:
+            raise UsageError(Problem(f"no template folder {', '.join(map(repr, missing))} in"
+                                     f" {display_path(root)}"))
         dirs = tuple(dict.fromkeys([d for d in own if d != shipped] + [shipped]))
         return cls(root, _under(root, facts), dirs, _under(root, out),
                    _under(root, reference_docx) if reference_docx else None)
@@ -80,6 +86,21 @@ class Layout:
         if self.reference_override is not None:
             return self.reference_override
         return self.template_file("reference.docx")
+
+    def check_out_dir(self) -> None:
+        """Refuse an output folder that would overwrite or mix with the project's inputs."""
+        out = self.out_dir.resolve()
+        if out.exists() and not out.is_dir():
+            raise UsageError(Problem(f"the output folder {display_path(self.out_dir)} is a file"))
+        inputs = [self.facts_dir, *self.template_dirs, self.root / "assets"]
+        if self.reference_override is not None:
+            inputs.append(self.reference_override)
+        for folder in inputs:
+            folder = folder.resolve()
+            if out == folder or folder in out.parents or out in folder.parents:
+                raise UsageError(Problem(
+                    f"the output folder {display_path(self.out_dir)} would mix with the input"
+                    f" {display_path(folder)}; choose a folder of its own, such as build/"))
 
     def asset_roots(self) -> list[Path]:
         """The folders a writer may read files from: the template folders and ``assets/``."""
