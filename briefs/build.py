@@ -30,7 +30,7 @@ from .errors import BriefsError, Problem, display_path, fatal
 from .load import Relationship
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_planned, plan
-from .produce import Produced, init_worker, produce, read_digest
+from .produce import Produced, init_worker, keep_loaded, produce, read_digest
 from .publish import index_page, manifest
 from .state import STATE_FILE, BuildState, Inputs
 
@@ -87,24 +87,42 @@ class _Build:
         self.result = BuildResult()
         self.fact_files: dict[str, dict[str, str]] = {}
         self._format_keys: dict[str, dict[str, Any]] = {}
+        # Under --strict, outputs wait here until the whole build is known to be clean.
+        self._held: list[tuple[PlannedBrief, Produced]] = []
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
         pending = self._stale(briefs)
+        relationships: dict[str, Relationship] = {}
         if pending:
             relationships, warnings = load_planned(self.options, list(pending))
             self.result.warn(warnings)
-            for relationship in relationships.values():
-                self.state.remember_fact_warnings(relationship.slug, relationship.warnings)
-                self._snapshot(relationship)
             work = [(brief, formats) for brief, formats in
                     ((b, self._still_stale(b, f, relationships[b.relationship])) for b, f in pending.items())
                     if formats]
+            if self._jobs(work) == 1:
+                for relationship in {brief.relationship for brief, _ in work}:
+                    keep_loaded(relationships[relationship])
             self._dispatch(work)
+        if self.options.strict:
+            self._write_held_if_clean()
+        if self.result.failures and not self.result.built:
+            return self.result  # a failed build changes nothing in the output folder
+        for relationship in relationships.values():
+            self.state.remember_fact_warnings(relationship.slug, relationship.warnings)
+            if not self.result.failures:
+                self._snapshot(relationship)
         self._publish()
-        if self.options.strict and self.result.warnings:
+        return self.result
+
+    def _write_held_if_clean(self) -> None:
+        """Under --strict a warning is an error, and a build with an error writes nothing."""
+        if self.result.warnings:
             self.result.failures.extend(fatal(self.result.warnings))
             self.result.warnings = []
-        return self.result
+        held, self._held = self._held, []
+        if not self.result.failures:
+            for brief, produced in held:
+                self._write(brief, produced)
 
     # --- skip ---------------------------------------------------------------------------
 
@@ -167,9 +185,12 @@ class _Build:
 
     # --- dispatch -----------------------------------------------------------------------
 
+    def _jobs(self, work: list) -> int:
+        return max(1, min(self.options.jobs or os.cpu_count() or 1, len(work)))
+
     def _dispatch(self, work: list[tuple[PlannedBrief, list[str]]]) -> None:
         """Produce every stale brief, in parallel; write and report each in plan order."""
-        jobs = max(1, min(self.options.jobs or os.cpu_count() or 1, len(work)))
+        jobs = self._jobs(work)
         self.reporter.start(len(work))
         finished: dict[int, tuple] = {}
         next_to_report = 0
@@ -177,7 +198,13 @@ class _Build:
         def accept(index: int, produced: Produced) -> None:
             nonlocal next_to_report
             brief, _formats = work[index]
-            finished[index] = (brief, self._write(brief, produced), produced.problems)
+            if self.options.strict:
+                self._held.append((brief, produced))
+                self._account(produced)
+                written = []
+            else:
+                written = self._write(brief, produced)
+            finished[index] = (brief, written, produced.problems)
             while next_to_report in finished:
                 self.reporter.done(*finished.pop(next_to_report))
                 next_to_report += 1
@@ -197,8 +224,15 @@ class _Build:
                             accept(futures[future], future.result())
         finally:
             # Whatever was written is recorded, so an interrupted build resumes where it stopped.
-            self._save_state()
+            if self.result.built:
+                self._save_state()
             self.reporter.finish()
+
+    def _account(self, produced: Produced) -> None:
+        """Count a produced brief's warnings and problems (written or not)."""
+        for warnings in produced.warnings.values():
+            self.result.warn(warnings)
+        self.result.failures.extend(p for p in produced.problems if p not in self.result.failures)
 
     def _write(self, brief: PlannedBrief, produced: Produced) -> list[Path]:
         written = []
@@ -212,9 +246,8 @@ class _Build:
             warnings = produced.warnings.get(fmt, [])
             self.state.remember_output(path, brief.key, deps_id, self._format_key(fmt), data, warnings)
             written.append(path)
-            self.result.warn(warnings)
+        self._account(produced)
         self.result.built.extend(written)
-        self.result.failures.extend(p for p in produced.problems if p not in self.result.failures)
         return written
 
     # --- publish ------------------------------------------------------------------------

@@ -95,6 +95,12 @@ def _renderer(layout: Layout) -> Renderer:
     return _WORKER[key]
 
 
+def keep_loaded(relationship: Relationship) -> None:
+    """Hand a relationship the build has already loaded to briefs produced in this process."""
+    relationship.loaded_digest = relationship.digest()
+    _WORKER.setdefault("relationships", {})[relationship.folder] = relationship
+
+
 def _cached_relationship(folder: Path) -> Relationship:
     """The relationship, loaded once while its briefs are being built, then let go, so a
     worker's memory does not grow with the size of the portfolio."""

@@ -17,14 +17,14 @@ from .layout import Layout
 from .output import atomic_write
 from .render import Renderer
 from .state import BuildState
-from .writers import format_of, formats
+from .writers import format_order
 
 
 def index_page(layout: Layout, state: BuildState) -> bytes:
     """OUT/index.html: every brief in the build folder, linked in each format present."""
     briefs: dict[str, dict[str, str]] = {}
     for key, record in state.outputs.items():
-        fmt = format_of(key)
+        fmt = record.options.get("format")
         if fmt and (layout.out_dir / key).is_file():
             briefs.setdefault(record.brief, {})[fmt] = key
     rows = []
@@ -39,7 +39,7 @@ def index_page(layout: Layout, state: BuildState) -> bytes:
             "title": info.get("title") or parts[-1],
             "edition": info.get("edition", ""),
             "marking": info.get("marking", ""),
-            "links": [(fmt.upper(), links[fmt]) for fmt in formats() if fmt in links],
+            "links": [(fmt.upper(), links[fmt]) for fmt in sorted(links, key=format_order)],
         })
     page = Renderer(layout).render_page("_index.html.j2", {"briefs": rows}, "the build index")
     return page.encode("utf-8")

@@ -224,6 +224,9 @@ class _TrackingEnvironment(jinja2.Environment):
         return template
 
 
+_BYTECODE_CACHE = jinja2.FileSystemBytecodeCache()
+
+
 class Renderer:
     """Renders briefs from one ordered search path of template folders."""
 
@@ -244,6 +247,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # Compiled templates kept between runs (Jinja's own cache, in the temporary folder,
+            # keyed by each template's source): a one-brief build need not compile them all again.
+            bytecode_cache=_BYTECODE_CACHE,
         )
         self.env.filters.update(
             number=format_number,

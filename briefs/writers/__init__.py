@@ -90,9 +90,9 @@ def default_formats() -> tuple[str, ...]:
     return tuple(name for name in formats() if _REGISTRY[name].default)
 
 
-def format_of(filename: str) -> str | None:
-    """The format an output file name belongs to, by its suffix."""
-    return next((name for name in formats() if filename.endswith(_REGISTRY[name].suffix)), None)
+def format_order(name: str) -> tuple[int, str]:
+    """Sort key: the shipped formats in their order, then others by name (imports nothing)."""
+    return (BUILTIN.index(name) if name in BUILTIN else len(BUILTIN), name)
 
 
 def check_options(chosen: dict[str, dict[str, Any]]) -> None:

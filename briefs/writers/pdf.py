@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..errors import Problem, WriteError
 from . import Writer, WriteOptions, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
-from .pdf_fonts import font_face_rules, undrawable_characters
+from .pdf_fonts import SYSTEM_FONTS, font_face_rules, undrawable_characters
 
 if TYPE_CHECKING:
     from ..render import RenderedBrief
@@ -39,6 +39,7 @@ class PdfWriter(Writer):
     options = {"variant": PDF_VARIANTS}
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
+        SYSTEM_FONTS.start()  # asked of fontconfig while WeasyPrint loads and lays out
         import weasyprint  # heavy: imported only when a PDF is wanted
 
         self.warnings = []
@@ -48,12 +49,6 @@ class PdfWriter(Writer):
         layout = options.layout
         base_url = str(layout.template_dirs[0].resolve()) + os.sep
         fonts = layout.font_files()
-        for text, characters in undrawable_characters(brief.document, fonts):
-            shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in characters)
-            self.warnings.append(Problem(
-                f"no installed font can draw {shown} in {text!r} ({brief.relationship}/{brief.kind});"
-                " install a font that has it or put one in templates/fonts/",
-                severity="warning"))
         created = brief.meta.created
         edition = dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc)
         with _EPOCH_LOCK:
@@ -72,7 +67,7 @@ class PdfWriter(Writer):
                 ] if variant.startswith("pdf/a") else []
                 fetcher = weasyprint_fetcher(layout.asset_roots(), self.warnings, template_of(brief))
                 document = weasyprint.HTML(string=brief.html, base_url=base_url, url_fetcher=fetcher)
-                return document.write_pdf(
+                pdf = document.write_pdf(
                     stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
                     pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,
                     pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
@@ -88,6 +83,16 @@ class PdfWriter(Writer):
                     os.environ.pop("SOURCE_DATE_EPOCH", None)
                 else:
                     os.environ["SOURCE_DATE_EPOCH"] = previous
+        self._warn_undrawable(brief, fonts)
+        return pdf
+
+    def _warn_undrawable(self, brief: RenderedBrief, fonts) -> None:
+        for text, characters in undrawable_characters(brief.document, fonts):
+            shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in characters)
+            self.warnings.append(Problem(
+                f"no installed font can draw {shown} in {text!r} ({brief.relationship}/{brief.kind});"
+                " install a font that has it or put one in templates/fonts/",
+                severity="warning"))
 
     def _fonts(self, fonts, base_url: str, options: WriteOptions):
         """The font configuration (with the project's fonts registered) shared by a worker's PDFs."""
