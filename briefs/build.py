@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,6 +213,9 @@ class _Build:
                 for index, (brief, formats) in enumerate(work):
                     accept(index, produce(self.options, brief, formats))
             else:
+                # multiprocessing is loaded only when there are briefs to share among processes.
+                from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
                 with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker) as pool:
                     futures = {pool.submit(produce, self.options, brief, formats): index
                                for index, (brief, formats) in enumerate(work)}

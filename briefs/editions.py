@@ -12,7 +12,6 @@ import io
 import json
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,6 +155,8 @@ def _extract(path: Path, commit: str, scratch: str) -> Path | None:
     root = git_root(path)
     if root is None:
         return None
+    import tarfile  # only when reading an earlier edition from git: builds rarely need it
+
     relative = path.resolve().relative_to(root)
     archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", commit, "--",
                               str(relative)], capture_output=True)

@@ -11,6 +11,7 @@ silently picking one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import typing
 from dataclasses import dataclass
@@ -441,7 +442,8 @@ class FactBase(Strict):
 TOP_LEVEL_KEYS = tuple(FactBase.model_fields)
 
 
-def kinds_of_fact(model: type[BaseModel] = None, prefix: str = "") -> set[str]:
+@functools.lru_cache(maxsize=None)
+def kinds_of_fact(model: type[BaseModel] = None, prefix: str = "") -> frozenset[str]:
     """Every dotted path a freshness limit may name: ``economy``, ``economy.trade`` ..."""
     model = model or FactBase
     names: set[str] = set()
@@ -452,7 +454,7 @@ def kinds_of_fact(model: type[BaseModel] = None, prefix: str = "") -> set[str]:
         names.add(path)
         for candidate in _model_types(info.annotation):
             names |= kinds_of_fact(candidate, path + ".")
-    return names
+    return frozenset(names)
 
 
 def _model_types(annotation: Any) -> list[type[BaseModel]]:

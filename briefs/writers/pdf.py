@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..errors import Problem, WriteError
 from . import Writer, WriteOptions, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
-from .pdf_fonts import SYSTEM_FONTS, font_face_rules, undrawable_characters
+from .pdf_fonts import font_face_rules, undrawable_characters
 
 if TYPE_CHECKING:
     from ..render import RenderedBrief
@@ -39,7 +39,6 @@ class PdfWriter(Writer):
     options = {"variant": PDF_VARIANTS}
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
-        SYSTEM_FONTS.start()  # asked of fontconfig while WeasyPrint loads and lays out
         import weasyprint  # heavy: imported only when a PDF is wanted
 
         self.warnings = []
