@@ -289,3 +289,18 @@ def test_no_template_names_a_country_agency_or_city():
         text = path.read_text(encoding="utf-8")
         found = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
         assert not found, (path.name, found)
+
+
+def test_adding_an_absent_section_rebuilds_the_briefs_that_would_show_it(tmp_path):
+    project = _project_with_fixtures(tmp_path / "p")
+    assert run_briefs(project, "build", "--only", "india-japan", "--format", "html").code == 0
+    (project / "facts/india-japan/economy.yaml").write_text(
+        "economy:\n  summary:\n    text: Trade between the two has grown.\n    sources: [mea-brief]\n")
+    result = run_briefs(project, "build", "--only", "india-japan", "--format", "html")
+    assert result.code == 0, result.stderr
+    # The briefs read the absent section (as nothing); those that did are rebuilt, the other is not.
+    assert "built build/india-japan/economic-ties.html" in result.stdout
+    assert "built build/india-japan/country-brief.html" in result.stdout
+    assert "institutional-mechanisms" not in result.stdout
+    assert html_headings(project / "build/india-japan/economic-ties.html") == [
+        "Economic Ties", "Trade and investment", "Sources"]
