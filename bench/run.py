@@ -9,6 +9,7 @@ Every ratio compares figures measured in this one run on this machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import os
 import platform
@@ -59,20 +60,22 @@ def pipeline_against_raw(project: Path, sample: int) -> None:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from briefs.build import BuildOptions, build
+    from briefs.build import build
+    from briefs.layout import Layout
     from briefs.load import load_relationship
+    from briefs.plan import BuildOptions
     from briefs.render import Renderer
 
     slugs = sorted(p.name for p in (project / "facts").iterdir())[:sample]
-    options = BuildOptions(facts_dir=project / "facts", template_dirs=(project / "templates",),
-                           out_dir=project / "raw-compare", only=tuple(slugs), jobs=1, force=True)
-    build(BuildOptions(**{**vars(options), "only": (slugs[0],)}))  # warm: imports, fonts
+    layout = Layout.of(project, out="raw-compare")
+    options = BuildOptions(layout, only=tuple(slugs), jobs=1, force=True)
+    build(dataclasses.replace(options, only=(slugs[0],)))  # warm: imports, fonts
     started = time.perf_counter()
     result = build(options)
     pipeline = time.perf_counter() - started
     outputs = len([p for p in result.built if p.name != "index.html"])
 
-    renderer = Renderer([project / "templates"])
+    renderer = Renderer(layout)
     rendered = [renderer.render(load_relationship(project / "facts" / slug), kind)
                 for slug in slugs for kind in ("country-brief", "economic-ties",
                                                "institutional-mechanisms", "overview")]
@@ -101,11 +104,62 @@ def pipeline_against_raw(project: Path, sample: int) -> None:
     say(f"- pipeline / raw = **{pipeline / raw:.3f}** (overhead {100 * (pipeline / raw - 1):+.1f}%)")
 
 
+_PLAIN_WEASYPRINT = """
+import sys
+import weasyprint
+html, base_url, target = sys.argv[1:]
+with open(html, encoding="utf-8") as stream:
+    weasyprint.HTML(string=stream.read(), base_url=base_url).write_pdf(
+        target, pdf_variant="pdf/ua-1", pdf_tags=True)
+"""
+
+
+def one_brief_start_up(project: Path, runs: int) -> float:
+    """A whole `briefs build` of one brief as PDF, process start-up included, against a plain
+    script running WeasyPrint on the same HTML with the same PDF options. Runs alternate so
+    that both see the same machine; medians are compared."""
+    from briefs.layout import Layout
+    from briefs.load import load_relationship
+    from briefs.render import Renderer
+
+    slug = sorted(p.name for p in (project / "facts").iterdir())[0]
+    layout = Layout.of(project)
+    rendered = Renderer(layout).render(load_relationship(project / "facts" / slug), "overview")
+    html, script = project / "overview.html", project / "plain.py"
+    html.write_text(rendered.html, encoding="utf-8")
+    script.write_text(_PLAIN_WEASYPRINT, encoding="utf-8")
+    plain_command = [sys.executable, str(script), str(html), str(layout.shipped) + "/", str(project / "plain.pdf")]
+    briefs_command = [sys.executable, "-m", "briefs", "build", "--only", f"{slug}/overview", "--format", "pdf",
+                      "--force", "-q"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    timings: dict[str, list[float]] = {"plain": [], "briefs": []}
+    for _ in range(runs):
+        for name, command in (("plain", plain_command), ("briefs", briefs_command)):
+            started = time.perf_counter()
+            subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+            timings[name].append(time.perf_counter() - started)
+    plain, ours = statistics.median(timings["plain"]), statistics.median(timings["briefs"])
+    say(f"- plain WeasyPrint script: median {plain:.2f} s; `briefs build --only {slug}/overview --format pdf`:"
+        f" median {ours:.2f} s ({runs} alternating runs each, process start-up included)")
+    say(f"- briefs / plain = **{ours / plain:.2f}** (floor from issue 13: at most 1.25)")
+    return ours / plain
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true", help="N=6 and N=12 instead of 50 and 200")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument("--start-up", action="store_true",
+                        help="only the one-brief start-up comparison (a minute); prints, writes nothing")
     args = parser.parse_args()
+    if args.start_up:
+        base = Path(tempfile.mkdtemp(prefix="briefs-bench-"))
+        try:
+            say("## One brief, start-up included, against plain WeasyPrint")
+            one_brief_start_up(portfolio(base, 1), runs=7)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+        return
     small_n, large_n = (6, 12) if args.small else (50, 200)
     base = Path(tempfile.mkdtemp(prefix="briefs-bench-"))
     try:
@@ -117,6 +171,9 @@ def main() -> None:
             " (generated by bench/generate.py from the Pakistan-Japan fact base).")
         say()
         small = portfolio(base, small_n)
+        say("## One brief, start-up included, against plain WeasyPrint")
+        one_brief_start_up(small, runs=7)
+        say()
         say("## Pipeline against raw WeasyPrint + python-docx")
         pipeline_against_raw(small, sample=3 if args.small else 5)
         say()

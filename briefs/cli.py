@@ -1,43 +1,90 @@
-"""The `briefs` command: parses options, calls the library, reports problems.
+"""The `briefs` command: each command parses its options, makes one library call, prints.
 
-Exit codes: 0 success, 1 invalid input or a failed build, 2 wrong usage.
+One handler (:class:`_Briefs`) turns every error into one line per problem and an
+exit code: 0 success, 1 invalid input or a failed build, 2 wrong usage. A bug in
+briefs itself prints one line naming a file that holds the traceback (``--debug``
+prints the traceback instead).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .build import (
-    DEFAULT_FORMATS,
-    PDF_VARIANTS,
-    SUFFIXES,
-    BuildOptions,
-    PlannedBrief,
-    Reporter,
-    build,
-    plan,
-    render_all,
-)
-from .errors import BriefsError, EditionError, Problem, display_path
+from .build import Reporter, build
+from .check import check
+from .editions import describe, diff
+from .errors import BriefsError, Problem, display_path, set_display_root
+from .layout import Layout
+from .new import create
+from .output import atomic_write
+from .plan import BuildOptions, PlannedBrief, plan
+from .publish import bundle
+from .schema import schema_text
+from .writers import default_formats, formats as known_formats, writer_class
+from .writers.pdf import PDF_VARIANTS
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
 
-def _common(function):
-    """Options every command that reads the fact base shares."""
+class _Briefs(click.Group):
+    """The one place errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BriefsError as exc:
+            errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
+            _report(exc.problems)
+            noun = "error" if len(errors) == 1 else "errors"
+            # Bad input stops a build (or check) before it writes anything.
+            tail = "; nothing was written" if ctx.invoked_subcommand in ("build", "check") else ""
+            click.echo(f"briefs: {len(errors)} {noun}{tail}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug in briefs: one line for the user, the traceback kept
+            if ctx.params.get("debug"):
+                traceback.print_exc()
+            else:
+                click.echo(f"briefs: internal error: {type(exc).__name__}: {exc} (this is a bug in"
+                           f" briefs; the traceback is in {_keep_traceback()})", err=True)
+            ctx.exit(1)
+
+
+def _keep_traceback() -> str:
+    """Write the current exception's traceback to a file outside the output folder; its path."""
+    handle, path = tempfile.mkstemp(prefix="briefs-traceback-", suffix=".txt")
+    with open(handle, "w", encoding="utf-8") as stream:
+        stream.write(f"briefs {__version__}, {dt.datetime.now().isoformat(timespec='seconds')}\n")
+        stream.write(" ".join(sys.argv) + "\n\n")
+        traceback.print_exc(file=stream)
+    return path
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def _project(function):
+    """Where the project's files are (every command that reads the fact base)."""
     options = [
         click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
                      help="Folder with one sub-folder of YAML fact files per relationship."),
-        click.option("--templates", "template_dirs", type=click.Path(file_okay=False, exists=True,
-                                                                      path_type=Path), multiple=True,
+        click.option("--templates", "template_dirs", type=click.Path(file_okay=False, path_type=Path),
+                     multiple=True,
                      help="A folder of template overrides; may be repeated. The first folder holding"
                           " a template wins; the shipped templates/ always come last, and"
                           " {% extends \"!default/NAME\" %} extends the shipped NAME."),
-        click.option("--only", multiple=True, metavar="REL[/BRIEF]",
+        click.option("--only", multiple=True, metavar="REL[/BRIEF]", callback=_not_empty,
                      help="Build only this relationship or brief; may be repeated."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors."),
     ]
@@ -46,63 +93,82 @@ def _common(function):
     return function
 
 
+class _FormatOption(click.Option):
+    """--format, whose help lists the registered formats when asked (listing them imports
+    every writer, which a build of one format should not pay for)."""
+
+    def get_help_record(self, ctx):
+        self.help = (f"Comma-separated formats to write, of: {', '.join(known_formats())}."
+                     f"  [default: {','.join(default_formats())}]")
+        return super().get_help_record(ctx)
+
+
 def _outputs(function):
-    """Where outputs go and in which formats (build and list)."""
-    function = click.option(
-        "--format", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
-        callback=lambda _ctx, _param, value: _formats(value),
-        help="Comma-separated formats to write.")(function)
+    """Where outputs go and in which formats (build, list, serve)."""
+    function = click.option("--format", "formats", cls=_FormatOption, default=None, metavar="FORMATS",
+                            callback=_formats)(function)
     return click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
-                        help="Folder the outputs are written to.")(function)
+                        callback=_not_empty_path, help="Folder the outputs are written to.")(function)
 
 
-def _formats(value: str) -> tuple[str, ...]:
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    for name in formats:
-        if name not in SUFFIXES:
-            raise click.BadParameter(f"unknown format {name!r}; formats are: {', '.join(SUFFIXES)}")
-    return formats
+def _not_empty(_ctx, param, values):
+    if any(not value.strip().strip("/") for value in values):
+        raise click.BadParameter("may not be empty", param=param)
+    return values
 
 
-def _options(facts_dir, template_dirs, only, strict, **extra) -> BuildOptions:
-    shipped = Path("templates")
-    dirs = [d for d in template_dirs if d.resolve() != shipped.resolve()]
-    return BuildOptions(
-        facts_dir=facts_dir,
-        template_dirs=(*dirs, shipped),
-        only=tuple(only),
-        strict=strict,
-        **extra,
-    )
+def _not_empty_path(_ctx, param, value: Path) -> Path:
+    if not str(value).strip() or str(value) == ".":
+        raise click.BadParameter("name a folder of its own, such as build", param=param)
+    return value
 
 
-def _report(problems: list[Problem], stream=None) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
+def _formats(_ctx, param, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    if not chosen:
+        raise click.BadParameter("name at least one format", param=param)
+    for name in chosen:
+        try:
+            writer_class(name)
+        except BriefsError as exc:
+            raise click.BadParameter(exc.problems[0].message, param=param) from None
+    return chosen
 
 
-def _fail(exc: BriefsError, written: bool = True) -> None:
-    errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
-    _report(exc.problems)
-    noun = "error" if len(errors) == 1 else "errors"
-    tail = "; nothing was written" if written else ""
-    click.echo(f"briefs: {len(errors)} {noun}{tail}", err=True)
-    sys.exit(exc.exit_code)
+def _root() -> Path:
+    """The project folder: -C/--project, else the working folder."""
+    return click.get_current_context().find_root().params.get("project") or Path.cwd()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_docx=None,
+             **extra) -> BuildOptions:
+    layout = Layout.of(_root(), facts_dir, template_dirs, out_dir or "build", reference_docx)
+    if out_dir is not None:
+        layout.check_out_dir()
+    return BuildOptions(layout=layout, only=tuple(only), strict=strict, **extra)
+
+
+@click.group(cls=_Briefs, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefs")
-def cli() -> None:
+@click.option("-C", "--project", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Run in this project folder instead of the working folder (paths in messages"
+                   " are then relative to it).")
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback.")
+def cli(project: Path | None, debug: bool) -> None:
     """Briefing documents for diplomats, from a YAML fact base.
 
     Example:
 
         briefs build --only pakistan-japan/overview --format pdf
     """
+    if project is not None:
+        set_display_root(project)
 
 
 @cli.command("build")
-@_common
+@_project
 @_outputs
 @click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Word document whose styles the DOCX files use (default: templates/reference.docx if present).")
@@ -119,8 +185,7 @@ def cli() -> None:
               help="Outputs rendered in parallel.  [default: the number of cores]")
 @click.option("--force", is_flag=True, help="Rebuild every output, even those up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary line.")
-def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, reference_docx,
-                  pdf_variant, perspective, release, jobs, force, quiet):
+def build_command(quiet, **params):
     """Build every brief of every relationship in every format.
 
     Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
@@ -132,18 +197,13 @@ def build_command(facts_dir, template_dirs, only, strict, out_dir, formats, refe
 
         briefs build --only pakistan-japan --format pdf,docx -j 2
     """
-    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats,
-                       reference_docx=reference_docx, pdf_variant=pdf_variant, jobs=jobs, force=force,
-                       perspective=perspective, release=release)
-    try:
-        result = build(options, _reporter(quiet, out_dir))
-    except BriefsError as exc:
-        _fail(exc)
+    options = _options(**params)
+    result = build(options, _reporter(quiet))
     _report(result.warnings)
     _report(result.failures)
     summary = (f"built {len(result.built)}, skipped {len(result.skipped)} up to date,"
                f" failed {len(result.failures)}, {len(result.warnings)} warning(s)"
-               f" in {result.seconds:.1f}s -> {display_path(out_dir)}/")
+               f" in {result.seconds:.1f}s -> {display_path(options.out_dir)}/")
     if result.failures:
         noun = "error" if len(result.failures) == 1 else "errors"
         click.echo(f"briefs: {len(result.failures)} {noun}; {summary}", err=True)
@@ -167,6 +227,7 @@ class _Bar(Reporter):
     """A progress bar on a terminal."""
 
     def __init__(self):
+        # rich only where there is a terminal to draw on.
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -185,52 +246,43 @@ class _Bar(Reporter):
         self.progress.stop()
 
 
-def _reporter(quiet: bool, out_dir: Path) -> Reporter:
+def _reporter(quiet: bool) -> Reporter:
     if not quiet and sys.stderr.isatty():
         return _Bar()
     return _Lines(quiet)
 
 
 @cli.command("check")
-@_common
-def check_command(facts_dir, template_dirs, only, strict):
+@_project
+def check_command(**params):
     """Validate the fact base and render every brief in memory; write nothing.
 
     Example:
 
         briefs check --strict
     """
-    options = _options(facts_dir, template_dirs, only, strict)
-    try:
-        rendered, warnings, notes = render_all(options)
-    except BriefsError as exc:
-        _fail(exc)
-    _report(notes)
-    _report(warnings)
-    relationships = len({b.relationship for b in rendered})
-    click.echo(f"ok: {relationships} relationship(s), {len(rendered)} brief(s),"
-               f" {len(warnings)} warning(s)")
+    result = check(_options(**params))
+    _report(result.notes)
+    _report(result.warnings)
+    click.echo(f"ok: {result.relationships} relationship(s), {len(result.rendered)} brief(s),"
+               f" {len(result.warnings)} warning(s)")
 
 
 @cli.command("list")
-@_common
+@_project
 @_outputs
-def list_command(facts_dir, template_dirs, only, strict, out_dir, formats):
+def list_command(**params):
     """List the files a build would write, one per line.
 
     Example:
 
         briefs list --only pakistan-japan --format pdf
     """
-    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats)
-    try:
-        briefs = plan(options)
-    except BriefsError as exc:
-        _fail(exc)
-    for brief in briefs:
-        for name in formats:
-            click.echo(display_path(brief.output(out_dir, name)))
-    click.echo(display_path(out_dir / "index.html"))
+    options = _options(**params)
+    for brief in plan(options):
+        for name in options.chosen_formats:
+            click.echo(display_path(brief.output(options.out_dir, name)))
+    click.echo(display_path(options.out_dir / "index.html"))
 
 
 @cli.command("diff")
@@ -251,52 +303,14 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 
         briefs diff HEAD~3 --json
     """
-    import json
-
-    from .editions import (compare, facts_at_revision, git_root, last_commit_touching,
-                           read_snapshot, snapshots)
-    from .load import load_all
-
-    try:
-        current = {r.slug: r.facts for r in load_all(facts_dir)}
-        results = {}
-        if git_root(facts_dir) is not None:
-            revision = revision or last_commit_touching(facts_dir)
-            if revision is None:
-                raise EditionError(Problem(f"no commit has touched {display_path(facts_dir)} yet"))
-            older = facts_at_revision(facts_dir, revision)
-            for slug in sorted(set(current) | set(older)):
-                if slug not in current:
-                    results[slug] = {"removed_relationship": True, "since": revision}
-                    continue
-                results[slug] = compare(older.get(slug), current[slug], revision[:12])
-        else:
-            if revision:
-                raise EditionError(Problem(
-                    f"{display_path(facts_dir)} is not in a git repository, so there is no revision"
-                    f" {revision!r}; without a revision, the last build's snapshots are compared"))
-            for slug, facts in current.items():
-                found = snapshots(out_dir, slug)
-                if found:
-                    older = read_snapshot(found[max(found)])
-                    results[slug] = compare(older, facts, f"the last build (edition {max(found)})")
-            if not results:
-                raise EditionError(Problem(
-                    f"{display_path(facts_dir)} is not in a git repository and {display_path(out_dir)}/"
-                    " holds no earlier build to compare with; run `briefs build` first"))
-    except BriefsError as exc:
-        _fail(exc, written=False)
+    layout = Layout.of(_root(), facts_dir, (), out_dir)
+    results = diff(layout.facts_dir, layout.out_dir, revision)
     if as_json:
         data = {slug: (c.to_json() if hasattr(c, "to_json") else c) for slug, c in results.items()}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    from .editions import describe
-
     for slug, changes in results.items():
-        if isinstance(changes, dict):
-            click.echo(f"{slug}: relationship removed since {changes['since']}")
-        else:
-            click.echo("\n".join(describe(slug, changes)))
+        click.echo("\n".join(describe(slug, changes)))
 
 
 @cli.command("new")
@@ -316,23 +330,20 @@ def new_command(first, second, facts_dir):
 
         briefs new india japan
     """
-    from .new import create, placeholder_count
+    from .new import placeholder_count
 
-    try:
-        target = create(facts_dir, first, second)
-    except BriefsError as exc:
-        _fail(exc, written=False)
+    target = create(Layout.of(_root(), facts_dir).facts_dir, first, second)
     click.echo(f"created {display_path(target)}/ with {len(list(target.iterdir()))} files and"
                f" {placeholder_count(target)} placeholders; replace each (or delete its section),"
                f" then run `briefs check --only {target.name}`")
 
 
 @cli.command("serve")
-@_common
+@_project
 @_outputs
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 to serve the build folder on.")
-def serve_command(facts_dir, template_dirs, only, strict, out_dir, formats, port):
+def serve_command(port, **params):
     """Preview the briefs in a browser; rebuild and reload the page on every save.
 
     Serves OUT on 127.0.0.1 only. A broken edit shows its errors, with file and
@@ -342,22 +353,10 @@ def serve_command(facts_dir, template_dirs, only, strict, out_dir, formats, port
 
         briefs serve --port 8000
     """
-    import errno
+    from .serve import serve  # the preview's server and watcher load only for this command
 
-    from .serve import serve
-
-    options = _options(facts_dir, template_dirs, only, strict, out_dir=out_dir, formats=formats)
     try:
-        plan(options)
-        serve(options, port, echo=lambda line: click.echo(line, err=True))
-    except BriefsError as exc:
-        _fail(exc, written=False)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            click.echo(f"briefs: port {port} on 127.0.0.1 is already in use; choose another with --port",
-                       err=True)
-            sys.exit(1)
-        raise
+        serve(_options(**params), port, echo=lambda line: click.echo(line, err=True))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
 
@@ -375,12 +374,7 @@ def dist_command(out_dir):
 
         briefs dist
     """
-    from .distribute import bundle
-
-    try:
-        target = bundle(out_dir)
-    except BriefsError as exc:
-        _fail(exc, written=False)
+    target = bundle(Layout.of(_root(), out=out_dir).out_dir)
     click.echo(f"wrote {display_path(target)}")
 
 
@@ -394,14 +388,10 @@ def schema_command(output):
 
         briefs schema -o facts/briefs.schema.json
     """
-    from .schema import schema_text
-
     text = schema_text()
     if output is None:
         click.echo(text, nl=False)
         return
-    from .state import atomic_write
-
     atomic_write(output, text.encode("utf-8"))
     click.echo(f"wrote {display_path(output)}")
 
@@ -412,6 +402,3 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("briefs: interrupted; outputs already in place are complete", err=True)
         sys.exit(130)
-    except Exception as exc:  # no traceback for users; say what happened
-        click.echo(f"briefs: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(1)

@@ -20,7 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import EditionError, Problem, display_path
+from .errors import EditionError, FactError, Problem, display_path
+from .load import Relationship, load_all, load_relationship
 from .model import FactBase, walk
 
 SNAPSHOTS = ".briefs-editions"
@@ -170,9 +171,6 @@ def _extract(path: Path, commit: str, scratch: str) -> Path | None:
 
 def facts_at_revision(facts_dir: Path, revision: str) -> dict[str, FactBase]:
     """Each relationship's fact base as it was at a git revision."""
-    from .errors import FactError
-    from .load import load_relationship
-
     if git_root(facts_dir) is None:
         raise EditionError(Problem(f"{display_path(facts_dir)} is not in a git repository"))
     commit = _git(facts_dir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
@@ -237,9 +235,6 @@ def previous_edition(relationship, out_dir: Path) -> tuple[str, FactBase | None]
 
 
 def _facts_of_folder_at(folder: Path, commit: str) -> FactBase | None:
-    from .errors import FactError
-    from .load import load_relationship
-
     with tempfile.TemporaryDirectory() as scratch:
         old = _extract(folder, commit, scratch)
         if old is None or not old.is_dir():
@@ -250,10 +245,69 @@ def _facts_of_folder_at(folder: Path, commit: str) -> FactBase | None:
             return None
 
 
-# --- text ---------------------------------------------------------------------------
+# --- what briefs and `briefs diff` show -------------------------------------------------
 
 
-def describe(slug: str, changes: Changes) -> list[str]:
+def changes_for(relationship: Relationship, kind: str, out_dir: Path, release: str | None = None):
+    """What changed since the previous edition, for brief kinds that show it (else None);
+    in a release edition, only changes to facts that edition may show."""
+    meta = relationship.facts.metadata
+    if kind not in meta.changes_in:
+        return None
+    # Kept on the loaded relationship, so it goes when the relationship does.
+    cache = relationship.changes_cache
+    if cache is None:
+        since, older = previous_edition(relationship, out_dir)
+        cache = relationship.changes_cache = {
+            "older": compare(older, relationship.facts, since) if older is not None else None}
+    if release not in cache:
+        changes = cache["older"]
+        if changes is None:
+            cache[release] = {"since": "", "first": True, "added": [], "changed": [], "removed": []}
+        else:
+            shown = changes.released(meta.markings, release) if release else changes
+            cache[release] = {**shown.to_json(), "first": False}
+    return cache[release]
+
+
+def diff(facts_dir: Path, out_dir: Path, revision: str | None = None) -> dict[str, Any]:
+    """``briefs diff``: per relationship, its Changes since ``revision`` (default: the last
+    commit touching the facts), or since the last build's snapshot outside git; a
+    relationship gone since then maps to {"removed_relationship": True, "since": ...}."""
+    current = {r.slug: r.facts for r in load_all(facts_dir)}
+    results: dict[str, Any] = {}
+    if git_root(facts_dir) is not None:
+        revision = revision or last_commit_touching(facts_dir)
+        if revision is None:
+            raise EditionError(Problem(f"no commit has touched {display_path(facts_dir)} yet"))
+        older = facts_at_revision(facts_dir, revision)
+        for slug in sorted(set(current) | set(older)):
+            if slug not in current:
+                results[slug] = {"removed_relationship": True, "since": revision}
+            else:
+                results[slug] = compare(older.get(slug), current[slug], revision[:12])
+        return results
+    if revision:
+        raise EditionError(Problem(
+            f"{display_path(facts_dir)} is not in a git repository, so there is no revision"
+            f" {revision!r}; without a revision, the last build's snapshots are compared"))
+    for slug, facts in current.items():
+        found = snapshots(out_dir, slug)
+        if found:
+            older_facts = read_snapshot(found[max(found)])
+            results[slug] = compare(older_facts, facts, f"the last build (edition {max(found)})")
+    if not results:
+        raise EditionError(Problem(
+            f"{display_path(facts_dir)} is not in a git repository and {display_path(out_dir)}/"
+            " holds no earlier build to compare with; run `briefs build` first"))
+    return results
+
+
+def describe(slug: str, changes: "Changes | dict[str, Any]") -> list[str]:
+    if isinstance(changes, dict):
+        return [f"{slug}: relationship removed since {changes['since']}"]
+
+
     lines = [f"{slug} (compared with {changes.since}):"]
     if not changes:
         lines.append("  no changes")

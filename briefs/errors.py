@@ -88,10 +88,25 @@ class BuildError(BriefsError):
     phase = "build"
 
 
+def fatal(warnings: list[Problem]) -> list[Problem]:
+    """Warnings as the errors ``--strict`` makes them."""
+    return [Problem(w.message + " (fatal with --strict)", w.location) for w in warnings]
+
+
+_DISPLAY_ROOT: Path | None = None
+
+
+def set_display_root(folder: Path | None) -> None:
+    """Show paths relative to this folder (the project given with -C) rather than the working one."""
+    global _DISPLAY_ROOT
+    _DISPLAY_ROOT = folder
+
+
 def display_path(path: Path | str, root: Path | None = None) -> str:
-    """A path as the user typed it: relative to the working folder when inside it."""
+    """A path as the user typed it: relative to the project folder (-C), else the working
+    folder, when inside it."""
     path = Path(path)
-    for base in (root, Path.cwd()):
+    for base in (root, _DISPLAY_ROOT, Path.cwd()):
         if base is None:
             continue
         try:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
 from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, kinds_of_fact, walk
+from .model import dotted as _dotted
 from .project import fact_files, relationship_folders
 from .yamlsource import YamlDocument, read_yaml
 
@@ -197,16 +198,6 @@ def load_relationship(folder: Path) -> Relationship:
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location or Location(""), p.message))
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text
 
 
 def _data_loc(error: dict[str, Any]) -> tuple[Any, ...]:

@@ -13,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 import re
+import typing
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import core_schema
+
+from .writers.pdf import PDF_VARIANTS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -209,7 +212,7 @@ class Metadata(Strict):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     keywords: list[Text] = []
     # pdf/ua-1: tagged and accessible (default); pdf/a-3u: archival, with the facts attached.
-    pdf_variant: Literal["pdf/ua-1", "pdf/a-3u"] = "pdf/ua-1"
+    pdf_variant: Literal[PDF_VARIANTS] = PDF_VARIANTS[0]
     # Brief kinds that carry a "Changes since the last edition" section.
     changes_in: list[Identifier] = ["country-brief"]
 
@@ -486,8 +489,6 @@ TOP_LEVEL_KEYS = tuple(FactBase.model_fields)
 
 def kinds_of_fact(model: type[BaseModel] = None, prefix: str = "") -> set[str]:
     """Every dotted path a freshness limit may name: ``economy``, ``economy.trade`` ..."""
-    import typing
-
     model = model or FactBase
     names: set[str] = set()
     for name, info in model.model_fields.items():
@@ -501,14 +502,23 @@ def kinds_of_fact(model: type[BaseModel] = None, prefix: str = "") -> set[str]:
 
 
 def _model_types(annotation: Any) -> list[type[BaseModel]]:
-    import typing
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     found = []
     for argument in typing.get_args(annotation):
         found.extend(_model_types(argument))
     return found
+
+
+def dotted(path: tuple[Any, ...]) -> str:
+    """A path into the fact base as messages print it: ``economy.exports[0].items``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
 
 
 def walk(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:

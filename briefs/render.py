@@ -28,22 +28,40 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .errors import Location, Problem, TemplateError, display_path
+from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
-from .project import BRIEF_SUFFIX
-from .model import Fact, Money, PartialDate, Quotation, Source
+from .model import Fact, Money, PartialDate, Quotation, Source, dotted
 from .tracking import ReadLog, Release, Withheld, track, unwrap
 
+
+@dataclass(frozen=True)
+class BriefMeta:
+    """What a brief says about itself; every writer stamps the same values, and the index
+    and manifest list them. The HTML head declares the same, from the same context."""
+
+    title: str
+    author: str
+    subject: str
+    keywords: tuple[str, ...]
+    created: dt.date
+    marking: str
+    language: str
+    perspective: str
+    generator: str = f"briefs {__version__}"
+    # The text of each source note, in the order the brief cites them.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
 class RenderedBrief:
-    """One brief as HTML, plus what went into it."""
+    """One brief as HTML (text and parsed tree), its metadata, and what went into it."""
 
     relationship: str
     kind: str
     html: str
+    document: lxml.html.HtmlElement
+    meta: BriefMeta
     templates: list[str] = field(default_factory=list)
-    title: str = ""
     # Files an archival PDF carries: (name inside the PDF, path), the fact files first.
     attachments: list[tuple[str, Path]] = field(default_factory=list)
     pdf_variant: str | None = None
@@ -63,6 +81,7 @@ class _Notes:
         self._markings = markings
         self._portion_marks = portion_marks
         self.cited: dict[str, Source] = {}
+        self.texts: list[str] = []
         self.dates: list[PartialDate] = []
         self.shown_markings: set[str] = set()
 
@@ -111,6 +130,7 @@ class _Notes:
         as_of = getattr(fact, "as_of", None)
         if as_of is not None:
             text += f" As of {format_partial_date(as_of, self._language)}."
+        self.texts.append(text)
         return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
 
     def sources(self) -> list[Source]:
@@ -204,16 +224,20 @@ class _TrackingEnvironment(jinja2.Environment):
         return template
 
 
+_BYTECODE_CACHE = jinja2.FileSystemBytecodeCache()
+
+
 class Renderer:
     """Renders briefs from one ordered search path of template folders."""
 
-    def __init__(self, template_dirs: list[Path]):
-        self.template_dirs = [Path(p) for p in template_dirs]
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.template_dirs = list(layout.template_dirs)
         # The first folder holding a template wins; "!default/NAME" names the shipped
-        # template (the last folder) so that an override can extend the original.
+        # template so that an override can extend the original.
         loader = jinja2.ChoiceLoader([
             jinja2.FileSystemLoader([str(p) for p in self.template_dirs]),
-            jinja2.PrefixLoader({"!default": jinja2.FileSystemLoader(str(self.template_dirs[-1]))},
+            jinja2.PrefixLoader({DEFAULT_PREFIX.rstrip("/"): jinja2.FileSystemLoader(str(layout.shipped))},
                                 delimiter="/"),
         ])
         self.env = _TrackingEnvironment(
@@ -223,6 +247,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # Compiled templates kept between runs (Jinja's own cache, in the temporary folder,
+            # keyed by each template's source): a one-brief build need not compile them all again.
+            bytecode_cache=_BYTECODE_CACHE,
         )
         self.env.filters.update(
             number=format_number,
@@ -265,26 +292,32 @@ class Renderer:
             if release is not None:
                 read.release = Release(meta.markings, meta.marking, release)
             try:
-                html, notes = self._render_once(relationship, kind, read, first_pass, changes, perspective)
+                html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
+                                                       perspective)
             except TemplateError as exc:
                 raise _explain_missing(exc, read, relationship) from None
             except Withheld as exc:
                 raise _withheld_problem(exc, relationship, kind) from None
             first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking)}
-        html = _fill_table_of_contents(html)
         templates = dict(sorted(self.env.loaded.items()))
-        facts = track(relationship.facts, read)
         _check_images_have_alt_text([t for t in templates.values() if t])
-        title = lxml.html.document_fromstring(html).findtext(".//title") or kind
+        document = lxml.html.document_fromstring(html)
+        if _fill_table_of_contents(document):
+            html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
+        brief_meta = BriefMeta(
+            title=document_title(names.get("brief_title", kind), names["relationship_title"]),
+            author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
+            keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
+            language=meta.language, perspective=perspective, notes=tuple(notes.texts))
         # An edition released below the facts' level must not carry the raw fact files.
         attachments = [] if release else [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
         for source in notes.sources():
             if source.file and (relationship.folder / source.file).is_file():
                 attachments.append((f"{relationship.slug}/{source.file}", relationship.folder / source.file))
         return RenderedBrief(
-            relationship.slug, kind, html, sorted({t for t in templates.values() if t}), title.strip(),
-            attachments, facts.metadata.pdf_variant, template_names=templates,
-            fact_paths=read,
+            relationship.slug, kind, html, document, brief_meta,
+            sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
+            template_names=templates, fact_paths=read,
         )
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
@@ -293,7 +326,8 @@ class Renderer:
         # Settings read below without the proxy still shape the brief: record them as read.
         for setting in (facts.freshness.limits, facts.metadata.edition.date, facts.metadata.markings,
                         facts.metadata.marking, facts.metadata.portion_markings_in,
-                        facts.metadata.language, facts.metadata.perspective):
+                        facts.metadata.language, facts.metadata.perspective, facts.metadata.keywords,
+                        facts.metadata.pdf_variant):
             str(setting)  # lists record themselves when read as a whole
         meta = relationship.facts.metadata
         language = meta.language
@@ -314,18 +348,28 @@ class Renderer:
             "banner": first_pass.get("banner") or meta.marking,
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
+            "document_title": document_title,
             "version": __version__,
             **_perspective_helpers(facts, perspective, notes, language),
         }
-        html = self.render_page(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
-        return html, notes
+        html, names = self._render(f"{kind}{BRIEF_SUFFIX}", context, f"{kind} for {relationship.slug}")
+        return html, {**context, **names}, notes
 
     def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
         """Render any template; every failure becomes a TemplateError with template:line."""
+        return self._render(template_name, context, what)[0]
+
+    def _render(self, template_name: str, context: dict[str, Any], what: str) -> tuple[str, dict[str, Any]]:
+        """The page, and the names its templates set at top level (``brief_title`` ...)."""
         self.env.loaded = {}
         suffix = f" (rendering {what})" if what else ""
         try:
-            return self.env.get_template(template_name).render(context)
+            template = self.env.get_template(template_name)
+            try:
+                page = template.new_context(context)
+                return self.env.concat(template.root_render_func(page)), dict(page.vars)
+            except Exception:
+                self.env.handle_exception()  # re-raises with the template's own lines
         except jinja2.TemplateSyntaxError as exc:
             location = Location(display_path(exc.filename or exc.name or template_name), exc.lineno)
             raise TemplateError(Problem(f"template syntax error: {exc.message}", location)) from None
@@ -344,16 +388,20 @@ class Renderer:
             ) from None
 
 
+def document_title(brief_title: Any, relationship_title: Any) -> str:
+    """"Overview: Pakistan–Japan Relations": the <title>, the PDF and DOCX title, the index."""
+    return f"{brief_title}: {relationship_title}"
+
+
 def _withheld_problem(exc: Withheld, relationship: Relationship, kind: str) -> TemplateError:
     """A template cannot do without a fact this edition may not show: fail, naming the fact."""
-    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in exc.path).replace(".[", "[")
     where = ""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith(".j2"):
             where = f" (needed by {display_path(frame.filename)}:{frame.lineno})"
             break
     return TemplateError(Problem(
-        f"{dotted} is marked {exc.marking}, above the {exc.release} edition being built, but the"
+        f"{dotted(exc.path)} is marked {exc.marking}, above the {exc.release} edition being built, but the"
         f" {kind} brief cannot be written without it{where}; refusing to leak it",
         relationship.location(exc.path)))
 
@@ -423,9 +471,8 @@ def _explain_missing(exc: TemplateError, read: ReadLog, relationship: Relationsh
     """When a template fails on a fact the relationship does not have, say which fact."""
     problem = exc.problems[0]
     if read.last_missing and "'None' has no attribute" in problem.message:
-        dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in read.last_missing)
         return TemplateError(Problem(
-            f"needs {dotted.replace('.[', '[')}, which {relationship.slug} does not have; add it to the"
+            f"needs {dotted(read.last_missing)}, which {relationship.slug} does not have; add it to the"
             " facts, or make the template skip it with {% if ... %}", problem.location))
     return exc
 
@@ -465,14 +512,12 @@ def _template_location(exc: BaseException, template_name: str, dirs: list[Path])
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def _fill_table_of_contents(html: str) -> str:
-    """Fill ``<nav class="toc">`` with links to the h2/h3 headings that follow it."""
-    if 'class="toc"' not in html:
-        return html
-    document = lxml.html.document_fromstring(html)
+def _fill_table_of_contents(document: lxml.html.HtmlElement) -> bool:
+    """Fill ``<nav class="toc">`` with links to the h2/h3 headings that follow it;
+    False when the brief has no table of contents."""
     navs = document.xpath('//nav[@class="toc"]')
     if not navs:
-        return html
+        return False
     nav = navs[0]
     used: set[str] = set(document.xpath("//@id"))
     top = lxml.html.Element("ol")
@@ -500,4 +545,4 @@ def _fill_table_of_contents(html: str) -> str:
                 top[-1].append(current_sub)
             current_sub.append(item)
     nav.append(top)
-    return "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
+    return True

@@ -11,6 +11,7 @@ Only files under the build folder are served, and only on the loopback address.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import threading
 from functools import partial
@@ -18,8 +19,11 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .build import BuildOptions, build
-from .errors import BriefsError, display_path
+from watchfiles import watch
+
+from .build import build
+from .plan import BuildOptions, plan
+from .errors import BriefsError, BuildError, Problem, display_path
 
 STATUS_PATH = "/__briefs__/status"
 RELOAD_SCRIPT = """
@@ -130,12 +134,17 @@ class _Handler(SimpleHTTPRequestHandler):
 
 def serve(options: BuildOptions, port: int, echo=print) -> None:
     """Build, serve build/ on 127.0.0.1:port, and rebuild on every save (until interrupted)."""
-    from watchfiles import watch
-
+    plan(options)  # a request for something that does not exist stops here, before serving
     preview = Preview(options)
     options.out_dir.mkdir(parents=True, exist_ok=True)
     handler = type("Handler", (_Handler,), {"preview": preview})
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(options.out_dir)))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(options.out_dir)))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise BuildError(Problem(f"port {port} on 127.0.0.1 is already in use; choose another"
+                                     " with --port")) from None
+        raise
     server.daemon_threads = True
     preview.rebuild()
     for line in preview.errors:
@@ -144,7 +153,8 @@ def serve(options: BuildOptions, port: int, echo=print) -> None:
     thread.start()
     echo(f"serving {display_path(options.out_dir)}/ at http://127.0.0.1:{server.server_address[1]}/"
          " (Ctrl-C to stop)")
-    watched = [str(options.facts_dir), *(str(d) for d in options.template_dirs if d.exists())]
+    layout = options.layout
+    watched = [str(layout.facts_dir), *(str(d) for d in layout.template_dirs if d.exists())]
     try:
         for changes in watch(*watched, debounce=100, step=50, rust_timeout=0, yield_on_timeout=False):
             preview.rebuild()

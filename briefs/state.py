@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import Location, Problem
+from .layout import Layout
+from .project import fact_files
 
 STATE_FILE = ".briefs-state.json"
 FORMAT_VERSION = 2
@@ -34,7 +35,7 @@ def file_hash(path: Path) -> str | None:
 class Inputs:
     """Hashes of the build's inputs, each computed at most once per build."""
 
-    template_dirs: tuple[Path, ...]
+    layout: Layout
     _files: dict[Path, str | None] = field(default_factory=dict)
     _templates: dict[str, str | None] = field(default_factory=dict)
 
@@ -44,37 +45,20 @@ class Inputs:
         return self._files[path]
 
     def fact_files(self, folder: Path) -> dict[str, str]:
-        from .project import fact_files
-
         return {p.name: self.file(p) or "" for p in fact_files(folder)}
 
     def template(self, name: str) -> str | None:
         """Hash of the file a template name resolves to on the search path (None if none)."""
         if name not in self._templates:
-            self._templates[name] = None
-            folders = self.template_dirs
-            if name.startswith("!default/"):
-                name_in_folder, folders = name[len("!default/"):], self.template_dirs[-1:]
-                candidate = folders[0] / name_in_folder if folders else None
-                if candidate is not None and candidate.is_file():
-                    self._templates[name] = self.file(candidate)
-                return self._templates[name]
-            for folder in folders:
-                candidate = folder / name
-                if candidate.is_file():
-                    self._templates[name] = self.file(candidate)
-                    break
+            path = self.layout.template_file(name)
+            self._templates[name] = self.file(path) if path else None
         return self._templates[name]
 
-    def folder(self, name: str) -> str:
-        """One hash over every file in a template sub-folder (fonts), by name and content."""
+    def fonts(self) -> str:
+        """One hash over the project's font files, by name and content."""
         sha = hashlib.sha256()
-        for folder in self.template_dirs:
-            sub = folder / name
-            if sub.is_dir():
-                for path in sorted(sub.iterdir()):
-                    if path.is_file():
-                        sha.update(f"{path.name}\0{self.file(path)}\0".encode())
+        for path in self.layout.font_files():
+            sha.update(f"{path.name}\0{self.file(path)}\0".encode())
         return sha.hexdigest()
 
 
@@ -220,27 +204,3 @@ def _dump(warnings: list[Problem]) -> list[list[Any]]:
 def _load(recorded: list[list[Any]]) -> list[Problem]:
     return [Problem(message, Location(file, line) if file else None, severity="warning")
             for message, file, line in recorded]
-
-
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` via a temporary file and rename; False if already equal."""
-    import tempfile
-
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True

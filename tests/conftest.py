@@ -33,6 +33,14 @@ def run_briefs(cwd: Path, *args: str, timeout: float = 300) -> Result:
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
 
+def planned(project: Path, *args: str) -> list[str]:
+    """The outputs `briefs list` says a build with these options writes (index.html aside):
+    counts in tests come from the plan, not from numbers written into the test."""
+    result = run_briefs(project, "list", *args)
+    assert result.code == 0, result.stderr
+    return [line for line in result.stdout.split() if not line.endswith("index.html")]
+
+
 def copy_project(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "facts", target / "facts")

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from briefs.writers import default_formats
 from conftest import run_briefs, tree_digest
 
 COMMANDS = ["build", "check", "list", "diff", "schema", "new", "serve", "dist"]
@@ -25,7 +26,10 @@ def test_list_names_every_output(project):
     lines = result.stdout.split()
     assert "build/pakistan-japan/country-brief.pdf" in lines
     assert "build/index.html" in lines
-    assert len(lines) == 4 * 3 + 1
+    kinds = sorted(p.name[: -len(".html.j2")] for p in (project / "templates").glob("[!_]*.html.j2"))
+    assert len(kinds) >= 4
+    # Every kind in every format built by default, and the index.
+    assert len(lines) == len(kinds) * len(default_formats()) + 1
 
 
 def test_list_only_one_brief_in_one_format(project):

@@ -11,8 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pypdf
+import pytest
 
-from conftest import ROOT, run_briefs, tree_digest
+from conftest import ROOT, planned, run_briefs, tree_digest
 
 OUT = Path("build/pakistan-japan")
 KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
@@ -35,7 +36,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_nothing_changed_means_nothing_rendered(project):
     result = run_briefs(project, "build")
     assert result.code == 0, result.stderr
-    assert "built 0, skipped 12 up to date, failed 0" in result.stdout
+    assert f"built 0, skipped {len(planned(project))} up to date, failed 0" in result.stdout
 
 
 def test_only_the_briefs_that_read_a_changed_fact_are_rebuilt(project):
@@ -54,7 +55,7 @@ def test_a_comment_or_an_unread_field_rebuilds_nothing(project):
     path = project / "facts/pakistan-japan/economy.yaml"
     path.write_text("# reviewed by the desk\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     result = run_briefs(project, "build")
-    assert "built 0, skipped 12" in result.stdout
+    assert f"built 0, skipped {len(planned(project))}" in result.stdout
 
 
 def test_a_changed_partial_rebuilds_only_the_briefs_that_include_it(project):
@@ -111,14 +112,44 @@ def test_parallel_and_serial_builds_give_identical_files(project, tmp_path):
         line.replace("/parallel/", "/serial/") for line in parallel.stdout.splitlines()[:-1]]
 
 
-def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project):
+# Run briefs with every output write held just before its rename, so that the test can
+# kill the build in the middle of writing a file, not merely at some moment of the build.
+_PAUSED_WRITER = """
+import os, runpy, sys, time
+marker = sys.argv.pop(1)
+fsync = os.fsync
+def held(fd):
+    fsync(fd)
+    open(marker, "w").close()
+    time.sleep(60)
+os.fsync = held
+sys.argv[0] = "briefs"
+runpy.run_module("briefs", run_name="__main__")
+"""
+
+
+def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project, tmp_path):
+    # A new edition date changes every output, so that every one of them is rewritten.
+    edit(project / "facts/pakistan-japan/metadata.yaml", "date: 2026-11-20", "date: 2026-11-21")
+    before = outputs(project)
+    marker, script = tmp_path / "writing", tmp_path / "paused.py"
+    script.write_text(_PAUSED_WRITER, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    process = subprocess.Popen([sys.executable, "-m", "briefs", "build", "--force", "-j", "2"],
+    process = subprocess.Popen([sys.executable, str(script), str(marker), "build", "--force", "-j", "2"],
                                cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not marker.exists() or process.poll() is not None:
+        process.kill()
+        pytest.fail(f"the build never reached a write: {process.communicate()}")
+    temporaries = list((project / "build").rglob(".*.tmp"))
+    assert temporaries, "no write was in progress when the build was killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    # The file being written still holds its previous complete content; every output is whole.
+    assert outputs(project) == before
     for kind in KINDS:
         pypdf.PdfReader(project / OUT / f"{kind}.pdf").pages[0].extract_text()
         with zipfile.ZipFile(project / OUT / f"{kind}.docx") as package:
@@ -126,7 +157,8 @@ def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project)
         assert (project / OUT / f"{kind}.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
     result = run_briefs(project, "build")
     assert result.code == 0, result.stderr
-    assert run_briefs(project, "build").stdout.startswith("built 0, skipped 12")
+    assert not list((project / "build").rglob(".*.tmp")), "the next build left the half-written file"
+    assert run_briefs(project, "build").stdout.startswith(f"built 0, skipped {len(planned(project))}")
 
 
 def test_formats_built_at_different_times_each_track_their_own_inputs(project):

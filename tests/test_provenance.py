@@ -151,7 +151,7 @@ def test_check_reports_facts_no_brief_uses(project):
         path.write_text(path.read_text().replace('{% include "partials/_sec_outlook.html.j2" %}\n', ""))
     result = run_briefs(project, "check")
     assert result.code == 0, result.stderr
-    assert re.search(r"facts/pakistan-japan/outlook\.yaml:\d+: note: outlook\.challenges\.0 is not used by any brief",
+    assert re.search(r"facts/pakistan-japan/outlook\.yaml:\d+: note: outlook\.challenges\[0\] is not used by any brief",
                      result.stderr)
 
 

@@ -1,124 +1,112 @@
-"""Writers: one per output format, registered by name.
+"""Writers: one per output format, registered by name; the registry is the one list of formats.
 
-A writer takes a :class:`~briefs.render.RenderedBrief` (the HTML document model)
-and returns the bytes of one file; it never touches the build folder. Add a
-format by writing a class with ``name``, ``suffix`` and ``write()`` and
-decorating it with :func:`register`.
+A writer takes a :class:`~briefs.render.RenderedBrief` (the HTML document model
+and the brief's metadata) and returns the bytes of one file; it never touches
+the build folder. A format named ``X`` is the module ``briefs/writers/X.py``
+holding a :class:`Writer` subclass decorated with :func:`register`, listed in
+:data:`BUILTIN`. Modules are imported only when their format is asked for, so a
+PDF-only build never imports python-docx.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Any
 
-import lxml.html
+from ..errors import Problem, UsageError, display_path
+from ..layout import Layout
 
-from ..errors import BriefsError, Problem, WriteError
-from ..render import RenderedBrief
+if TYPE_CHECKING:  # the writers are imported by render's callers, never by render itself
+    from ..render import RenderedBrief
+
+# The shipped formats, in the order the index links them.
+BUILTIN = ("pdf", "docx", "html", "txt")
 
 
 @dataclass(frozen=True)
 class WriteOptions:
     """Settings every writer may consult."""
 
-    template_dirs: tuple[Path, ...] = ()
-    # A Word document whose styles the DOCX writer uses (Pandoc's reference.docx).
-    reference_docx: Path | None = None
-    # Overrides the fact base's choice: "pdf/ua-1" or "pdf/a-3u".
-    pdf_variant: str | None = None
+    layout: Layout
+    # Writer options chosen for this build, by format, e.g. {"pdf": {"variant": "pdf/a-3u"}};
+    # an option not chosen is the writer's default (or what the fact base asks for).
+    chosen: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def option(self, fmt: str, name: str) -> Any:
+        return self.chosen.get(fmt, {}).get(name)
 
 
-class Writer(Protocol):
-    name: str
-    suffix: str
-
-    def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes: ...
-
-
-class BaseWriter:
-    """Shared by the built-in writers: the warnings of the last ``write`` call."""
+class Writer:
+    """One output format. Subclasses set ``name``, ``suffix``, ``default`` (built unless
+    ``--format`` says otherwise) and ``options`` (option name -> allowed values, the first
+    being the default), and implement :meth:`write`."""
 
     name = ""
     suffix = ""
+    default = True
+    options: dict[str, tuple[str, ...]] = {}
 
     def __init__(self) -> None:
+        # Problems worth telling the user that did not stop this write.
         self.warnings: list[Problem] = []
 
+    def write(self, brief: "RenderedBrief", options: WriteOptions) -> bytes:
+        raise NotImplementedError
 
-_REGISTRY: dict[str, Callable[[], Writer]] = {}
+
+_REGISTRY: dict[str, type[Writer]] = {}
 
 
-def register(cls: type) -> type:
+def register(cls: type[Writer]) -> type[Writer]:
+    """Add a writer to the registry; a second writer under the same name is a mistake."""
+    if not cls.name or not cls.suffix.startswith("."):
+        raise ValueError(f"writer {cls.__name__} must declare a name and a suffix such as '.pdf'")
+    existing = _REGISTRY.get(cls.name)
+    if existing is not None and existing.__qualname__ != cls.__qualname__:
+        raise ValueError(f"two writers for the format {cls.name!r}: {existing.__name__} and {cls.__name__}")
     _REGISTRY[cls.name] = cls
     return cls
 
 
-def writer_names() -> list[str]:
-    _load_builtin()
+def writer_class(name: str) -> type[Writer]:
+    """The writer of a format (raises UsageError naming the known formats)."""
+    if name not in _REGISTRY and name in BUILTIN:
+        importlib.import_module(f"{__name__}.{name}")
+    if name not in _REGISTRY:
+        raise UsageError(Problem(f"unknown format {name!r}; formats are: {', '.join(formats())}"))
+    return _REGISTRY[name]
+
+
+def formats() -> list[str]:
+    """Every registered format, the shipped ones first."""
+    for name in BUILTIN:
+        writer_class(name)
     return list(_REGISTRY)
 
 
-def get_writer(name: str) -> Writer:
-    _load_builtin()
-    try:
-        return _REGISTRY[name]()
-    except KeyError:
-        raise BriefsError(
-            Problem(f"unknown format {name!r}; formats are: {', '.join(_REGISTRY)}")
-        ) from None
+def default_formats() -> tuple[str, ...]:
+    return tuple(name for name in formats() if _REGISTRY[name].default)
 
 
-def _load_builtin() -> None:
-    # Imported here so `briefs list` need not import WeasyPrint.
-    from . import docx, html, pdf  # noqa: F401
+def format_order(name: str) -> tuple[int, str]:
+    """Sort key: the shipped formats in their order, then others by name (imports nothing)."""
+    return (BUILTIN.index(name) if name in BUILTIN else len(BUILTIN), name)
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    """The metadata a brief's HTML head declares; every writer stamps the same values."""
-
-    title: str
-    author: str
-    subject: str
-    keywords: list[str]
-    created: dt.date
-    marking: str
-    language: str
-    extra: dict[str, str] = field(default_factory=dict)
+def check_options(chosen: dict[str, dict[str, Any]]) -> None:
+    """Refuse an option value its writer does not offer (a usage error)."""
+    for fmt, values in chosen.items():
+        offered = writer_class(fmt).options
+        for name, value in values.items():
+            if value is not None and value not in offered.get(name, ()):
+                raise UsageError(Problem(f"unknown {fmt} {name} {value!r}; choose one of"
+                                         f" {', '.join(offered.get(name, ()))}"))
 
 
-def parse_html(html: str) -> lxml.html.HtmlElement:
-    return lxml.html.document_fromstring(html)
-
-
-def document_info(root: lxml.html.HtmlElement) -> DocumentInfo:
-    metas = {m.get("name"): m.get("content", "") for m in root.iter("meta") if m.get("name")}
-    title = root.findtext(".//title") or ""
-    try:
-        created = dt.date.fromisoformat(metas.get("dcterms.created", ""))
-    except ValueError:
-        raise WriteError(
-            Problem("the template must set <meta name=\"dcterms.created\"> to an ISO date")
-        ) from None
-    keywords = [k.strip() for k in metas.get("keywords", "").split(",") if k.strip()]
-    return DocumentInfo(
-        title=title.strip(),
-        author=metas.get("author", ""),
-        subject=metas.get("description", ""),
-        keywords=keywords,
-        created=created,
-        marking=metas.get("marking", ""),
-        language=root.get("lang", "en"),
-        extra=metas,
-    )
-
-
-def template_of(brief: RenderedBrief) -> str:
+def template_of(brief: "RenderedBrief") -> str:
     """The brief kind's own template, as the user would type its path."""
-    from ..errors import display_path
-
     own = next((t for t in brief.templates if t.endswith(f"{brief.kind}.html.j2")), f"{brief.kind}.html.j2")
     return display_path(own)
 

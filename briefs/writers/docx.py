@@ -35,10 +35,9 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from ..errors import Location, Problem, WriteError, display_path
-from ..project import reference_docx
-from ..render import RenderedBrief
-from . import BaseWriter, DocumentInfo, WriteOptions, document_info, parse_html, register, template_of
-from .fetch import allowed_roots, refusal, resolve
+from ..render import BriefMeta, RenderedBrief
+from . import Writer, WriteOptions, register, template_of
+from .fetch import refusal, resolve
 from . import docx_oxml as ox
 
 HEADING_STYLES = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3"}
@@ -72,19 +71,19 @@ class _Format:
 
 
 @register
-class DocxWriter(BaseWriter):
+class DocxWriter(Writer):
     name = "docx"
     suffix = ".docx"
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
         self.warnings = []
-        root = parse_html(brief.html)
-        info = document_info(root)
-        reference = reference_docx(options.template_dirs, options.reference_docx)
+        root = brief.document
+        info = brief.meta
+        reference = options.layout.reference_docx()
         document = _open(reference)
         _prepare_styles(document, own_styles=reference is None)
         builder = _Builder(document, template_of(brief), self.warnings,
-                           allowed_roots(options.template_dirs))
+                           options.layout.asset_roots())
         builder.blocks(root.find("body"))
         _header_and_footer(document, info)
         _properties(document, info)
@@ -403,7 +402,7 @@ def _page_setup(document) -> None:
         section.top_margin = section.bottom_margin = Cm(2.2)
 
 
-def _header_and_footer(document, info: DocumentInfo) -> None:
+def _header_and_footer(document, info: BriefMeta) -> None:
     for section in document.sections:
         header = section.header.paragraphs[0]
         header.text = ""
@@ -425,7 +424,7 @@ def _header_and_footer(document, info: DocumentInfo) -> None:
                 run.font.size = Pt(8.5)
 
 
-def _properties(document, info: DocumentInfo) -> None:
+def _properties(document, info: BriefMeta) -> None:
     import datetime as dt
 
     props = document.core_properties
@@ -438,7 +437,7 @@ def _properties(document, info: DocumentInfo) -> None:
     props.language = info.language
     props.content_status = info.marking
     props.category = "Brief"
-    props.comments = info.extra.get("generator", "")
+    props.comments = info.generator
     props.created = created
     props.modified = created
     props.last_printed = created

@@ -1,4 +1,5 @@
-"""What a writer may read: data: URIs and files inside the template folders, nothing else.
+"""What a writer may read: data: URIs and files inside the project's asset roots
+(the template folders and ``assets/``, see :meth:`briefs.layout.Layout.asset_roots`), nothing else.
 
 Templates are shared between offices and fact text is typed by many hands, so a
 brief must never fetch from the network or read a file elsewhere on the machine
@@ -13,14 +14,6 @@ import urllib.parse
 from pathlib import Path
 
 from ..errors import Location, Problem
-
-
-def allowed_roots(template_dirs) -> list[Path]:
-    roots = [Path(d).resolve() for d in template_dirs]
-    assets = Path("assets")
-    if assets.is_dir():
-        roots.append(assets.resolve())
-    return roots
 
 
 def resolve(url: str, roots: list[Path], base: Path | None = None) -> tuple[str, object]:

@@ -8,11 +8,16 @@ DOCX's Word footnotes.
 
 from __future__ import annotations
 
+import copy
+from typing import TYPE_CHECKING
+
 import lxml.html
 from lxml.html import builder as E
 
-from ..render import RenderedBrief
-from . import BaseWriter, WriteOptions, parse_html, register
+from . import Writer, WriteOptions, register
+
+if TYPE_CHECKING:
+    from ..render import RenderedBrief
 
 
 def footnote_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
@@ -21,12 +26,12 @@ def footnote_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 
 
 @register
-class HtmlWriter(BaseWriter):
+class HtmlWriter(Writer):
     name = "html"
     suffix = ".html"
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
-        root = parse_html(brief.html)
+        root = copy.deepcopy(brief.document)  # the tree is shared with the other writers
         notes = E.OL()
         for number, span in enumerate(footnote_spans(root), start=1):
             call = E.A(str(number), href=f"#fn-{number}", id=f"fnref-{number}",
@@ -44,8 +49,7 @@ class HtmlWriter(BaseWriter):
             section = E.SECTION(E.P(E.STRONG("Notes")), notes,
                                 **{"class": "footnotes", "role": "doc-endnotes"})
             body.append(section)
-        marking = root.xpath('//meta[@name="marking"]/@content')
-        if marking:
-            body.append(E.P(marking[0], **{"class": "marking marking-bottom"}))
+        if brief.meta.marking:
+            body.append(E.P(brief.meta.marking, **{"class": "marking marking-bottom"}))
         html = lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
         return (html + "\n").encode("utf-8")

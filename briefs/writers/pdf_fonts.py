@@ -1,7 +1,8 @@
-"""Fonts for the PDF writer: register templates/fonts/*, and find characters no font draws."""
+"""Fonts for the PDF writer: register the project's font files, and find characters no font draws."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import shutil
 import subprocess
@@ -10,17 +11,7 @@ from pathlib import Path
 
 from ..errors import Location, Problem, WriteError, display_path
 
-FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 _FORMATS = {".ttf": "truetype", ".otf": "opentype", ".woff": "woff", ".woff2": "woff2"}
-
-
-def font_files(template_dirs: list[Path]) -> list[Path]:
-    files = []
-    for folder in template_dirs:
-        fonts = folder / "fonts"
-        if fonts.is_dir():
-            files.extend(sorted(p for p in fonts.iterdir() if p.suffix.lower() in FONT_SUFFIXES))
-    return files
 
 
 @functools.lru_cache(maxsize=256)
@@ -48,10 +39,10 @@ def describe(path: Path) -> tuple[str, int, str, frozenset[int]]:
     return _describe(path.resolve(), (stat.st_mtime_ns, stat.st_size))
 
 
-def font_face_rules(template_dirs: list[Path]) -> tuple[str, list[str]]:
-    """@font-face rules for every font file in the template folders, and their families."""
+def font_face_rules(fonts: list[Path]) -> tuple[str, list[str]]:
+    """@font-face rules for the project's font files, and their families."""
     rules, families = [], []
-    for path in font_files(template_dirs):
+    for path in fonts:
         family, weight, style, _ = describe(path)
         families.append(family)
         family_css = family.replace("\\", "\\\\").replace('"', '\\"')
@@ -62,35 +53,79 @@ def font_face_rules(template_dirs: list[Path]) -> tuple[str, list[str]]:
     return "\n".join(rules), families
 
 
-@functools.lru_cache(maxsize=1)
-def _system_coverage() -> frozenset[int] | None:
-    """Every character some installed font covers, from fontconfig; None if unknown."""
-    fc_list = shutil.which("fc-list")
-    if not fc_list:
-        return None
-    try:
-        output = subprocess.run([fc_list, "--format", "%{charset}\n"], capture_output=True,
-                                text=True, timeout=60, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    covered: set[int] = set()
-    for token in output.split():
+class _SystemCoverage:
+    """Which characters the installed fonts cover, asked of fontconfig once per process.
+
+    ``fc-list`` takes a noticeable time on a machine with many fonts, so it is started
+    before WeasyPrint is imported and read when the answer is needed: the two run side by
+    side. The answer is kept as sorted, merged ranges, searched by bisection."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._ranges: tuple[list[int], list[int]] | None = None
+        self._asked = False
+
+    def start(self) -> None:
+        if self._asked:
+            return
+        self._asked = True
+        fc_list = shutil.which("fc-list")
+        if fc_list:
+            try:
+                self._process = subprocess.Popen([fc_list, "--format", "%{charset}\n"], text=True,
+                                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            except OSError:
+                self._process = None
+
+    def ranges(self) -> tuple[list[int], list[int]] | None:
+        """(starts, ends) of the covered ranges, or None when fontconfig cannot be asked."""
+        self.start()
+        if self._ranges is None and self._process is not None:
+            try:
+                output, _ = self._process.communicate(timeout=60)
+            except subprocess.SubprocessError:
+                self._process.kill()
+                output = ""
+            if self._process.returncode == 0:
+                self._ranges = _merged(output.split())
+            self._process = None
+        return self._ranges
+
+    def covers(self, codepoint: int) -> bool:
+        starts, ends = self._ranges or ([], [])
+        index = bisect.bisect_right(starts, codepoint) - 1
+        return index >= 0 and codepoint <= ends[index]
+
+
+def _merged(tokens: list[str]) -> tuple[list[int], list[int]]:
+    pairs = []
+    for token in set(tokens):
         low, _, high = token.partition("-")
         try:
             start = int(low, 16)
-            covered.update(range(start, int(high, 16) + 1 if high else start + 1))
+            pairs.append((start, int(high, 16) if high else start))
         except ValueError:
             continue
-    return frozenset(covered)
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(pairs):
+        if ends and start <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
 
 
-def undrawable_characters(root, template_dirs: list[Path]) -> list[tuple[str, list[str]]]:
+SYSTEM_FONTS = _SystemCoverage()
+
+
+def undrawable_characters(root, fonts: list[Path]) -> list[tuple[str, list[str]]]:
     """(text, characters) for each piece of text holding characters no font can draw."""
-    system = _system_coverage()
-    if system is None:
+    if SYSTEM_FONTS.ranges() is None:
         return []
     extra: set[int] = set()
-    for path in font_files(template_dirs):
+    for path in fonts:
         extra |= describe(path)[3]
     found: dict[str, list[str]] = {}
     body = root.find("body")
@@ -98,7 +133,7 @@ def undrawable_characters(root, template_dirs: list[Path]) -> list[tuple[str, li
         return []
     for text in body.itertext():
         missing = [c for c in dict.fromkeys(text)
-                   if ord(c) > 0x7E and ord(c) not in system and ord(c) not in extra
+                   if ord(c) > 0x7E and ord(c) not in extra and not SYSTEM_FONTS.covers(ord(c))
                    and unicodedata.category(c)[0] not in "ZC"]
         if missing:
             snippet = " ".join(text.split())

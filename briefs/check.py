@@ -1,0 +1,57 @@
+"""`briefs check`: load every planned relationship and render every brief in memory,
+writing nothing; also notes facts that no brief reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Problem, TemplateError
+from .load import Relationship
+from .model import dotted, walk
+from .plan import BuildOptions, load_planned, plan
+from .produce import render_planned
+from .render import RenderedBrief, Renderer
+
+
+@dataclass
+class CheckResult:
+    rendered: list[RenderedBrief] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    # Facts that no brief of their relationship reads.
+    notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def relationships(self) -> int:
+        return len({brief.relationship for brief in self.rendered})
+
+
+def check(options: BuildOptions) -> CheckResult:
+    """Raise FactError or TemplateError with every problem; else what was rendered."""
+    briefs = plan(options)
+    relationships, warnings = load_planned(options, briefs)
+    renderer = Renderer(options.layout)
+    result, problems = CheckResult(warnings=warnings), []
+    for brief in briefs:
+        try:
+            result.rendered.append(render_planned(renderer, relationships[brief.relationship], brief,
+                                                  options.out_dir))
+        except TemplateError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise TemplateError(problems)
+    result.notes = _unused_facts(relationships, result.rendered)
+    return result
+
+
+def _unused_facts(relationships: dict[str, Relationship], rendered: list[RenderedBrief]) -> list[Problem]:
+    notes = []
+    for slug, relationship in relationships.items():
+        read = set().union(*(b.fact_paths for b in rendered if b.relationship == slug))
+        for path, model in walk(relationship.facts):
+            if not path or path[0] in ("sources", "metadata") or "sources" not in type(model).model_fields:
+                continue
+            used = any(p[: len(path)] == path or path[: len(p)] == p for p in read if p)
+            if not used:
+                notes.append(Problem(f"note: {dotted(path)} is not used by any brief",
+                                     relationship.location(path), severity="note"))
+    return notes

@@ -1,0 +1,116 @@
+"""Where a project's files are: the one answer to "which file does this name mean?".
+
+A project is a folder holding ``facts/``, ``templates/`` (the shipped templates)
+and, once built, the output folder. Template folders are searched in order, the
+desk's own first and the shipped ``templates/`` last; templates, partials,
+stylesheets, fonts, the reference document and assets are all looked up here,
+so the loader, the build record, the fonts and the fetch sandbox agree. Every
+path is resolved against the project root, never the working folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, UsageError, display_path
+
+BRIEF_SUFFIX = ".html.j2"
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+# A template name with this prefix names the shipped template, so an override can extend it.
+DEFAULT_PREFIX = "!default/"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folders of one project, absolute, in search-path order."""
+
+    root: Path
+    facts_dir: Path
+    # The desk's template folders first; the shipped templates/ always last.
+    template_dirs: tuple[Path, ...]
+    out_dir: Path
+    # A reference document chosen for this build instead of the one on the search path.
+    reference_override: Path | None = None
+
+    @classmethod
+    def of(cls, root: Path | str = ".", facts: Path | str = "facts", templates=(),
+           out: Path | str = "build", reference_docx: Path | str | None = None) -> "Layout":
+        """The layout of the project at ``root``; relative paths are taken from the root."""
+        root = Path(root).resolve()
+        shipped = root / "templates"
+        own = [_under(root, t) for t in templates]
+        missing = [str(t) for t, path in zip(templates, own) if not path.is_dir()]
+        if missing:
+            raise UsageError(Problem(f"no template folder {', '.join(map(repr, missing))} in"
+                                     f" {display_path(root)}"))
+        dirs = tuple(dict.fromkeys([d for d in own if d != shipped] + [shipped]))
+        return cls(root, _under(root, facts), dirs, _under(root, out),
+                   _under(root, reference_docx) if reference_docx else None)
+
+    @property
+    def shipped(self) -> Path:
+        return self.template_dirs[-1]
+
+    def template_file(self, name: str) -> Path | None:
+        """The file a template name resolves to: the first folder holding it wins;
+        ``!default/NAME`` is the shipped one."""
+        folders = self.template_dirs
+        if name.startswith(DEFAULT_PREFIX):
+            name, folders = name[len(DEFAULT_PREFIX):], (self.shipped,)
+        return next((folder / name for folder in folders if (folder / name).is_file()), None)
+
+    def brief_kinds(self) -> list[str]:
+        """Brief kinds are the top-level ``*.html.j2`` templates not starting with ``_``."""
+        kinds: set[str] = set()
+        for folder in self.template_dirs:
+            if folder.is_dir():
+                with os.scandir(folder) as entries:
+                    kinds.update(e.name[: -len(BRIEF_SUFFIX)] for e in entries
+                                 if e.name.endswith(BRIEF_SUFFIX) and not e.name.startswith(("_", ".")))
+        return sorted(kinds)
+
+    def font_files(self) -> list[Path]:
+        """Every font in a ``fonts/`` folder of the search path, in search-path order."""
+        files = []
+        for folder in self.template_dirs:
+            fonts = folder / "fonts"
+            if fonts.is_dir():
+                files.extend(sorted(p for p in fonts.iterdir() if p.suffix.lower() in FONT_SUFFIXES))
+        return files
+
+    def reference_docx(self) -> Path | None:
+        """The Word document whose styles DOCX files use: the one chosen for this build,
+        else the first ``reference.docx`` on the search path, else none (python-docx's own)."""
+        if self.reference_override is not None:
+            return self.reference_override
+        return self.template_file("reference.docx")
+
+    def check_out_dir(self) -> None:
+        """Refuse an output folder that would overwrite or mix with the project's inputs."""
+        out = self.out_dir.resolve()
+        if out.exists() and not out.is_dir():
+            raise UsageError(Problem(f"the output folder {display_path(self.out_dir)} is a file"))
+        inputs = [self.facts_dir, *self.template_dirs, self.root / "assets"]
+        if self.reference_override is not None:
+            inputs.append(self.reference_override)
+        for folder in inputs:
+            folder = folder.resolve()
+            if out == folder or folder in out.parents or out in folder.parents:
+                raise UsageError(Problem(
+                    f"the output folder {display_path(self.out_dir)} would mix with the input"
+                    f" {display_path(folder)}; choose a folder of its own, such as build/"))
+
+    def asset_roots(self) -> list[Path]:
+        """The folders a writer may read files from: the template folders and ``assets/``."""
+        roots = [d.resolve() for d in self.template_dirs]
+        assets = self.root / "assets"
+        if assets.is_dir():
+            roots.append(assets.resolve())
+        return roots
+
+
+def _under(root: Path, path: Path | str) -> Path:
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else root / path

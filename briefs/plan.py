@@ -1,0 +1,159 @@
+"""Plan: which briefs a build makes (relationships x editions x brief kinds x formats),
+from folder listings alone, and loading the relationships a plan needs.
+
+An edition is a perspective (whose side the brief takes) and a release level (the
+highest marking it may show); the default edition goes to
+``OUT/<relationship>/``, others to a sub-folder named after them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import FactError, Problem, TemplateError, UsageError, Location, display_path, fatal
+from .layout import Layout
+from .load import Relationship, load_relationship
+from .project import relationship_folders
+from .writers import default_formats, writer_class
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    layout: Layout
+    # Each entry is a relationship ("pakistan-japan") or one brief ("pakistan-japan/overview").
+    only: tuple[str, ...] = ()
+    # None: every format whose writer is built by default.
+    formats: tuple[str, ...] | None = None
+    strict: bool = False
+    pdf_variant: str | None = None
+    jobs: int | None = None
+    force: bool = False
+    # Whose side ("pakistan", "japan", "neutral" or "all"; None: each fact base's default),
+    # and the highest marking an edition may show (None: everything).
+    perspective: str | None = None
+    release: str | None = None
+
+    @property
+    def out_dir(self) -> Path:
+        return self.layout.out_dir
+
+    @property
+    def chosen_formats(self) -> tuple[str, ...]:
+        return self.formats if self.formats is not None else default_formats()
+
+
+@dataclass(frozen=True)
+class PlannedBrief:
+    relationship: str
+    kind: str
+    folder: Path
+    perspective: str | None = None  # None: the fact base's default, in the usual place
+    release: str | None = None
+
+    @property
+    def variant(self) -> str:
+        """The sub-folder of a perspective or release edition: "japan", "public", "japan/public"."""
+        parts = [self.perspective] if self.perspective else []
+        if self.release:
+            parts.append(self.release.lower())
+        return "/".join(parts)
+
+    @property
+    def key(self) -> str:
+        """"pakistan-japan/japan/overview": how the build record and the index name it."""
+        return "/".join(p for p in (self.relationship, self.variant, self.kind) if p)
+
+    def output(self, out_dir: Path, fmt: str) -> Path:
+        folder = out_dir / self.relationship
+        if self.variant:
+            folder = folder / self.variant
+        return folder / f"{self.kind}{writer_class(fmt).suffix}"
+
+
+def plan(options: BuildOptions) -> list[PlannedBrief]:
+    """Which briefs to build; raise UsageError on a request for something that does not exist."""
+    for fmt in options.chosen_formats:
+        writer_class(fmt)  # an unknown format is a usage error naming the known ones
+    wanted: dict[str, set[str] | None] = {}
+    for entry in options.only:
+        relationship, _, kind = entry.strip("/").partition("/")
+        if kind:
+            previous = wanted.get(relationship, set())
+            wanted[relationship] = None if previous is None else previous | {kind}
+        else:
+            wanted[relationship] = None
+    layout = options.layout
+    folders = {folder.name: folder for folder in relationship_folders(layout.facts_dir)}
+    unknown = [name for name in wanted if name not in folders]
+    if unknown:
+        raise UsageError(
+            Problem(f"no relationship named {', '.join(unknown)} in {display_path(layout.facts_dir)}"
+                    f" (have: {', '.join(folders) or 'none'})")
+        )
+    kinds = layout.brief_kinds()
+    if not kinds:
+        raise TemplateError(
+            Problem("no brief templates (*.html.j2) found",
+                    Location(", ".join(display_path(d) for d in layout.template_dirs)))
+        )
+    unknown_kinds = sorted({k for ks in wanted.values() if ks for k in ks} - set(kinds))
+    if unknown_kinds:
+        raise UsageError(
+            Problem(f"no brief kind {', '.join(unknown_kinds)}; kinds are: {', '.join(kinds)}")
+        )
+    chosen = {slug: folder for slug, folder in folders.items() if not wanted or slug in wanted}
+    perspectives = _perspectives(options, chosen)
+    return [
+        PlannedBrief(slug, kind, folder, perspective, options.release)
+        for slug, folder in chosen.items()
+        for perspective in perspectives[slug]
+        for kind in kinds
+        if not wanted.get(slug) or kind in wanted[slug]  # type: ignore[operator]
+    ]
+
+
+def _perspectives(options: BuildOptions, folders: dict[str, Path]) -> dict[str, list[str | None]]:
+    """The perspectives to build for each relationship; checks --perspective and --release."""
+    if options.perspective is None and options.release is None:
+        return {slug: [None] for slug in folders}  # no need to read any facts to know
+    result, levels = {}, None
+    for slug, folder in folders.items():
+        try:
+            meta = load_relationship(folder).facts.metadata
+        except FactError:
+            result[slug] = [options.perspective] if options.perspective not in (None, "all") else [None]
+            continue  # the build reports the fact errors
+        names = [c.perspective for c in meta.countries] + ["neutral"]
+        levels = meta.markings if levels is None else [m for m in levels if m in meta.markings]
+        if options.perspective == "all":
+            result[slug] = names
+        else:
+            result[slug] = [options.perspective]
+            if options.perspective is not None and options.perspective not in names:
+                raise UsageError(Problem(
+                    f"unknown perspective {options.perspective!r} for {slug}; choose one of"
+                    f" {', '.join(names)} or all"))
+    if options.release is not None and levels is not None and options.release not in levels:
+        raise UsageError(Problem(
+            f"unknown release level {options.release!r}; the markings are: {', '.join(levels)}"))
+    return result
+
+
+def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
+                 ) -> tuple[dict[str, Relationship], list[Problem]]:
+    """Load and validate each relationship once; raise once with every fact problem."""
+    relationships, problems, warnings = {}, [], []
+    for folder in dict.fromkeys(brief.folder for brief in briefs):
+        try:
+            relationship = load_relationship(folder)
+        except FactError as exc:
+            problems.extend(exc.problems)
+            continue
+        relationships[relationship.slug] = relationship
+        warnings.extend(relationship.warnings)
+    if problems:
+        raise FactError(problems)
+    if options.strict and warnings:
+        raise FactError(fatal(warnings))
+    return relationships, warnings

@@ -1,0 +1,86 @@
+"""Publish: what a build folder offers its readers — the index page, the manifest with
+checksums, and the zip bundle `briefs dist` makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from . import __version__
+from .editions import fact_base_revision
+from .errors import BuildError, Location, Problem, display_path
+from .layout import Layout
+from .output import atomic_write
+from .render import Renderer
+from .state import BuildState
+from .writers import format_order
+
+
+def index_page(layout: Layout, state: BuildState) -> bytes:
+    """OUT/index.html: every brief in the build folder, linked in each format present."""
+    briefs: dict[str, dict[str, str]] = {}
+    for key, record in state.outputs.items():
+        fmt = record.options.get("format")
+        if fmt and (layout.out_dir / key).is_file():
+            briefs.setdefault(record.brief, {})[fmt] = key
+    rows = []
+    for brief_key, links in sorted(briefs.items()):
+        parts = brief_key.split("/")
+        record = next((state.deps_of(k) for k in links.values() if state.deps_of(k)), None)
+        info = record.info if record else {}
+        rows.append({
+            "relationship": parts[0],
+            "variant": " / ".join(parts[1:-1]),
+            "kind": parts[-1],
+            "title": info.get("title") or parts[-1],
+            "edition": info.get("edition", ""),
+            "marking": info.get("marking", ""),
+            "links": [(fmt.upper(), links[fmt]) for fmt in sorted(links, key=format_order)],
+        })
+    page = Renderer(layout).render_page("_index.html.j2", {"briefs": rows}, "the build index")
+    return page.encode("utf-8")
+
+
+def manifest(layout: Layout, state: BuildState) -> bytes:
+    """OUT/manifest.json: each output's SHA-256, size, edition date and fact base revision."""
+    outputs = {}
+    for key, record in sorted(state.outputs.items()):
+        if not (layout.out_dir / key).is_file():
+            continue
+        deps = state.deps_of(key)
+        info = deps.info if deps else {}
+        outputs[key] = {"sha256": record.output["sha"], "size": record.output["size"],
+                        "edition_date": info.get("edition"), "marking": info.get("marking"),
+                        "title": info.get("title")}
+    data = {"fact_base_revision": fact_base_revision(layout.facts_dir),
+            "generator": f"briefs {__version__}", "outputs": outputs}
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def bundle(out_dir: Path, today: dt.date | None = None) -> Path:
+    """OUT/dist/briefs-<date>.zip: the built PDFs, the manifest and SHA256SUMS."""
+    manifest_file = out_dir / "manifest.json"
+    pdfs = sorted(p for p in out_dir.glob("*/*.pdf") if not p.name.startswith("."))
+    if not manifest_file.is_file() or not pdfs:
+        raise BuildError(Problem("no built briefs to bundle; run `briefs build` (or make) first",
+                                 Location(display_path(out_dir))))
+    today = today or dt.date.today()
+    stamp = (today.year, today.month, today.day, 0, 0, 0)
+    members = [(p.relative_to(out_dir).as_posix(), p.read_bytes()) for p in pdfs]
+    members.append(("manifest.json", manifest_file.read_bytes()))
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in members)
+    members.append(("SHA256SUMS", sums.encode("ascii")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    target = out_dir / "dist" / f"briefs-{today.isoformat()}.zip"
+    atomic_write(target, buffer.getvalue())
+    return target
