@@ -321,16 +321,21 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 def new_command(first, second, facts_dir):
     """Start a new relationship: FACTS/FIRST-SECOND/ with every file and field to fill in.
 
-    Placeholders read "TODO: ..."; `briefs check` lists each one with its file
-    and line until it is replaced, and `make` builds the four briefs meanwhile.
+    FIRST and SECOND are countries' English names (india, south-korea); codes
+    and names come from ISO 3166 and CLDR. Every value to supply reads
+    "TODO: ..." and is an error until replaced: `briefs check` lists each one
+    with its file and line. Delete the sections you have nothing for.
 
     Example:
 
-        briefs new pakistan china
+        briefs new india japan
     """
+    from .new import placeholder_count
+
     target = create(Layout.of(_root(), facts_dir).facts_dir, first, second)
-    click.echo(f"created {display_path(target)}/ with {len(list(target.iterdir()))} files;"
-               " replace every TODO, then run `briefs check`")
+    click.echo(f"created {display_path(target)}/ with {len(list(target.iterdir()))} files and"
+               f" {placeholder_count(target)} placeholders; replace each (or delete its section),"
+               f" then run `briefs check --only {target.name}`")
 
 
 @cli.command("serve")

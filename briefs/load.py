@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,30 @@ from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, kinds_of_fact, walk
 from .model import dotted as _dotted
 from .project import fact_files, relationship_folders
 from .yamlsource import YamlDocument, read_yaml
+
+# Top-level lists that may be spread over several files, joined in file-name order.
+JOINED_SECTIONS = ("topics",)
+# What `briefs new` writes for every value to supply; never valid in a brief.
+PLACEHOLDER = re.compile(r"^\s*TODO\b")
+
+
+class _JoinedList:
+    """A top-level list spread over several files: each item is located in its own file."""
+
+    def __init__(self) -> None:
+        self.data: list[Any] = []
+        self.parts: list[tuple[YamlDocument, int, int]] = []  # document, first index, count
+
+    def add(self, document: YamlDocument, items: list[Any]) -> None:
+        self.parts.append((document, len(self.data), len(items)))
+        self.data.extend(items)
+
+    def location(self, path: tuple[Any, ...]) -> Location:
+        if len(path) > 1 and isinstance(path[1], int):
+            for document, start, count in self.parts:
+                if start <= path[1] < start + count:
+                    return document.location((path[0], path[1] - start, *path[2:]))
+        return self.parts[0][0].location(path[:1])
 
 
 
@@ -124,6 +149,11 @@ def load_relationship(folder: Path) -> Relationship:
                         document.location((key,)),
                     )
                 )
+            elif key in JOINED_SECTIONS and isinstance(value, list) and (
+                    key not in sections or isinstance(sections[key], _JoinedList)):
+                joined = sections.setdefault(key, _JoinedList())
+                joined.add(document, value)
+                merged[key] = joined.data
             elif key in sections:
                 problems.append(
                     Problem(
@@ -138,12 +168,16 @@ def load_relationship(folder: Path) -> Relationship:
     # Validate even when some files had problems, so every mistake is reported in one run;
     # but a section missing because its file could not be read is not a mistake of its own.
     relationship_location = Location(display_path(folder))
+    placeholders = _placeholders(merged, sections)
+    problems.extend(problem for _, problem in placeholders)
     citation_problems, cited = _check_citations(merged, sections)
     problems.extend(citation_problems)
     try:
         facts = FactBase.model_validate(merged)
     except ValidationError as exc:
         for error in exc.errors():
+            if any(_data_loc(error)[: len(path)] == path for path, _ in placeholders):
+                continue  # "TODO" in a date or number field: reported once, as a placeholder
             problem = _validation_problem(error, sections, relationship_location)
             if not (unreadable and problem.message.startswith("missing section")):
                 problems.append(problem)
@@ -155,7 +189,7 @@ def load_relationship(folder: Path) -> Relationship:
     problems, warnings = _cross_check(relationship, cited)
     dated_problems, stale_warnings = _check_dates(relationship)
     problems += dated_problems
-    warnings += stale_warnings + _placeholders(relationship)
+    warnings += stale_warnings
     if problems:
         raise FactError(_sorted(problems))
     relationship.warnings = _sorted(warnings)
@@ -166,11 +200,15 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location or Location(""), p.message))
 
 
+def _data_loc(error: dict[str, Any]) -> tuple[Any, ...]:
+    # Pydantic inserts union member names into loc; keep only the parts that name data.
+    return tuple(part for part in error["loc"] if isinstance(part, int) or "[" not in str(part))
+
+
 def _validation_problem(
     error: dict[str, Any], sections: dict[str, YamlDocument], fallback: Location
 ) -> Problem:
-    # Pydantic inserts union member names into loc; keep only the parts that name data.
-    loc = tuple(part for part in error["loc"] if isinstance(part, int) or "[" not in str(part))
+    loc = _data_loc(error)
     document = sections.get(loc[0]) if loc else None
     kind = error["type"]
     if document is None:
@@ -205,7 +243,7 @@ def _check_citations(
             citations = value.get("sources")
             if isinstance(citations, list):
                 for index, source_id in enumerate(citations):
-                    if not isinstance(source_id, str):
+                    if not isinstance(source_id, str) or PLACEHOLDER.match(source_id):
                         continue
                     cited.add(source_id)
                     if source_id not in known:
@@ -228,18 +266,24 @@ def _check_citations(
     return problems, cited
 
 
-def _placeholders(relationship: Relationship) -> list[Problem]:
-    """Values still reading "TODO..." (as `briefs new` writes them) are flagged until replaced."""
-    found = []
-    for path, model in walk(relationship.facts):
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            values = value if isinstance(value, list) else [value]
-            for index, item in enumerate(values):
-                if isinstance(item, str) and item.startswith("TODO"):
-                    where = path + (name,) + ((index,) if isinstance(value, list) else ())
-                    found.append(Problem(f"{_dotted(where)}: placeholder to replace: {item!r}",
-                                         relationship.location(where), severity="warning"))
+def _placeholders(merged: dict[str, Any], sections: dict[str, Any]) -> list[tuple[tuple[Any, ...], Problem]]:
+    """Every value still reading "TODO..." (as `briefs new` writes them, in text, date and number
+    fields alike) is an error until replaced, so no brief goes out with one."""
+    found: list[tuple[tuple[Any, ...], Problem]] = []
+
+    def visit(value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, path + (index,))
+        elif isinstance(value, str) and PLACEHOLDER.match(value):
+            found.append((path, Problem(f"{_dotted(path)}: placeholder to replace: {value.strip()!r}",
+                                        sections[path[0]].location(path))))
+
+    for key, value in merged.items():
+        visit(value, (key,))
     return found
 
 
@@ -264,7 +308,7 @@ def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Proble
     limits = facts.freshness.limits
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    known = kinds_of_fact()
+    known = kinds_of_fact() | {f"topics.{topic.id}" for topic in facts.topics}
     for kind in limits:
         if kind not in known:
             problems.append(Problem(
@@ -283,6 +327,8 @@ def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Proble
         if "sources" not in type(model).model_fields:
             continue  # money inside a fact: the fact's own as_of is judged
         kind = ".".join(str(p) for p in path if not isinstance(p, int))
+        if path[0] == "topics" and len(path) > 1:
+            kind = f"topics.{facts.topics[path[1]].id}"  # freshness keys name topics by id
         matches = [k for k in limits if kind == k or kind.startswith(k + ".")]
         if not matches:
             continue
@@ -330,7 +376,9 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
         fields = type(model).model_fields
         if "id" in fields:
             fact_id = model.id
-            if fact_id in ids:
+            if fact_id is None:
+                pass  # a topic's facts may go without ids
+            elif fact_id in ids:
                 problems.append(
                     Problem(
                         f"duplicate id {fact_id!r} (first at {relationship.location(ids[fact_id])})",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 import re
 import typing
 from dataclasses import dataclass
@@ -100,6 +101,13 @@ class PartialDate:
         }
 
 
+def slug(name: str) -> str:
+    """Lower-case ASCII letters, digits and hyphens: "Türkiye" -> "turkiye", "South Korea" ->
+    "south-korea"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
 class Strict(BaseModel):
     """Base of every model: unknown fields are errors, values are immutable."""
 
@@ -178,8 +186,8 @@ class Country(Strict):
 
     @property
     def perspective(self) -> str:
-        """The name of this country's point of view, e.g. "pakistan"."""
-        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+        """The name of this country's point of view, e.g. "pakistan" ("turkiye" for Türkiye)."""
+        return slug(self.name)
 
 
 class Edition(Strict):
@@ -238,7 +246,7 @@ class Event(Fact):
 
 
 class History(Strict):
-    establishment: Establishment
+    establishment: Establishment | None = None
     background: list[Event] = []
     milestones: list[Event] = []
 
@@ -307,20 +315,24 @@ class Investor(Strict):
 
 
 class Investors(Fact):
-    companies: list[Investor] = Field(min_length=1)
+    companies: list[Investor] = []
+
+
+# Every part of a section is optional: a relationship records what it has, and a brief
+# prints nothing (no heading, no empty table) for what it lacks.
 
 
 class Trade(Strict):
-    partner_rank: Ranked
-    exports: list[Goods] = Field(min_length=1)
-    balance: Fact
+    partner_rank: Ranked | None = None
+    exports: list[Goods] = []
+    balance: Fact | None = None
 
 
 class Economy(Strict):
-    summary: Fact
-    trade: Trade
-    investors: Investors
-    investment_sectors: Fact
+    summary: Fact | None = None
+    trade: Trade | None = None
+    investors: Investors | None = None
+    investment_sectors: Fact | None = None
     opportunities: list[Fact] = []
 
 
@@ -352,13 +364,21 @@ class Schools(Fact):
     since: int = Field(ge=1800, le=2200)
 
 
+class Agency(Fact):
+    """The body that delivers the assistance; briefs name it from here, never from a template."""
+
+    name: Text | None = None
+    # Short form used after the first mention, e.g. "JICA".
+    abbreviation: Text | None = None
+
+
 class DevelopmentAssistance(Strict):
-    oda_start: Since
-    cumulative: Figure
-    donor_rank: Ranked
-    agency: Fact
+    oda_start: Since | None = None
+    cumulative: Figure | None = None
+    donor_rank: Ranked | None = None
+    agency: Agency | None = None
     projects: list[Project] = []
-    schools: Schools
+    schools: Schools | None = None
     grants: list[Grant] = []
     other: list[Fact] = []
 
@@ -378,27 +398,48 @@ class Body(Fact):
 
 
 class People(Strict):
-    diaspora: Diaspora
-    cultural_exchanges: Fact
+    diaspora: Diaspora | None = None
+    cultural_exchanges: Fact | None = None
     bodies: list[Body] = []
     education: list[Fact] = []
     labour: Fact | None = None
 
 
 class Relations(Strict):
-    character: list[Fact] = Field(min_length=1)
+    character: list[Fact] = []
     multilateral: list[Fact] = []
     quotations: list[Quotation] = []
 
 
-class Topic(Fact):
+class Point(Fact):
+    """A fact with a title of its own, e.g. one challenge or one prospect."""
+
     id: Identifier
     title: Text
 
 
 class Outlook(Strict):
-    challenges: list[Topic] = Field(min_length=1)
-    prospects: list[Topic] = Field(min_length=1)
+    challenges: list[Point] = []
+    prospects: list[Point] = []
+
+
+class TopicFact(Fact):
+    """One fact of a desk's own topic. ``title``, where given, is printed as a bold lead-in
+    label ("Exercises."); ``id`` names the fact in `briefs diff`."""
+
+    id: Identifier | None = None
+    title: Text | None = None
+
+
+class Topic(Strict):
+    """A section of the desk's own (defence, energy, science ...), written as data.
+
+    The country brief prints every topic after the standard sections; any brief template
+    can print one by id (see templates/partials/_sec_topics.html.j2)."""
+
+    id: Identifier
+    title: Text
+    facts: list[TopicFact] = Field(min_length=1)
 
 
 class ExchangeRate(Fact):
@@ -422,19 +463,24 @@ class Freshness(Strict):
 
 
 class FactBase(Strict):
-    """Everything known about one bilateral relationship, merged from its files."""
+    """Everything known about one bilateral relationship, merged from its files.
+
+    Only ``metadata`` and ``sources`` are required; every other section is there when the
+    relationship has something to say under it. ``topics`` may be spread over several
+    files (their lists are joined in file-name order); every other section is in one file."""
 
     metadata: Metadata
     sources: list[Source] = Field(min_length=1)
-    relations: Relations
-    history: History
+    relations: Relations | None = None
+    history: History | None = None
     visits: list[Visit] = []
     mechanisms: list[Mechanism] = []
     agreements: list[Agreement] = []
-    economy: Economy
-    development: DevelopmentAssistance
-    people: People
-    outlook: Outlook
+    economy: Economy | None = None
+    development: DevelopmentAssistance | None = None
+    people: People | None = None
+    outlook: Outlook | None = None
+    topics: list[Topic] = []
     freshness: Freshness = Freshness()
     exchange_rates: list[ExchangeRate] = []
 

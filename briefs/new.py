@@ -1,62 +1,206 @@
-"""`briefs new A B`: a new relationship's fact files, with every field to fill in.
+"""`briefs new A B`: a new relationship's fact files, every value to supply a placeholder.
 
-Every value a desk officer must supply is a placeholder starting with ``TODO``;
-the files are valid as written, so ``make`` builds the four briefs at once, and
-``briefs check`` warns about each placeholder (with file and line) until it is
-replaced.
+Country codes, names and official names come from maintained data, never from a
+guess: ISO 3166 through pycountry, the short English names, currencies and
+native names from the Unicode CLDR through Babel. What no maintained library
+knows (an adjective such as "Indian", a capital, every fact) is a placeholder
+reading ``"TODO: ..."``, in date and number fields as much as in text. A
+placeholder can never pass validation: ``briefs check`` and ``briefs build``
+report each one with its file and line until it is replaced (or its section is
+deleted: every section but metadata and sources is optional).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import difflib
+import json
 import os
 import re
 import shutil
+import stat
 import tempfile
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BriefsError, Location, Problem, UsageError, display_path
+from .model import slug
 
-SLUG = re.compile(r"^[a-z][a-z]*(?:-[a-z]+)*$")
-PLACEHOLDER = "TODO"
 
-FILES = {
-    "metadata.yaml": """\
+@dataclass(frozen=True)
+class CountryInfo:
+    code: str
+    name: str  # the short English name briefs print, e.g. "South Korea"
+    official_name: str
+    currency: str | None
+    native_name: str | None
+    native_language: str | None
+
+    @property
+    def slug(self) -> str:
+        return slug(self.name)
+
+
+def _key(name: str) -> str:
+    """How names are compared: accents folded, case and punctuation ignored."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z0-9]+", " ", folded.lower()).split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _uninverted(name: str) -> str:
+    """ISO's "Korea, Republic of" as "Republic of Korea"."""
+    if ", " not in name:
+        return name
+    head, tail = name.split(", ", 1)
+    tail = re.sub(r"^the\s+", "", tail, flags=re.IGNORECASE)
+    return f"{tail[:1].upper()}{tail[1:]} {head}"
+
+
+_INDEX: dict[str, set[str]] | None = None
+
+
+def _index() -> dict[str, set[str]]:
+    """Every name and code a country is known by (comparison key -> ISO codes)."""
+    global _INDEX
+    if _INDEX is None:
+        import pycountry
+        from babel import Locale
+
+        territories = Locale("en").territories
+        index: dict[str, set[str]] = {}
+        for country in pycountry.countries:
+            names = {country.name, _uninverted(country.name), country.alpha_2, country.alpha_3}
+            for attribute in ("official_name", "common_name"):
+                if getattr(country, attribute, None):
+                    names.add(getattr(country, attribute))
+            if country.alpha_2 in territories:
+                names.add(territories[country.alpha_2])
+            for name in names:
+                if _key(name):
+                    index.setdefault(_key(name), set()).add(country.alpha_2)
+        _INDEX = index
+    return _INDEX
+
+
+def _display_name(code: str) -> str:
+    """The short name briefs print: pycountry's common name, else CLDR's English name
+    (unless it is a UI label such as "Congo - Kinshasa"), else ISO's name."""
+    import pycountry
+    from babel import Locale
+
+    country = pycountry.countries.get(alpha_2=code)
+    if getattr(country, "common_name", None):
+        return country.common_name
+    cldr = Locale("en").territories.get(code)
+    if cldr and " - " not in cldr and "&" not in cldr:
+        return cldr
+    return _uninverted(country.name)
+
+
+def find_country(name: str) -> CountryInfo:
+    """The country a desk officer means by ``name`` ("india", "south-korea", "Türkiye", "JP");
+    a usage error with the closest names when there is none or more than one."""
+    from babel import Locale, UnknownLocaleError
+    from babel.languages import get_official_languages
+    from babel.numbers import get_territory_currencies
+    import pycountry
+
+    key = _key(name.replace("-", " ").replace("_", " "))
+    index = _index()
+    codes = index.get(key, set())
+    if len(codes) != 1:
+        if codes:
+            choices = sorted(_display_name(code) for code in codes)
+            raise UsageError(Problem(f"{name!r} could mean {' or '.join(choices)}; say which"))
+        # Two or three letters are a code, not a misspelt name: suggest nothing for them.
+        close = difflib.get_close_matches(key, list(index), n=8, cutoff=0.6) if len(key) > 3 else []
+        suggestions = list(dict.fromkeys(_display_name(next(iter(index[k]))) for k in close))[:4]
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else \
+            "; give a country's English name, e.g. india, japan, south-korea"
+        raise UsageError(Problem(f"unknown country {name!r}{hint}"))
+    code = next(iter(codes))
+    country = pycountry.countries.get(alpha_2=code)
+    display = _display_name(code)
+    currencies = get_territory_currencies(code)
+    native_name = native_language = None
+    for language in get_official_languages(code):
+        try:
+            native = Locale.parse(language).territories.get(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if native and native != display:
+            native_name, native_language = native, language
+        break
+    return CountryInfo(code, display, getattr(country, "official_name", None) or display,
+                       currencies[0] if currencies else None, native_name, native_language)
+
+
+def _q(text: str) -> str:
+    """A YAML double-quoted string (JSON's syntax is valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _todo(what: str) -> str:
+    return _q(f"TODO: {what}")
+
+
+def files(a: CountryInfo, b: CountryInfo) -> dict[str, str]:
+    """The scaffold's files and their text."""
+    A, B, both = a.name, b.name, f"{a.code} or {b.code}"
+
+    def country(c: CountryInfo) -> str:
+        lines = [
+            f"    - code: {c.code}              # ISO 3166-1 (pycountry)",
+            f"      name: {_q(c.name)}",
+            f"      official_name: {_q(c.official_name)}",
+            f"      adjective: {_todo(f'the adjective for {c.name}, as in “the … community”')}",
+            f"      capital: {_todo(f'the capital of {c.name}')}",
+        ]
+        if c.currency:
+            lines.append(f"      currency: {c.currency}            # figures are shown in it from {c.name}'s side"
+                         " (given a rate in exchange_rates); USD keeps them in dollars")
+        if c.native_name:
+            lines.append(f"      # native_name: {_q(c.native_name)}   # from CLDR; uncomment to print it"
+                         f" (needs a font that has its script)")
+            lines.append(f"      # native_language: {c.native_language}")
+        return "\n".join(lines)
+
+    return {
+        "metadata.yaml": f"""\
 # Who issues the briefs on this relationship, and how they are marked.
+# Every value that reads TODO must be replaced: `briefs check` lists each one
+# with its file and line, and nothing is built while one is left.
 metadata:
-  title: {A}–{B} Relations
-  issuing_office: "TODO: the office that issues these briefs"
-  perspective: {a}         # whose side briefs take by default: {a}, {b} or neutral
-  markings: [PUBLIC, OFFICIAL, RESTRICTED, CONFIDENTIAL]
-  marking: RESTRICTED      # the marking of facts that carry none of their own
+  title: {_q(f"{A}–{B} Relations")}
+  issuing_office: {_todo("the office that issues these briefs, e.g. South Asia Division, Ministry of Foreign Affairs")}
+  perspective: {a.slug}         # whose side briefs take by default: {a.slug}, {b.slug} or neutral
+  markings: [PUBLIC, OFFICIAL, RESTRICTED, CONFIDENTIAL]   # lowest first; use your own
+  marking: {_todo("the marking of facts that carry none of their own, one of the markings above")}
   language: en
   edition:
-    date: {today}
+    date: {_todo("the date of issue printed on every brief, e.g. 2026-11-22")}
     number: 1
-  keywords: [{A}, {B}, bilateral relations]
+  keywords: [{_q(A)}, {_q(B)}, bilateral relations]
   countries:
-    - code: {CA}           # ISO 3166 two-letter code: check it
-      name: {A}
-      official_name: "TODO: official name of {A}"
-      adjective: "TODO: adjective, e.g. Pakistani"
-      capital: "TODO: capital of {A}"
-    - code: {CB}           # ISO 3166 two-letter code: check it
-      name: {B}
-      official_name: "TODO: official name of {B}"
-      adjective: "TODO: adjective, e.g. Japanese"
-      capital: "TODO: capital of {B}"
+{country(a)}
+{country(b)}
 """,
-    "sources.yaml": """\
-# Every document the facts rest on; facts cite these ids. kind: official, press or analysis.
-# Give title, publisher, date and url where the document names them.
+        "sources.yaml": f"""\
+# Every document the facts rest on; facts cite these ids in `sources`.
+# kind: official (a government's own text), press, or analysis. Add publisher,
+# date (e.g. 2026-05) and url where the document gives them; `short` is how
+# notes name it. Add one entry per document.
 sources:
-  - id: source-1
-    title: "TODO: title of the first source document"
-    kind: official
-    publisher: "TODO: who published it"
+  - id: source-1              # any lower-case id, e.g. mofa-brief-2026
+    title: {_todo("title of the document")}
+    kind: {_todo("official, press or analysis")}
 """,
-    "freshness.yaml": """\
+        "freshness.yaml": """\
 # How old each kind of fact may get, in months from the edition date, or never.
+# A topic of your own is named by its id, e.g. topics.defence: 12.
 freshness:
   limits:
     economy: 24
@@ -65,168 +209,200 @@ freshness:
     people: 36
     history: never
 """,
-    "relations.yaml": """\
-# The character of the relationship. State facts in your own words; cite sources.
+        "relations.yaml": f"""\
+# The character of the relationship, in your own words. Every fact cites its
+# sources; `as_of` dates a fact that can go out of date (e.g. 2026-05).
+# Every section below metadata and sources is optional: delete what you have
+# nothing for, and the briefs leave it out.
 relations:
   character:
-    - text: "TODO: how the two countries describe their relations"
+    - text: {_todo(f"how {A} and {B} describe their relations")}
       sources: [source-1]
 """,
-    "history.yaml": """\
+        "history.yaml": f"""\
 history:
   establishment:
-    date: {today}          # TODO: the date diplomatic relations were established
-    text: "TODO: when and how diplomatic relations were established"
+    date: {_todo("the day diplomatic relations were established, e.g. 1952-04-28")}
+    text: {_todo("when and how diplomatic relations were established")}
     sources: [source-1]
+  # background: and milestones: take events with id, date, title, text, sources.
 """,
-    "visits.yaml": """\
-# High-level visits: who, when, where, whom they met.
+        "visits.yaml": f"""\
+# High-level visits: who, when, where. `met:` lists whom the visitor saw, as
+# {{office: ..., name: ..., country: {a.code}}}.
 visits:
   - id: visit-1
-    date: {year}           # TODO: year, year-month or full date of the visit
-    visitor: {{office: "TODO: office of the visitor", country: {CA}}}
-    to: {CB}
-    purpose: "TODO: purpose of the visit"
-    text: "TODO: what happened during the visit"
+    date: {_todo("the date of the visit: 2025-06-12, 2025-06 or 2025")}
+    visitor:
+      office: {_todo("office of the visitor, e.g. Foreign Minister of " + A)}
+      country: {_todo(f"the visitor's country, {both}")}
+    to: {_todo(f"the country visited, {both}")}
+    purpose: {_todo("purpose of the visit")}
+    text: {_todo("what happened during the visit")}
     sources: [source-1]
 """,
-    "mechanisms.yaml": """\
-# Standing dialogue mechanisms. track: political, economic, security or multilateral.
+        "mechanisms.yaml": f"""\
+# Standing dialogue mechanisms. Add `in_official_list: true` to those the
+# official list names, `abbreviation:` and `rounds:` (number, date, text, sources).
 mechanisms:
   - id: mechanism-1
-    name: "TODO: name of the mechanism"
-    track: political
-    in_official_list: true
-    text: "TODO: what the mechanism does"
+    name: {_todo("name of the mechanism")}
+    track: {_todo("political, economic, security or multilateral")}
+    text: {_todo("what the mechanism does")}
     sources: [source-1]
 """,
-    "agreements.yaml": """\
-# Agreements and MoUs. kind: agreement, mou or declaration.
+        "agreements.yaml": f"""\
+# Agreements and memoranda of understanding.
 agreements:
   - id: agreement-1
-    title: "TODO: title of the agreement"
-    kind: agreement
-    date: {year}           # TODO: when it was signed
-    area: "TODO: field it covers"
-    text: "TODO: what it provides"
+    title: {_todo("title of the agreement")}
+    kind: {_todo("agreement, mou or declaration")}
+    date: {_todo("when it was signed: 2025-06-12, 2025-06 or 2025")}
+    area: {_todo("field it covers")}
+    text: {_todo("what it provides")}
     sources: [source-1]
 """,
-    "economy.yaml": """\
-# Trade and investment; figures carry as_of.
+        "economy.yaml": f"""\
+# Trade and investment. Figures carry as_of. Every part is optional: keep what
+# you have (investors:, investment_sectors: and opportunities: may be added).
 economy:
   summary:
-    text: "TODO: the economic relationship in one or two sentences"
+    text: {_todo("the economic relationship in one or two sentences")}
     sources: [source-1]
   trade:
     partner_rank:
-      rank: 1              # TODO: rank of {B} among {A}'s trading partners
-      text: "TODO: the trade ranking, in words"
+      rank: {_todo(f"where {B} ranks among {A}'s trading partners, as a number, e.g. 4")}
+      subject: {b.code}
+      among: {a.code}
+      text: {_todo("the trade ranking, in words")}
       sources: [source-1]
-      as_of: {year}
+      as_of: {_todo("the date the ranking is valid for, e.g. 2025-06")}
     exports:
-      - exporter: {CA}
-        items: ["TODO: main exports of {A} to {B}"]
-        text: "TODO: what {A} sells to {B}"
+      - exporter: {a.code}
+        items: [{_todo(f"main exports of {A} to {B}")}]
+        text: {_todo(f"what {A} sells to {B}")}
         sources: [source-1]
-      - exporter: {CB}
-        items: ["TODO: main exports of {B} to {A}"]
-        text: "TODO: what {B} sells to {A}"
+      - exporter: {b.code}
+        items: [{_todo(f"main exports of {B} to {A}")}]
+        text: {_todo(f"what {B} sells to {A}")}
         sources: [source-1]
-    balance:
-      text: "TODO: the balance of trade"
-      sources: [source-1]
-      as_of: {year}
-  investors:
-    text: "TODO: who invests"
-    sources: [source-1]
-    companies:
-      - {{name: "TODO: company", sector: "TODO: sector"}}
-  investment_sectors:
-    text: "TODO: where investment goes"
-    sources: [source-1]
 """,
-    "development.yaml": """\
-# Development assistance. Money: amount, ISO currency code, as_of.
+        "development.yaml": f"""\
+# Development assistance, where one country gives the other any; delete this
+# file if neither does. Money: amount, ISO currency code, as_of. Every part is
+# optional; projects:, grants: and other: may be added.
 development:
   oda_start:
-    year: {year}           # TODO: first year of assistance
-    text: "TODO: since when assistance has been given"
+    year: {_todo("the first year of assistance, e.g. 1954")}
+    text: {_todo("since when assistance has been given")}
     sources: [source-1]
   cumulative:
-    text: "TODO: total assistance to date"
-    value: {{amount: 1, currency: USD, as_of: {year}}}   # TODO: the real total
+    value:
+      amount: {_todo("the total to date, e.g. 1_350_000_000_000")}
+      currency: {_todo("its ISO currency code, e.g. JPY")}
+      as_of: {_todo("the date the total is valid for, e.g. 2025-06")}
+    text: {_todo("total assistance to date, in words")}
     sources: [source-1]
-    as_of: {year}
-  donor_rank:
-    rank: 1                # TODO
-    text: "TODO: rank among donors"
-    sources: [source-1]
-    as_of: {year}
+    as_of: {_todo("the same date, e.g. 2025-06")}
   agency:
-    text: "TODO: the agency that delivers assistance"
-    sources: [source-1]
-  schools:
-    built: 0
-    children: 0
-    since: {year}
-    text: "TODO: schools or other outputs, or say there are none"
+    name: {_todo("the agency that delivers the assistance, in full")}
+    text: {_todo("what the agency does, and since when")}
     sources: [source-1]
 """,
-    "people.yaml": """\
-# People-to-people ties.
+        "people.yaml": f"""\
+# People-to-people ties. education: (a list of facts), bodies: and labour: may be added.
 people:
   diaspora:
-    origin: {CA}
-    host: {CB}
-    size: 1                # TODO: size of the {A} community in {B}
+    origin: {a.code}
+    host: {b.code}
+    size: {_todo(f"the size of the community from {A} in {B}, as a number, e.g. 19000")}
     approximate: true
-    text: "TODO: the {A} community in {B}"
+    text: {_todo(f"the community from {A} in {B}")}
     sources: [source-1]
-    as_of: {year}
+    as_of: {_todo("the date the figure is valid for, e.g. 2025")}
   cultural_exchanges:
-    text: "TODO: cultural, academic and youth exchanges"
+    text: {_todo("cultural, academic and youth exchanges")}
     sources: [source-1]
 """,
-    "outlook.yaml": """\
+        "outlook.yaml": f"""\
 outlook:
   challenges:
     - id: challenge-1
-      title: "TODO: a challenge"
-      text: "TODO: what it is and why it matters"
+      title: {_todo("a challenge, in a few words")}
+      text: {_todo("what it is and why it matters")}
       sources: [source-1]
   prospects:
     - id: prospect-1
-      title: "TODO: a prospect"
-      text: "TODO: where the relationship could grow"
+      title: {_todo("a prospect, in a few words")}
+      text: {_todo("where the relationship could grow")}
       sources: [source-1]
 """,
-}
-
-
-def create(facts_dir: Path, first: str, second: str, today: dt.date | None = None) -> Path:
-    """Write facts/<first>-<second>/; refuse bad names and never overwrite."""
-    for name in (first, second):
-        if not SLUG.match(name):
-            raise UsageError(Problem(
-                f"{name!r} is not a simple name: use lower-case letters and hyphens, e.g. pakistan"))
-    if first == second:
-        raise UsageError(Problem("a relationship needs two different countries"))
-    target = facts_dir / f"{first}-{second}"
-    if target.exists():
-        raise BriefsError(Problem("already exists; nothing was changed (edit its files instead)",
-                                  Location(display_path(target))))
-    today = today or dt.date.today()
-    values = {
-        "A": first.replace("-", " ").title(), "B": second.replace("-", " ").title(),
-        "a": first, "b": second,
-        "CA": _code(first), "CB": _code(second) if _code(second) != _code(first) else _code(second, 1),
-        "today": today.isoformat(), "year": today.year,
+        "topics.yaml": f"""\
+# Sections of your own: defence, energy, science, cooperation in international
+# bodies ... Each topic is a section of the country brief, after the standard
+# ones; any brief template can show one by id. A fact may carry a `title`,
+# printed as a bold lead-in, and an `id`. Topics may also be split over
+# several files (e.g. defence.yaml, energy.yaml). Delete this file if you
+# need none.
+topics:
+  - id: topic-1               # e.g. defence
+    title: {_todo("the section heading, e.g. Defence and security")}
+    facts:
+      - text: {_todo("a fact on this topic")}
+        sources: [source-1]
+""",
     }
+
+
+def _existing(facts_dir: Path, names: list[str]) -> Path | None:
+    for name in names:
+        candidate = facts_dir / name
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _modes(facts_dir: Path) -> tuple[int, int]:
+    """Permissions for the new folder and files: those of an existing relationship's folder
+    and fact files where there is one, else what the umask gives new files."""
+    for folder in sorted(p for p in facts_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        yaml_files = sorted(folder.glob("*.yaml"))
+        if yaml_files:
+            return (stat.S_IMODE(folder.stat().st_mode), stat.S_IMODE(yaml_files[0].stat().st_mode))
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask, 0o666 & ~umask
+
+
+def create(facts_dir: Path, first: str, second: str) -> Path:
+    """Write FACTS/<first>-<second>/ with every value to supply a placeholder.
+
+    Raises UsageError (exit 2) for a name that is not a country, and BriefsError when the
+    relationship already exists in either order; nothing is written in either case."""
+    a, b = find_country(first), find_country(second)
+    if a.code == b.code:
+        raise UsageError(Problem(f"{first!r} and {second!r} are the same country ({a.name});"
+                                 " a relationship needs two"))
+    target = facts_dir / f"{a.slug}-{b.slug}"
+    typed = [slug(n) for n in (first, second)]
+    found = _existing(facts_dir, [target.name, f"{b.slug}-{a.slug}",
+                                  f"{typed[0]}-{typed[1]}", f"{typed[1]}-{typed[0]}"])
+    if found is not None:
+        if found.name == target.name:
+            message = "already exists; nothing was changed (edit its files instead)"
+        else:
+            message = (f"already holds the relationship of {b.name} and {a.name}; nothing was changed (for"
+                       f" briefs written from {a.name}'s side: briefs build --perspective {a.slug})")
+        raise BriefsError(Problem(message, Location(display_path(found))))
     facts_dir.mkdir(parents=True, exist_ok=True)
+    folder_mode, file_mode = _modes(facts_dir)
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=facts_dir))
     try:
-        for name, text in FILES.items():
-            (scratch / name).write_text(text.format(**values), encoding="utf-8")
+        for name, text in files(a, b).items():
+            path = scratch / name
+            path.write_text(text, encoding="utf-8")
+            path.chmod(file_mode)
+        scratch.chmod(folder_mode)
         os.rename(scratch, target)  # all files appear at once, or none
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -234,6 +410,6 @@ def create(facts_dir: Path, first: str, second: str, today: dt.date | None = Non
     return target
 
 
-def _code(name: str, offset: int = 0) -> str:
-    letters = re.sub(r"[^a-z]", "", name)
-    return (letters[0] + letters[1 + offset]).upper() if len(letters) > 1 + offset else "XX"
+def placeholder_count(folder: Path) -> int:
+    """How many placeholders the files of ``folder`` still hold."""
+    return sum(path.read_text(encoding="utf-8").count('"TODO:') for path in folder.glob("*.yaml"))

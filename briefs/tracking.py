@@ -99,7 +99,10 @@ class _ModelProxy:
         return track(getattr(self._value, name), self._log, self._path + (name,))
 
     def __bool__(self) -> bool:
-        # A fact the edition may not show reads as absent, so {% if %} guards skip it.
+        # A fact the edition may not show reads as absent, so {% if %} guards skip it. The
+        # answer depends on the fact being there and on its marking: record both.
+        if "marking" in type(self._value).model_fields:
+            self._log.add(self._path + ("marking",))
         return not _hidden(self._log, self._value)
 
     def __eq__(self, other: Any) -> bool:

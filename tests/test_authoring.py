@@ -1,4 +1,4 @@
-"""Authoring and distribution: new relationships, template overrides, manifest and bundle."""
+"""Authoring and distribution: template overrides, manifest and bundle (`briefs new`: test_new.py)."""
 
 from __future__ import annotations
 
@@ -14,36 +14,6 @@ import pytest
 
 from conftest import copy_project, planned, run_briefs, tree_digest
 from readback import html_root, html_text
-
-
-def test_new_relationship_builds_at_once_and_check_flags_placeholders(tmp_path):
-    project = copy_project(tmp_path / "p")
-    result = run_briefs(project, "new", "pakistan", "china")
-    assert result.code == 0, result.stderr
-    folder = project / "facts/pakistan-china"
-    assert len(list(folder.glob("*.yaml"))) >= 10
-    check = run_briefs(project, "check", "--only", "pakistan-china")
-    assert check.code == 0
-    flagged = [l for l in check.stderr.splitlines() if "placeholder to replace" in l]
-    assert len(flagged) >= 30
-    assert all(re.match(r"facts/pakistan-china/\w+\.yaml:\d+: warning: ", l) for l in flagged)
-    build = run_briefs(project, "build", "--only", "pakistan-china", "--format", "html,docx")
-    assert build.code == 0, build.stderr
-    assert len(list((project / "build/pakistan-china").glob("*.html"))) == \
-        len(planned(project, "--only", "pakistan-china", "--format", "html"))
-    assert run_briefs(project, "check", "--only", "pakistan-china", "--strict").code == 1
-
-
-def test_new_refuses_to_overwrite_and_rejects_bad_names(tmp_path):
-    project = copy_project(tmp_path / "p")
-    before = tree_digest(project)
-    again = run_briefs(project, "new", "pakistan", "japan")
-    assert again.code == 1 and "facts/pakistan-japan: already exists" in again.stderr
-    for first, second in (("Pakistan", "china"), ("pakistan", "../etc"), ("pak istan", "china"),
-                          ("china", "china")):
-        bad = run_briefs(project, "new", first, second)
-        assert bad.code == 2, (first, second, bad.stderr)
-    assert tree_digest(project) == before
 
 
 def test_override_extends_the_shipped_template_and_only_its_briefs_rebuild(project):

@@ -124,20 +124,29 @@ def test_public_edition_leaks_no_restricted_or_official_text(project):
     assert any(" ".join(t.split()[:8]) in full for t in withheld)
 
 
-def test_a_brief_that_needs_a_withheld_fact_fails_naming_it(project):
+def test_a_withheld_fact_is_left_out_and_a_template_that_needs_it_fails_naming_it(project):
     history = project / FACTS / "history.yaml"
     edit(history, "    sources: [fo-brief, ties-review, prospects-article]\n",
          "    sources: [fo-brief, ties-review, prospects-article]\n    marking: RESTRICTED\n")
     line = next(n for n, t in enumerate(history.read_text().splitlines(), 1) if t.startswith("  establishment:"))
+    # Every section is optional, so the shipped briefs leave the withheld fact out.
     result = run_briefs(project, "build", "--release", "PUBLIC", "--format", "html")
+    assert result.code == 0, result.stderr
+    public = project / "build/pakistan-japan/public"
+    for kind in ("overview", "country-brief"):
+        assert "Diplomatic relations established" not in html_text(public / f"{kind}.html")
+    assert "Diplomatic relations established" in html_text(project / "build/pakistan-japan/overview.html")
+    # A template that prints it regardless cannot be built for that edition, and says why.
+    office = project / "office"
+    office.mkdir()
+    (office / "overview.html.j2").write_text(
+        '{% extends "!default/overview.html.j2" %}\n{% block before_content %}\n'
+        "<p>Relations since {{ date(facts.history.establishment.date) }}.</p>\n{% endblock %}\n")
+    result = run_briefs(project, "build", "--release", "PUBLIC", "--format", "html", "--templates", "office")
     assert result.code == 1
     assert re.search(rf"facts/pakistan-japan/history\.yaml:{line}: history\.establishment is marked RESTRICTED,"
-                     r" above the PUBLIC edition being built, but the \S+ brief cannot be written without it"
-                     r" \(needed by templates/\S+\.j2:\d+\)", result.stderr), result.stderr
-    # The briefs that show the establishment date were not written; the others were.
-    public = project / "build/pakistan-japan/public"
-    assert not (public / "overview.html").exists() and not (public / "country-brief.html").exists()
-    assert (public / "economic-ties.html").exists()
+                     r" above the PUBLIC edition being built, but the overview brief cannot be written without it"
+                     r" \(needed by office/overview\.html\.j2:\d+\)", result.stderr), result.stderr
 
 
 def test_portion_markings_on_request(project):

@@ -1,0 +1,159 @@
+"""`briefs new`: an honest scaffold. Codes and names from ISO/CLDR, every placeholder an
+error with its file and line until replaced, nothing written on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+import yaml
+
+from conftest import copy_project, run_briefs, tree_digest
+from readback import html_text
+
+PLACEHOLDER_LINE = re.compile(r"^(facts/india-japan/[\w-]+\.yaml):(\d+): ([\w.\[\]]+): placeholder to replace: ")
+
+
+def _new_india_japan(tmp_path) -> Path:
+    project = copy_project(tmp_path / "p")
+    result = run_briefs(project, "new", "india", "japan")
+    assert result.code == 0, result.stderr
+    assert "created facts/india-japan/" in result.stdout
+    return project
+
+
+def test_codes_names_and_currencies_come_from_iso_and_cldr(tmp_path):
+    project = _new_india_japan(tmp_path)
+    meta = yaml.safe_load((project / "facts/india-japan/metadata.yaml").read_text())["metadata"]
+    india, japan = meta["countries"]
+    assert (india["code"], india["name"], india["official_name"], india["currency"]) == \
+        ("IN", "India", "Republic of India", "INR")
+    assert (japan["code"], japan["name"], japan["currency"]) == ("JP", "Japan", "JPY")
+    assert meta["title"] == "India–Japan Relations" and meta["perspective"] == "india"
+    # No library knows adjectives or capitals: those are placeholders, not guesses.
+    assert india["adjective"].startswith("TODO") and india["capital"].startswith("TODO")
+    for first, second, codes, folder in (("Pakistan", "china", ("PK", "CN"), "pakistan-china"),
+                                         ("south-korea", "united kingdom", ("KR", "GB"), "south-korea-united-kingdom"),
+                                         ("türkiye", "JP", ("TR", "JP"), "turkiye-japan")):
+        result = run_briefs(project, "new", first, second)
+        assert result.code == 0, result.stderr
+        meta = yaml.safe_load((project / "facts" / folder / "metadata.yaml").read_text())["metadata"]
+        assert tuple(c["code"] for c in meta["countries"]) == codes
+
+
+def test_every_placeholder_fails_check_with_its_file_and_line(tmp_path):
+    project = _new_india_japan(tmp_path)
+    folder = project / "facts/india-japan"
+    written = sum(p.read_text().count('"TODO:') for p in folder.glob("*.yaml"))
+    assert written >= 40
+    before = tree_digest(project)
+    for command in (("check",), ("check", "--only", "india-japan"), ("build", "--only", "india-japan")):
+        result = run_briefs(project, *command)
+        assert result.code == 1, (command, result.stderr)
+        flagged = [l for l in result.stderr.splitlines() if "placeholder to replace" in l]
+        assert len(flagged) == written, command  # all at once, each once
+        for line in flagged:
+            match = PLACEHOLDER_LINE.match(line)
+            assert match, line
+            text = (project / match.group(1)).read_text().splitlines()[int(match.group(2)) - 1]
+            assert '"TODO:' in text, line
+        # Dates and numbers too, reported as placeholders rather than as type errors.
+        for path in ("history.establishment.date", "metadata.edition.date", "economy.trade.partner_rank.rank",
+                     "people.diaspora.size", "development.cumulative.value.amount", "visits[0].date"):
+            assert any(f": {path}: placeholder to replace" in l for l in flagged), path
+        assert f"briefs: {written} errors" in result.stderr
+    assert tree_digest(project) == before  # nothing written, the pakistan-japan briefs included
+
+
+def _fill(project: Path, stderr: str) -> None:
+    """Replace every reported placeholder on its line, by what the field takes."""
+    values = {"rank": "3", "size": "40000", "amount": "1000000", "year": "1958", "currency": "JPY",
+              "track": "political", "marking": "PUBLIC", "country": "IN", "to": "JP"}
+    for line in stderr.splitlines():
+        match = PLACEHOLDER_LINE.match(line)
+        if not match:
+            continue
+        path, number, dotted = Path(project / match.group(1)), int(match.group(2)), match.group(3)
+        field = re.sub(r"\[\d+\]$", "", dotted).rsplit(".", 1)[-1]
+        if dotted == "metadata.edition.date":
+            value = "2026-11-20"
+        elif field in ("date", "as_of"):
+            value = "1952-04-28" if dotted.startswith("history") else "2026-06-01"
+        elif field == "kind":
+            value = "official" if dotted.startswith("sources") else "agreement"
+        elif field == "adjective":
+            value = "Indian" if "countries[0]" in dotted else "Japanese"
+        else:
+            value = values.get(field, json.dumps(f"Filled in: {dotted}."))
+        lines = path.read_text().splitlines(keepends=True)
+        lines[number - 1] = re.sub(r'"TODO:[^"]*"', value, lines[number - 1], count=1)
+        path.write_text("".join(lines))
+
+
+def test_once_every_placeholder_is_replaced_the_relationship_builds(tmp_path):
+    project = _new_india_japan(tmp_path)
+    check = run_briefs(project, "check", "--only", "india-japan")
+    _fill(project, check.stderr)
+    assert '"TODO:' not in "".join(p.read_text() for p in (project / "facts/india-japan").glob("*.yaml"))
+    strict = run_briefs(project, "check", "--only", "india-japan", "--strict")
+    assert strict.code == 0, strict.stderr
+    build = run_briefs(project, "build", "--only", "india-japan", "--format", "html")
+    assert build.code == 0, build.stderr
+    text = html_text(project / "build/india-japan/country-brief.html")
+    assert "India–Japan Relations" in text and "Diplomatic relations established: 28 April 1952" in text
+    assert "TODO" not in text
+
+
+def test_unknown_names_are_usage_errors_with_close_matches(tmp_path):
+    project = copy_project(tmp_path / "p")
+    before = tree_digest(project)
+    for first, second, expected in (("inida", "japan", "unknown country 'inida'; did you mean India"),
+                                    ("india", "japn", "unknown country 'japn'; did you mean Japan"),
+                                    ("korea", "japan", "did you mean South Korea, North Korea"),
+                                    ("../etc", "japan", "unknown country '../etc'"),
+                                    ("india", "india", "are the same country (India)"),
+                                    ("japan", "JP", "are the same country (Japan)")):
+        result = run_briefs(project, "new", first, second)
+        assert result.code == 2, (first, second, result.stderr)
+        first_line = result.stderr.splitlines()[0]
+        assert expected in first_line, result.stderr
+        assert len(result.stderr.splitlines()) == 2  # the problem, and the count
+    assert tree_digest(project) == before
+
+
+def test_an_existing_relationship_is_refused_in_either_order(tmp_path):
+    project = _new_india_japan(tmp_path)
+    before = tree_digest(project)
+    again = run_briefs(project, "new", "japan", "india")
+    assert again.code == 1
+    assert again.stderr.startswith("facts/india-japan: already holds the relationship of India and Japan;")
+    same = run_briefs(project, "new", "india", "japan")
+    assert same.code == 1 and same.stderr.startswith("facts/india-japan: already exists;")
+    pakistan = run_briefs(project, "new", "japan", "pakistan")
+    assert pakistan.code == 1 and pakistan.stderr.startswith("facts/pakistan-japan: already holds")
+    assert tree_digest(project) == before
+
+
+def test_new_files_get_the_permissions_of_the_rest_of_the_tree(tmp_path):
+    project = copy_project(tmp_path / "p")
+    existing = project / "facts/pakistan-japan"
+    existing.chmod(0o750)
+    for path in existing.glob("*.yaml"):
+        path.chmod(0o640)
+    result = run_briefs(project, "new", "india", "japan")
+    assert result.code == 0, result.stderr
+    folder = project / "facts/india-japan"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o640}
+    # With no relationship to copy from, the umask decides, as for any new file.
+    empty = tmp_path / "empty"
+    (empty / "facts").mkdir(parents=True)
+    result = run_briefs(empty, "new", "india", "japan")
+    assert result.code == 0, result.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((empty / "facts/india-japan").stat().st_mode) == 0o777 & ~umask
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (empty / "facts/india-japan").iterdir()} == {0o666 & ~umask}
