@@ -26,6 +26,7 @@ from typing import Any
 from . import __version__
 from .editions import snapshot_bytes, snapshot_path
 from .errors import BriefsError, Problem, display_path, fatal
+from .layout import Layout
 from .load import Relationship
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_planned, plan
@@ -81,11 +82,11 @@ class _Build:
 
     def __init__(self, options: BuildOptions, reporter: Reporter):
         self.options, self.reporter = options, reporter
-        self.inputs = Inputs(options.layout)
+        self._inputs: dict[Layout, Inputs] = {}
         self.state = BuildState.read(options.out_dir)
         self.result = BuildResult()
         self.fact_files: dict[str, dict[str, str]] = {}
-        self._format_keys: dict[str, dict[str, Any]] = {}
+        self._format_keys: dict[tuple[str, Layout], dict[str, Any]] = {}
         # Under --strict, outputs wait here until the whole build is known to be clean.
         self._held: list[tuple[PlannedBrief, Produced]] = []
 
@@ -125,18 +126,26 @@ class _Build:
 
     # --- skip ---------------------------------------------------------------------------
 
-    def _format_key(self, fmt: str) -> dict[str, Any]:
+    def _inputs_for(self, brief: PlannedBrief) -> Inputs:
+        """Hashes of the inputs of a brief's layout (one per layout, each file hashed once)."""
+        layout = self.options.layout_for(brief.relationship)
+        if layout not in self._inputs:
+            self._inputs[layout] = Inputs(layout)
+        return self._inputs[layout]
+
+    def _format_key(self, fmt: str, brief: PlannedBrief) -> dict[str, Any]:
         """Everything besides facts and templates that shapes one format's bytes."""
-        if fmt not in self._format_keys:
+        inputs = self._inputs_for(brief)
+        if (fmt, inputs.layout) not in self._format_keys:
             key: dict[str, Any] = {"version": __version__, "format": fmt}
             if fmt == "pdf":
                 key["pdf_variant"] = self.options.pdf_variant
-                key["fonts"] = self.inputs.fonts()
+                key["fonts"] = inputs.fonts()
             elif fmt == "docx":
-                reference = self.options.layout.reference_docx()
-                key["reference"] = self.inputs.file(reference) if reference else None
-            self._format_keys[fmt] = key
-        return self._format_keys[fmt]
+                reference = inputs.layout.reference_docx()
+                key["reference"] = inputs.file(reference) if reference else None
+            self._format_keys[(fmt, inputs.layout)] = key
+        return self._format_keys[(fmt, inputs.layout)]
 
     def _skip(self, path: Path, brief: PlannedBrief) -> None:
         self.result.skipped.append(path)
@@ -148,12 +157,12 @@ class _Build:
         pending: dict[PlannedBrief, dict[str, str]] = {}
         for brief in briefs:
             if brief.relationship not in self.fact_files:
-                self.fact_files[brief.relationship] = self.inputs.fact_files(brief.folder)
+                self.fact_files[brief.relationship] = self._inputs_for(brief).fact_files(brief.folder)
             for fmt in self.options.chosen_formats:
                 path = brief.output(self.options.out_dir, fmt)
                 verdict = "stale" if self.options.force else self.state.check(
                     self.state.key(path), path, brief.key, self.fact_files[brief.relationship],
-                    self._format_key(fmt), self.inputs)
+                    self._format_key(fmt, brief), self._inputs_for(brief))
                 if verdict == "fresh":
                     self._skip(path, brief)
                 else:
@@ -246,7 +255,7 @@ class _Build:
             path = brief.output(self.options.out_dir, fmt)
             atomic_write(path, data)
             warnings = produced.warnings.get(fmt, [])
-            self.state.remember_output(path, brief.key, deps_id, self._format_key(fmt), data, warnings)
+            self.state.remember_output(path, brief.key, deps_id, self._format_key(fmt, brief), data, warnings)
             written.append(path)
         self._account(produced)
         self.result.built.extend(written)

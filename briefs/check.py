@@ -29,9 +29,13 @@ def check(options: BuildOptions) -> CheckResult:
     """Raise FactError or TemplateError with every problem; else what was rendered."""
     briefs = plan(options)
     relationships, warnings = load_planned(options, briefs)
-    renderer = Renderer(options.layout)
+    renderers: dict = {}
     result, problems = CheckResult(warnings=warnings), []
     for brief in briefs:
+        layout = options.layout_for(brief.relationship)
+        if layout not in renderers:
+            renderers[layout] = Renderer(layout)
+        renderer = renderers[layout]
         try:
             result.rendered.append(render_planned(renderer, relationships[brief.relationship], brief,
                                                   options.out_dir))

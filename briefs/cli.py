@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import traceback
@@ -27,7 +28,9 @@ from .new import create
 from .output import atomic_write
 from .plan import BuildOptions, PlannedBrief, plan
 from .publish import bundle
+from .project import relationship_folders
 from .schema import schema_text
+from .settings import Settings, check_relationships, read_settings, settings_schema_text
 from .writers import default_formats, formats as known_formats, writer_class
 from .writers.pdf import PDF_VARIANTS
 
@@ -50,6 +53,9 @@ class _Briefs(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`briefs list | head`): nothing to say
+            sys.stdout = open(os.devnull, "w")
+            ctx.exit(1)
         except Exception as exc:  # a bug in briefs: one line for the user, the traceback kept
             if ctx.params.get("debug"):
                 traceback.print_exc()
@@ -77,8 +83,9 @@ def _report(problems: list[Problem]) -> None:
 def _project(function):
     """Where the project's files are (every command that reads the fact base)."""
     options = [
-        click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
-                     help="Folder with one sub-folder of YAML fact files per relationship."),
+        click.option("--facts", "facts_dir", type=_DIR, default=None,
+                     help="Folder with one sub-folder of YAML fact files per relationship."
+                          "  [default: briefs.yaml's facts, else facts]"),
         click.option("--templates", "template_dirs", type=click.Path(file_okay=False, path_type=Path),
                      multiple=True,
                      help="A folder of template overrides; may be repeated. The first folder holding"
@@ -107,8 +114,23 @@ def _outputs(function):
     """Where outputs go and in which formats (build, list, serve)."""
     function = click.option("--format", "formats", cls=_FormatOption, default=None, metavar="FORMATS",
                             callback=_formats)(function)
-    return click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
-                        callback=_not_empty_path, help="Folder the outputs are written to.")(function)
+    return click.option("--out", "out_dir", type=_DIR, default=None, callback=_not_empty_path,
+                        help="Folder the outputs are written to.  [default: briefs.yaml's out,"
+                             " else build]")(function)
+
+
+def _editions(function):
+    """Which editions: whose side, and the highest marking shown (build, check, list, serve)."""
+    function = click.option(
+        "--release", metavar="MARKING",
+        help="Build an edition that shows only facts marked at or below MARKING (e.g. PUBLIC),"
+             " in OUT/<relationship>/<marking>/; a brief that needs a fact above it fails."
+             "  [default: the full edition, and briefs.yaml's releases]")(function)
+    return click.option(
+        "--perspective", metavar="NAME",
+        help="Write from this side: a country (e.g. pakistan, japan), neutral, or all (each in"
+             " OUT/<relationship>/<perspective>/).  [default: briefs.yaml's perspectives, else each"
+             " fact base's metadata.perspective]")(function)
 
 
 def _not_empty(_ctx, param, values):
@@ -117,8 +139,8 @@ def _not_empty(_ctx, param, values):
     return values
 
 
-def _not_empty_path(_ctx, param, value: Path) -> Path:
-    if not str(value).strip() or str(value) == ".":
+def _not_empty_path(_ctx, param, value: Path | None) -> Path | None:
+    if value is not None and (not str(value).strip() or str(value) == "."):
         raise click.BadParameter("name a folder of its own, such as build", param=param)
     return value
 
@@ -142,12 +164,35 @@ def _root() -> Path:
     return click.get_current_context().find_root().params.get("project") or Path.cwd()
 
 
-def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_docx=None,
-             **extra) -> BuildOptions:
-    layout = Layout.of(_root(), facts_dir, template_dirs, out_dir or "build", reference_docx)
-    if out_dir is not None:
-        layout.check_out_dir()
-    return BuildOptions(layout=layout, only=tuple(only), strict=strict, **extra)
+def _settings() -> Settings:
+    context = click.get_current_context().find_root()
+    if "settings" not in context.meta:
+        context.meta["settings"] = read_settings(_root())
+    return context.meta["settings"]
+
+
+def _layout(facts_dir=None, out_dir=None, template_dirs=(), reference_docx=None) -> Layout:
+    """The project's layout: command-line flags first, then briefs.yaml, then the defaults."""
+    settings = _settings()
+    return Layout.of(_root(), facts_dir or settings.facts, template_dirs or settings.templates,
+                     out_dir or settings.out, reference_docx or settings.reference_docx)
+
+
+def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_docx=None, formats=None,
+             pdf_variant=None, perspective=None, release=None, **extra) -> BuildOptions:
+    settings = _settings()
+    layout = _layout(facts_dir, out_dir, template_dirs, reference_docx)
+    layout.check_out_dir()
+    check_relationships(settings, [f.name for f in relationship_folders(layout.facts_dir)], layout.root)
+    scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items()
+              if own.templates}
+    return BuildOptions(
+        layout=layout, scoped_layouts=scoped, only=tuple(only), strict=strict,
+        formats=formats or (tuple(settings.formats) if settings.formats else None),
+        pdf_variant=pdf_variant or settings.pdf_variant,
+        perspectives=(perspective,) if perspective else tuple(settings.perspectives),
+        releases=(release,) if release else (None, *settings.releases),
+        **extra)
 
 
 @click.group(cls=_Briefs, context_settings={"help_option_names": ["-h", "--help"]})
@@ -170,17 +215,12 @@ def cli(project: Path | None, debug: bool) -> None:
 @cli.command("build")
 @_project
 @_outputs
+@_editions
 @click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Word document whose styles the DOCX files use (default: templates/reference.docx if present).")
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS),
               help="pdf/ua-1: tagged and accessible; pdf/a-3u: archival, with the fact files and"
                    " sources attached.  [default: the fact base's metadata.pdf_variant, else pdf/ua-1]")
-@click.option("--perspective", metavar="NAME",
-              help="Write from this side: a country (e.g. pakistan, japan), neutral, or all (each in"
-                   " OUT/<relationship>/<perspective>/).  [default: each fact base's metadata.perspective]")
-@click.option("--release", metavar="MARKING",
-              help="Build an edition that shows only facts marked at or below MARKING (e.g. PUBLIC),"
-                   " in OUT/<relationship>/<marking>/; a brief that needs a fact above it fails.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Outputs rendered in parallel.  [default: the number of cores]")
 @click.option("--force", is_flag=True, help="Rebuild every output, even those up to date.")
@@ -254,6 +294,7 @@ def _reporter(quiet: bool) -> Reporter:
 
 @cli.command("check")
 @_project
+@_editions
 def check_command(**params):
     """Validate the fact base and render every brief in memory; write nothing.
 
@@ -271,6 +312,7 @@ def check_command(**params):
 @cli.command("list")
 @_project
 @_outputs
+@_editions
 def list_command(**params):
     """List the files a build would write, one per line.
 
@@ -287,9 +329,9 @@ def list_command(**params):
 
 @cli.command("diff")
 @click.argument("revision", required=False)
-@click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
+@click.option("--facts", "facts_dir", type=_DIR, default=None,
               help="Folder with one sub-folder of YAML fact files per relationship.")
-@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
+@click.option("--out", "out_dir", type=_DIR, default=None,
               help="Build folder whose fact snapshots are used when the facts are not in git.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 def diff_command(revision, facts_dir, out_dir, as_json):
@@ -303,7 +345,7 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 
         briefs diff HEAD~3 --json
     """
-    layout = Layout.of(_root(), facts_dir, (), out_dir)
+    layout = _layout(facts_dir, out_dir)
     results = diff(layout.facts_dir, layout.out_dir, revision)
     if as_json:
         data = {slug: (c.to_json() if hasattr(c, "to_json") else c) for slug, c in results.items()}
@@ -316,8 +358,8 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 @cli.command("new")
 @click.argument("first")
 @click.argument("second")
-@click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
-              help="Folder the new relationship's folder is created in.")
+@click.option("--facts", "facts_dir", type=_DIR, default=None,
+              help="Folder the new relationship's folder is created in.  [default: briefs.yaml's facts, else facts]")
 def new_command(first, second, facts_dir):
     """Start a new relationship: FACTS/FIRST-SECOND/ with every file and field to fill in.
 
@@ -332,7 +374,7 @@ def new_command(first, second, facts_dir):
     """
     from .new import placeholder_count
 
-    target = create(Layout.of(_root(), facts_dir).facts_dir, first, second)
+    target = create(_layout(facts_dir).facts_dir, first, second)
     click.echo(f"created {display_path(target)}/ with {len(list(target.iterdir()))} files and"
                f" {placeholder_count(target)} placeholders; replace each (or delete its section),"
                f" then run `briefs check --only {target.name}`")
@@ -341,6 +383,7 @@ def new_command(first, second, facts_dir):
 @cli.command("serve")
 @_project
 @_outputs
+@_editions
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 to serve the build folder on.")
 def serve_command(port, **params):
@@ -362,8 +405,8 @@ def serve_command(port, **params):
 
 
 @cli.command("dist")
-@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
-              help="Build folder whose PDFs are bundled.")
+@click.option("--out", "out_dir", type=_DIR, default=None,
+              help="Build folder whose PDFs are bundled.  [default: briefs.yaml's out, else build]")
 def dist_command(out_dir):
     """Bundle the built PDFs with manifest.json and a SHA256SUMS file into OUT/dist/.
 
@@ -374,21 +417,23 @@ def dist_command(out_dir):
 
         briefs dist
     """
-    target = bundle(Layout.of(_root(), out=out_dir).out_dir)
+    target = bundle(_layout(out_dir=out_dir).out_dir)
     click.echo(f"wrote {display_path(target)}")
 
 
 @cli.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the schema to this file instead of printing it.")
-def schema_command(output):
-    """Print (or write) the JSON Schema of a fact file, for editors' YAML support.
+@click.option("--settings", "of_settings", is_flag=True,
+              help="The schema of the project settings (briefs.yaml) instead of a fact file.")
+def schema_command(output, of_settings):
+    """Print (or write) the JSON Schema of a fact file or of briefs.yaml, for editors.
 
     Example:
 
         briefs schema -o facts/briefs.schema.json
     """
-    text = schema_text()
+    text = settings_schema_text() if of_settings else schema_text()
     if output is None:
         click.echo(text, nl=False)
         return

@@ -49,6 +49,16 @@ class Layout:
         return cls(root, _under(root, facts), dirs, _under(root, out),
                    _under(root, reference_docx) if reference_docx else None)
 
+    def scoped(self, templates) -> "Layout":
+        """This layout with more template folders searched first (overrides for one relationship)."""
+        own = [_under(self.root, t) for t in templates]
+        missing = [str(t) for t, path in zip(templates, own) if not path.is_dir()]
+        if missing:
+            raise UsageError(Problem(f"no template folder {', '.join(map(repr, missing))} in"
+                                     f" {display_path(self.root)}"))
+        dirs = tuple(dict.fromkeys([*own, *self.template_dirs]))
+        return Layout(self.root, self.facts_dir, dirs, self.out_dir, self.reference_override)
+
     @property
     def shipped(self) -> Path:
         return self.template_dirs[-1]

@@ -8,7 +8,7 @@ highest marking it may show); the default edition goes to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FactError, Problem, TemplateError, UsageError, Location, display_path, fatal
@@ -21,6 +21,8 @@ from .writers import default_formats, writer_class
 @dataclass(frozen=True)
 class BuildOptions:
     layout: Layout
+    # Layouts of relationships with template folders of their own (briefs.yaml).
+    scoped_layouts: dict[str, Layout] = field(default_factory=dict)
     # Each entry is a relationship ("pakistan-japan") or one brief ("pakistan-japan/overview").
     only: tuple[str, ...] = ()
     # None: every format whose writer is built by default.
@@ -29,14 +31,17 @@ class BuildOptions:
     pdf_variant: str | None = None
     jobs: int | None = None
     force: bool = False
-    # Whose side ("pakistan", "japan", "neutral" or "all"; None: each fact base's default),
-    # and the highest marking an edition may show (None: everything).
-    perspective: str | None = None
-    release: str | None = None
+    # Whose side ("pakistan", "japan", "neutral" or "all"; empty: each fact base's default),
+    # and the release editions by the highest marking each may show (None: everything).
+    perspectives: tuple[str, ...] = ()
+    releases: tuple[str | None, ...] = (None,)
 
     @property
     def out_dir(self) -> Path:
         return self.layout.out_dir
+
+    def layout_for(self, relationship: str) -> Layout:
+        return self.scoped_layouts.get(relationship, self.layout)
 
     @property
     def chosen_formats(self) -> tuple[str, ...]:
@@ -105,38 +110,40 @@ def plan(options: BuildOptions) -> list[PlannedBrief]:
     chosen = {slug: folder for slug, folder in folders.items() if not wanted or slug in wanted}
     perspectives = _perspectives(options, chosen)
     return [
-        PlannedBrief(slug, kind, folder, perspective, options.release)
+        PlannedBrief(slug, kind, folder, perspective, release)
         for slug, folder in chosen.items()
         for perspective in perspectives[slug]
+        for release in options.releases
         for kind in kinds
         if not wanted.get(slug) or kind in wanted[slug]  # type: ignore[operator]
     ]
 
 
 def _perspectives(options: BuildOptions, folders: dict[str, Path]) -> dict[str, list[str | None]]:
-    """The perspectives to build for each relationship; checks --perspective and --release."""
-    if options.perspective is None and options.release is None:
+    """The perspectives to build for each relationship; checks them and the release levels."""
+    asked = list(options.perspectives)
+    if not asked and options.releases == (None,):
         return {slug: [None] for slug in folders}  # no need to read any facts to know
     result, levels = {}, None
     for slug, folder in folders.items():
         try:
             meta = load_relationship(folder).facts.metadata
         except FactError:
-            result[slug] = [options.perspective] if options.perspective not in (None, "all") else [None]
+            result[slug] = [p for p in asked if p != "all"] or [None]
             continue  # the build reports the fact errors
         names = [c.perspective for c in meta.countries] + ["neutral"]
         levels = meta.markings if levels is None else [m for m in levels if m in meta.markings]
-        if options.perspective == "all":
-            result[slug] = names
-        else:
-            result[slug] = [options.perspective]
-            if options.perspective is not None and options.perspective not in names:
-                raise UsageError(Problem(
-                    f"unknown perspective {options.perspective!r} for {slug}; choose one of"
-                    f" {', '.join(names)} or all"))
-    if options.release is not None and levels is not None and options.release not in levels:
+        unknown = [p for p in asked if p != "all" and p not in names]
+        if unknown:
+            raise UsageError(Problem(
+                f"unknown perspective {', '.join(map(repr, unknown))} for {slug}; choose one of"
+                f" {', '.join(names)} or all"))
+        result[slug] = names if "all" in asked else (asked or [None])
+    unknown_levels = [r for r in options.releases if r is not None and levels is not None and r not in levels]
+    if unknown_levels:
         raise UsageError(Problem(
-            f"unknown release level {options.release!r}; the markings are: {', '.join(levels)}"))
+            f"unknown release level {', '.join(map(repr, unknown_levels))}; the markings are:"
+            f" {', '.join(levels)}"))
     return result
 
 

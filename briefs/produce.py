@@ -31,8 +31,8 @@ class Produced:
     record: dict[str, Any] = field(default_factory=dict)
 
 
-def write_options(options: BuildOptions) -> WriteOptions:
-    return WriteOptions(options.layout, {"pdf": {"variant": options.pdf_variant}})
+def write_options(options: BuildOptions, relationship: str) -> WriteOptions:
+    return WriteOptions(options.layout_for(relationship), {"pdf": {"variant": options.pdf_variant}})
 
 
 def render_planned(renderer: Renderer, relationship: Relationship, brief: PlannedBrief,
@@ -53,10 +53,11 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]) -> P
     """Render one brief and write it in the given formats, in memory."""
     relationship = _cached_relationship(brief.folder)
     try:
-        rendered = render_planned(_renderer(options.layout), relationship, brief, options.out_dir)
+        rendered = render_planned(_renderer(options.layout_for(brief.relationship)), relationship, brief,
+                                  options.out_dir)
     except BriefsError as exc:
         return Produced(problems=exc.problems)
-    inputs = Inputs(options.layout)
+    inputs = Inputs(options.layout_for(brief.relationship))
     paths = [list(path) for path in prune(rendered.fact_paths)]
     meta = rendered.meta
     produced = Produced(record={
@@ -65,7 +66,7 @@ def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]) -> P
         "templates": {name: inputs.template(name) for name in rendered.template_names},
         "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking},
     })
-    settings = write_options(options)
+    settings = write_options(options, brief.relationship)
     for fmt in formats:
         writer = writer_class(fmt)()
         try:

@@ -1,0 +1,89 @@
+"""briefs.yaml: the project file every command obeys, flags overriding it for one run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from conftest import ROOT, copy_project, run_briefs, tree_digest
+from readback import html_text
+
+
+def write_settings(project: Path, text: str) -> None:
+    (project / "briefs.yaml").write_text(text, encoding="utf-8")
+
+
+def listed(project: Path, *args: str) -> list[str]:
+    result = run_briefs(project, "list", *args)
+    assert result.code == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_the_shipped_settings_are_valid_and_are_the_defaults(tmp_path):
+    project = copy_project(tmp_path / "p")
+    before = listed(project)
+    shutil.copy(ROOT / "briefs.yaml", project / "briefs.yaml")
+    assert listed(project) == before
+    schema = json.loads(run_briefs(project, "schema", "--settings").stdout)
+    jsonschema.validate(yaml.safe_load((ROOT / "briefs.yaml").read_text()), schema)
+    assert (ROOT / "briefs.schema.json").read_text() == run_briefs(project, "schema", "--settings").stdout
+
+
+def test_settings_choose_folder_formats_and_editions_and_flags_override(tmp_path):
+    project = copy_project(tmp_path / "p")
+    write_settings(project, "out: published\nformats: [html]\nreleases: [PUBLIC]\n")
+    files = listed(project)
+    assert "published/pakistan-japan/overview.html" in files
+    assert "published/pakistan-japan/public/overview.html" in files
+    assert not [f for f in files if f.endswith((".pdf", ".docx"))]
+    overridden = listed(project, "--format", "pdf", "--release", "OFFICIAL", "--out", "other")
+    assert "other/pakistan-japan/official/overview.pdf" in overridden
+    assert not [f for f in overridden if f.endswith(".html") and "index" not in f]
+    result = run_briefs(project, "build", "--only", "pakistan-japan/overview", "-q")
+    assert result.code == 0, result.stderr
+    assert (project / "published/pakistan-japan/public/overview.html").is_file()
+    assert not (project / "build").exists()
+
+
+def test_an_unknown_setting_or_bad_value_is_located_and_nothing_is_written(project):
+    before = tree_digest(project / "build")
+    write_settings(project, "out: build\noutt: elsewhere\nformats: [html, pdff]\n")
+    result = run_briefs(project, "build")
+    assert result.code == 1
+    assert "briefs.yaml:2: unknown setting 'outt'; did you mean 'out'?" in result.stderr
+    assert "briefs.yaml:3: formats: unknown format 'pdff'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(project / "build") == before
+    write_settings(project, "templates: [nowhere]\n")
+    result = run_briefs(project, "check")
+    assert result.code == 2 and "no template folder 'nowhere'" in result.stderr
+    write_settings(project, "relationships:\n  pakistan-japn:\n    templates: []\n")
+    result = run_briefs(project, "list")
+    assert result.code == 1
+    assert "briefs.yaml:2: relationships: no relationship named 'pakistan-japn'; did you mean 'pakistan-japan'?" \
+        in result.stderr
+
+
+def test_template_folders_scoped_to_one_relationship(tmp_path):
+    project = copy_project(tmp_path / "p")
+    shutil.copytree(project / "facts/pakistan-japan", project / "facts/pakistan-japan-copy")
+    office = project / "embassy/partials"
+    office.mkdir(parents=True)
+    shipped = (project / "templates/partials/_title_block.html.j2").read_text(encoding="utf-8")
+    assert "Issued by" in shipped
+    (office / "_title_block.html.j2").write_text(shipped.replace("Issued by", "Prepared by the embassy for"))
+    write_settings(project, "relationships:\n  pakistan-japan:\n    templates: [embassy]\n")
+    result = run_briefs(project, "build", "--format", "html", "-q")
+    assert result.code == 0, result.stderr
+    assert "Prepared by the embassy for" in html_text(project / "build/pakistan-japan/overview.html")
+    assert "Prepared by the embassy for" not in html_text(project / "build/pakistan-japan-copy/overview.html")
+    # Changing the scoped override rebuilds that relationship's briefs only.
+    (office / "_title_block.html.j2").write_text(shipped.replace("Issued by", "Sent by"))
+    again = run_briefs(project, "build", "--format", "html")
+    assert again.code == 0
+    rebuilt = [line for line in again.stdout.splitlines() if line.startswith("built build/")]
+    assert rebuilt and all("/pakistan-japan/" in line for line in rebuilt)
