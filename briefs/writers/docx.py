@@ -499,10 +499,14 @@ class _Builder:
                 paragraph = self.paragraph(child, "TOC Heading")
                 paragraph.paragraph_format.keep_with_next = True
         entries = nav.xpath(".//a[starts-with(@href, '#')]")
+        levels = [len(link.xpath("ancestor::ol")) for link in entries]
         s = self.styles
+        # A nested list's bottom margin (CSS ol margin-bottom, in the contents' own size)
+        # separates one group of sub-entries from the next entry.
+        group_after = s.list_after / s.body.size * s.toc.size
         last = None
-        for link in entries:
-            level = len(link.xpath("ancestor::ol"))
+        for index, link in enumerate(entries):
+            level = levels[index]
             paragraph = self._paragraph(f"TOC {min(max(level, 1), 2)}")
             paragraph.paragraph_format.tab_stops.add_tab_stop(
                 Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
@@ -511,6 +515,8 @@ class _Builder:
             self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
             ox.add_page_reference(hyperlink, bookmark, "")
             self.contents.append((paragraph, bookmark))
+            if index + 1 < len(levels) and levels[index + 1] < level:
+                paragraph.paragraph_format.space_after = Pt(round(group_after, 2))
             last = paragraph
         if last is not None:
             last.paragraph_format.space_after = Pt(round(s.toc_after, 2))
