@@ -170,7 +170,11 @@ def test_contents_entries_are_page_references_word_offers_to_update(built):
     document = docx.Document(str(built / OUT / "country-brief.docx"))
     entries = [p for p in document.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
     headings = [p for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
-    assert [normalize(e.text).strip() for e in entries] == [normalize(h.text).strip() for h in headings]
+    # Each entry: the heading's text, a tab (dot leader), the page: a PAGEREF field whose stored
+    # value is the writer's estimate (shown by Word until it updates the fields).
+    titles, pages = zip(*(e.text.rsplit("\t", 1) for e in entries))
+    assert [normalize(t).strip() for t in titles] == [normalize(h.text).strip() for h in headings]
+    assert all(page.isdigit() for page in pages) and list(pages) == sorted(pages, key=int)
     bookmarks = {b.get(qn("w:name")) for b in document.element.body.iter(qn("w:bookmarkStart"))}
     for entry in entries:
         instructions = [i.text.split() for i in entry._p.iter(qn("w:instrText"))]
@@ -255,11 +259,15 @@ def test_contents_show_the_pages_libreoffice_lays_the_headings_on(built, laid_ou
                 entries.append((normalize(match.group(1)).strip(), int(match.group(2))))
                 last_line, toc_page = index + 1, number
     assert [title for title, _ in entries] == headings
+    # The values stored in the fields (what Word shows before it updates them) are the
+    # writer's estimate of this layout: close to it.
+    stored = [int(p.text.rsplit("\t", 1)[1]) for p in document.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
     start, skip = toc_page, last_line
-    for title, shown in entries:
+    for (title, shown), estimate in zip(entries, stored):
         page = _page_of_heading(pages, title, start, skip)
         assert page is not None, f"heading {title!r} not found after page {start}"
         assert shown == page, f"contents say {title!r} is on page {shown}; LibreOffice put it on {page}"
+        assert abs(estimate - page) <= 1, f"estimated page {estimate} for {title!r}, laid out on {page}"
         if page != start:
             skip = 0
         start = page

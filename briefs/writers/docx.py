@@ -45,6 +45,7 @@ from ..render import RenderedBrief
 from . import BaseWriter, DocumentInfo, WriteOptions, document_info, parse_html, register, template_of
 from .fetch import allowed_roots, refusal, resolve
 from . import docx_oxml as ox
+from .docx_pages import estimate_heading_pages
 from .docx_layout import Extent, Piece, StyleMap, Text, cell_extent, column_widths, line_ratio, style_map
 
 HEADING_STYLES = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3"}
@@ -295,7 +296,8 @@ class _Builder:
         self._warned: set[str] = set()
         self._last: Paragraph | None = None   # the last body paragraph written
         self._after_table = False
-        self.contents: list[tuple[Paragraph, str]] = []  # TOC entries and their bookmarks
+        # The contents' PAGEREF fields: the bookmark each points to, the run holding its value.
+        self.contents: list[tuple[str, object]] = []
 
     def _unsupported(self, tag: str) -> None:
         if tag not in self._warned:
@@ -317,7 +319,14 @@ class _Builder:
         return paragraph
 
     def finish(self) -> None:
-        """Called once the body is written."""
+        """Once the body is written: the contents' stored page numbers, estimated (shown by
+        Word until it updates the fields; LibreOffice computes its own on opening)."""
+        if not self.contents:
+            return
+        pages = estimate_heading_pages(self.document, self.styles.text_font, self.styles.body.size)
+        for bookmark, cached in self.contents:
+            if bookmark in pages:
+                cached.find(ox.qn("w:t")).text = str(pages[bookmark])
 
     # --- blocks ---------------------------------------------------------------------
 
@@ -513,8 +522,8 @@ class _Builder:
             bookmark = ox.bookmark_name(link.get("href")[1:])
             hyperlink = ox.add_hyperlink(paragraph, paragraph._p, anchor=bookmark)
             self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
-            ox.add_page_reference(hyperlink, bookmark, "")
-            self.contents.append((paragraph, bookmark))
+            cached = ox.add_page_reference(hyperlink, bookmark, "")
+            self.contents.append((bookmark, cached))
             if index + 1 < len(levels) and levels[index + 1] < level:
                 paragraph.paragraph_format.space_after = Pt(round(group_after, 2))
             last = paragraph
@@ -715,13 +724,19 @@ def _header_and_footer(document, info: DocumentInfo, s: StyleMap) -> None:
         _margin_run(header, info.marking, s.marking)
         footer = section.footer
         footer.paragraphs[0].text = ""
-        width = section.page_width - section.left_margin - section.right_margin
-        marking_width = (text_width(info.marking, s.marking.font, s.marking.size, s.marking.bold)
-                         + s.marking.letter_spacing * len(info.marking) + 12) * 12700
-        middle = int(min(max(marking_width, width / 5), width / 2))
-        side = int((width - middle) / 2)
-        table = footer.add_table(rows=1, cols=3, width=width)
-        ox.fix_table_layout(table, [side // 635, middle // 635, side // 635], None, (0, 0, 0, 0))
+        width = (section.page_width - section.left_margin - section.right_margin) / 12700
+        # Like the margin boxes: the marking centred as wide as it is, the sides sharing the
+        # rest; the title may take some of the page number's side before it wraps.
+        middle = min(text_width(info.marking, s.marking.font, s.marking.size, s.marking.bold)
+                     + s.marking.letter_spacing * len(info.marking) + 4, width / 2)
+        side = (width - middle) / 2
+        title = text_width(info.title, s.footer_title.font, s.footer_title.size) + 4
+        page = text_width("Page 99 of 99", s.page_number.font, s.page_number.size) + 4
+        left = max(side, min(title, width - middle - page))
+        twips = [int(left * 20), int(middle * 20)]
+        twips.append(int(width * 20) - sum(twips))
+        table = footer.add_table(rows=1, cols=3, width=Pt(width))
+        ox.fix_table_layout(table, twips, None, (0, 0, 0, 0))
         left, centre, right = table.rows[0].cells
         for cell, align in ((left, WD_ALIGN_PARAGRAPH.LEFT), (centre, WD_ALIGN_PARAGRAPH.CENTER),
                             (right, WD_ALIGN_PARAGRAPH.RIGHT)):

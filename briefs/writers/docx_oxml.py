@@ -431,9 +431,10 @@ def fix_table_layout(table, widths: list[int], border: tuple[float, str] | None,
                                        "w:vAlign", "w:hideMark"), w=width, type="dxa")
 
 
-def add_page_reference(container, bookmark: str, cached: str) -> None:
+def add_page_reference(container, bookmark: str, cached: str) -> OxmlElement:
     """A tab, then a PAGEREF field giving the page of ``bookmark`` (the number at the end of a
-    contents entry). ``cached`` is shown until the field is updated."""
+    contents entry). ``cached`` is shown until the field is updated; the run holding it is
+    returned, to change it later."""
     tab = OxmlElement("w:r")
     tab.append(OxmlElement("w:tab"))
     container.append(tab)
@@ -449,12 +450,14 @@ def add_page_reference(container, bookmark: str, cached: str) -> None:
             instr.text = text
             run.append(instr)
         container.append(run)
-    container.append(_text_run(cached))
+    result = _text_run(cached)
+    container.append(result)
     end = OxmlElement("w:r")
     char = OxmlElement("w:fldChar")
     char.set(qn("w:fldCharType"), "end")
     end.append(char)
     container.append(end)
+    return result
 
 
 _SETTINGS_ORDER = (
