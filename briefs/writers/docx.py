@@ -253,8 +253,9 @@ def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
                                         line_height=s.body.line_height), dict(align=left))
     if own_styles:
         restyle |= set(looks) | {name for name, _, _ in ADDED_STYLES}
+    present = {style.name for style in styles}
     for name, (text, options) in looks.items():
-        if name in restyle and name in {style.name for style in styles}:
+        if name in restyle and name in present:
             _look(styles[name], text, s, **options)
     if "Sources Differ" in restyle and s.accounts_rule:
         width, colour = s.accounts_rule
@@ -296,6 +297,7 @@ class _Builder:
         self._warned: set[str] = set()
         self._last: Paragraph | None = None   # the last body paragraph written
         self._after_table = False
+        self._style_ids: dict[str, str | None] = {}
         # The contents' PAGEREF fields: the bookmark each points to, the run holding its value.
         self.contents: list[tuple[str, object]] = []
 
@@ -310,13 +312,23 @@ class _Builder:
 
     def _paragraph(self, style: str) -> Paragraph:
         """A new body paragraph; the first after a table keeps the table's bottom margin."""
-        paragraph = self.document.add_paragraph(style=style)
+        paragraph = self.document.add_paragraph()
+        self._set_style(paragraph, style)
         if self._after_table:
             self._after_table = False
             if not style.startswith(("Heading", "Title", "Caption")):
                 paragraph.paragraph_format.space_before = Pt(round(self.styles.table_after, 2))
         self._last = paragraph
         return paragraph
+
+    def _set_style(self, paragraph: Paragraph, name: str) -> None:
+        """paragraph.style = name, with the style's id looked up once (python-docx searches
+        every style on each assignment)."""
+        if name not in self._style_ids:
+            self._style_ids[name] = self.document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+        style_id = self._style_ids[name]
+        if style_id is not None:
+            paragraph._p.style = style_id
 
     def finish(self) -> None:
         """Once the body is written: the contents' stored page numbers, estimated (shown by
@@ -460,7 +472,7 @@ class _Builder:
                 target = table.cell(row_index, col_index)
                 paragraph = target.paragraphs[0]
                 heading = header or cell.tag == "th"
-                paragraph.style = self.document.styles["Table Heading" if heading else "Table Text"]
+                self._set_style(paragraph, "Table Heading" if heading else "Table Text")
                 self.inline(paragraph, cell, _Format(bold=heading))
                 if header and shade:
                     ox.shade_cell(target, shade)

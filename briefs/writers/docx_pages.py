@@ -54,33 +54,68 @@ def _first(values, default):
     return default
 
 
-def _look(paragraph: Paragraph, default_font: str, default_size: float) -> _Look:
-    direct = paragraph.paragraph_format
-    chain = list(_style_chain(paragraph.style))
-    formats = [direct] + [s.paragraph_format for s in chain]
-    fonts = [s.font for s in chain]
-    size = _first((f.size.pt if f.size is not None else None for f in fonts), default_size)
-    line = _first((f.line_spacing for f in formats), 1.0)
-    level_indent = 0.0
-    name = paragraph.style.name if paragraph.style is not None else ""
-    if name.startswith(("List Bullet", "List Number")):
-        level = int(name[-1]) if name[-1].isdigit() else 1
-        level_indent = 18.0 * level
-    return _Look(
-        font=_first((f.name for f in fonts), default_font),
-        size=size,
-        bold=bool(_first((f.bold for f in fonts), False)),
-        italic=bool(_first((f.italic for f in fonts), False)),
-        line=line if isinstance(line, float) else 1.0,
-        line_exact=None if isinstance(line, float) else line.pt,
-        before=_first((f.space_before.pt if f.space_before is not None else None for f in formats), 0.0),
-        after=_first((f.space_after.pt if f.space_after is not None else None for f in formats), 0.0),
-        left=_first((f.left_indent.pt if f.left_indent is not None else None for f in formats), 0.0)
-        + level_indent,
-        right=_first((f.right_indent.pt if f.right_indent is not None else None for f in formats), 0.0),
-        keep_next=bool(_first((f.keep_with_next for f in formats), False)),
-        keep_lines=bool(_first((f.keep_together for f in formats), False)),
-    )
+class _Styles:
+    """Paragraph styles by id with what they resolve to, looked up once per document."""
+
+    def __init__(self, document, default_font: str, default_size: float):
+        from docx.enum.style import WD_STYLE_TYPE
+
+        self.by_id = {s.style_id: s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+        self.default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.default_font, self.default_size = default_font, default_size
+        self._cache: dict[str | None, _Look] = {}
+
+    def look(self, element) -> _Look:
+        ppr = element.pPr
+        style_id = ppr.style if ppr is not None else None
+        if style_id not in self._cache:
+            style = self.by_id.get(style_id, self.default) if style_id else self.default
+            self._cache[style_id] = self._resolve(style)
+        base = self._cache[style_id]
+        if ppr is None:
+            return base
+        direct = Paragraph(element, None).paragraph_format
+        look = _Look(**base.__dict__)
+        if direct.space_before is not None:
+            look.before = direct.space_before.pt
+        if direct.space_after is not None:
+            look.after = direct.space_after.pt
+        if direct.left_indent is not None:
+            look.left = direct.left_indent.pt
+        if direct.right_indent is not None:
+            look.right = direct.right_indent.pt
+        if direct.keep_with_next is not None:
+            look.keep_next = direct.keep_with_next
+        if direct.keep_together is not None:
+            look.keep_lines = direct.keep_together
+        return look
+
+    def _resolve(self, style) -> _Look:
+        chain = list(_style_chain(style))
+        formats = [s.paragraph_format for s in chain]
+        fonts = [s.font for s in chain]
+        size = _first((f.size.pt if f.size is not None else None for f in fonts), self.default_size)
+        line = _first((f.line_spacing for f in formats), 1.0)
+        level_indent = 0.0
+        name = style.name or ""
+        if name.startswith(("List Bullet", "List Number")):
+            level = int(name[-1]) if name[-1].isdigit() else 1
+            level_indent = 18.0 * level
+        return _Look(
+            font=_first((f.name for f in fonts), self.default_font),
+            size=size,
+            bold=bool(_first((f.bold for f in fonts), False)),
+            italic=bool(_first((f.italic for f in fonts), False)),
+            line=line if isinstance(line, float) else 1.0,
+            before=_first((f.space_before.pt if f.space_before is not None else None for f in formats), 0.0),
+            after=_first((f.space_after.pt if f.space_after is not None else None for f in formats), 0.0),
+            left=_first((f.left_indent.pt if f.left_indent is not None else None for f in formats), 0.0)
+            + level_indent,
+            right=_first((f.right_indent.pt if f.right_indent is not None else None for f in formats), 0.0),
+            keep_next=bool(_first((f.keep_with_next for f in formats), False)),
+            keep_lines=bool(_first((f.keep_together for f in formats), False)),
+            line_exact=None if isinstance(line, float) else line.pt,
+        )
 
 
 def _words(paragraph: Paragraph, look: _Look):
@@ -186,7 +221,8 @@ def estimate_heading_pages(document, default_font: str, default_size: float,
     section = document.sections[0]
     height = (section.page_height - section.top_margin - section.bottom_margin) / 12700
     width = (section.page_width - section.left_margin - section.right_margin) / 12700
-    note_heights = _footnote_heights(document, width, default_font, default_size)
+    styles = _Styles(document, default_font, default_size)
+    note_heights = _footnote_heights(document, width, styles)
     pages = _Pages(height)
     found: dict[str, int] = {}
     body = [child for child in document.element.body if child.tag in (qn("w:p"), qn("w:tbl"))]
@@ -194,7 +230,7 @@ def estimate_heading_pages(document, default_font: str, default_size: float,
     for element in body:
         if element.tag == qn("w:p"):
             paragraph = Paragraph(element, document._body)
-            look = _look(paragraph, default_font, default_size)
+            look = styles.look(element)
             line_height = _line_height(look)
             lines = _lines(_words(paragraph, look), width - look.left - look.right)
             names = [b.get(qn("w:name")) for b in element.iter(qn("w:bookmarkStart"))]
@@ -209,7 +245,7 @@ def estimate_heading_pages(document, default_font: str, default_size: float,
             need = before + line_height * (len(lines) if look.keep_lines else min(2, len(lines)))
             if look.keep_next and index + 1 < len(blocks):
                 need = (before + line_height * len(lines) + look.after
-                        + _lead(document, blocks[index + 1], default_font, default_size))
+                        + _lead(blocks[index + 1], styles))
             if pages.used and need > pages.room():
                 pages.new_page()
             for name in names:
@@ -234,7 +270,7 @@ def estimate_heading_pages(document, default_font: str, default_size: float,
             table = block[1]
             header = None
             for row_number, row in enumerate(table.rows):
-                row_height, notes = _row(document, row, default_font, default_size)
+                row_height, notes = _row(row, styles)
                 if row_number == 0 and row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None:
                     header = row_height
                 extra = pages.note_height([note_heights.get(n, 0.0) for n in notes])
@@ -247,16 +283,16 @@ def estimate_heading_pages(document, default_font: str, default_size: float,
     return found
 
 
-def _lead(document, block, default_font: str, default_size: float) -> float:
+def _lead(block, styles: _Styles) -> float:
     """The height that must stay with the block before: two lines, or a table's first rows."""
     if block[0] == "p":
         _, look, line_height, lines, _ = block
         return look.before + line_height * min(2, len(lines))
     rows = block[1].rows
-    return sum(_row(document, row, default_font, default_size)[0] for row in rows[:2])
+    return sum(_row(row, styles)[0] for row in rows[:2])
 
 
-def _row(document, row, default_font: str, default_size: float) -> tuple[float, list[int]]:
+def _row(row, styles: _Styles) -> tuple[float, list[int]]:
     """A table row's height (its tallest cell and the cell padding) and the notes it calls."""
     tbl = row._tr.getparent()
     margins = tbl.tblPr.find(qn("w:tblCellMar"))
@@ -271,8 +307,8 @@ def _row(document, row, default_font: str, default_size: float) -> tuple[float, 
         cell_width -= pad["left"] + pad["right"]
         height = 0.0
         for element in tc.findall(qn("w:p")):
-            paragraph = Paragraph(element, document._body)
-            look = _look(paragraph, default_font, default_size)
+            paragraph = Paragraph(element, None)
+            look = styles.look(element)
             lines = _lines(_words(paragraph, look), cell_width)
             height += look.before + look.after + _line_height(look) * len(lines)
             notes += [int(n.get(qn("w:id"))) for n in element.iter(qn("w:footnoteReference"))]
@@ -286,7 +322,7 @@ def _line_height(look: _Look) -> float:
     return look.size * line_ratio(look.font) * look.line
 
 
-def _footnote_heights(document, width: float, default_font: str, default_size: float) -> dict[int, float]:
+def _footnote_heights(document, width: float, styles: _Styles) -> dict[int, float]:
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
     try:
@@ -303,8 +339,8 @@ def _footnote_heights(document, width: float, default_font: str, default_size: f
             continue
         total = 0.0
         for element in note.iter(qn("w:p")):
-            paragraph = Paragraph(element, document._body)
-            look = _look(paragraph, default_font, default_size)
+            paragraph = Paragraph(element, None)
+            look = styles.look(element)
             lines = _lines(_words(paragraph, look), width - look.left - look.right)
             total += look.before + look.after + _line_height(look) * len(lines)
         heights[note_id] = total
