@@ -102,6 +102,7 @@ class DocxWriter(BaseWriter):
         _header_and_footer(document, info, styles)
         _properties(document, info)
         _settings(document)
+        ox.describe_fonts(document, styles.font_hints)
         ox.set_language(document, info.language)
         buffer = io.BytesIO()
         document.save(buffer)

@@ -183,6 +183,14 @@ _EAST_ASIAN_HINTS = ("CJK", "Mincho", "Gothic", "Meiryo", "Hiragino", "Yu ", "MS
 _ARABIC_HINTS = ("Arabic", "Naskh", "Nastaliq", "Urdu", "Kufi", "Amiri", "Scheherazade")
 
 
+_WIDESPREAD = ("Times New Roman", "Arial", "Georgia", "Cambria", "Calibri", "Verdana", "Tahoma",
+               "Helvetica", "Times", "Courier New", "Segoe UI")
+
+
+def _generic(families: list[str], default: str) -> str:
+    return next((f.lower() for f in families if f.lower() in _GENERIC), default)
+
+
 def _first(families: list[str], hints: tuple[str, ...] = (), avoid: tuple[str, ...] = ()) -> str | None:
     for family in families:
         if family.lower() in _GENERIC:
@@ -269,6 +277,10 @@ class StyleMap:
     page_number: Text = Text("DejaVu Sans", 8.0, None)
     page_size_mm: tuple[float, float] = (210.0, 297.0)
     page_margins_mm: tuple[float, float, float, float] = (22.0, 20.0, 22.0, 20.0)
+    # For Word's font table, so a reader without the fonts gets a like one:
+    # (font, a widely installed font from the same stack, its generic family).
+    font_hints: tuple[tuple[str, str | None, str], ...] = (
+        ("DejaVu Serif", "Times New Roman", "serif"), ("DejaVu Sans", "Arial", "sans-serif"))
 
     @property
     def text_width_pt(self) -> float:
@@ -408,6 +420,9 @@ def _derive(c: _Cascade, d: StyleMap) -> StyleMap:
     page_number = _margin_box(c, "@bottom-right", d.page_number, heading_font)
     page_size, margins = _page(c, d)
     align = (c.get("p", "text-align") or "justify").strip()
+    hints = tuple((font, _first(stack, _WIDESPREAD), _generic(stack, default))
+                  for font, stack, default in ((text_font, text_stack, "serif"),
+                                               (heading_font, heading_stack, "sans-serif")))
     return StyleMap(
         text_font=text_font, heading_font=heading_font, mono_font=d.mono_font,
         east_asian_font=east_asian, complex_font=complex_font, accent=accent, rule=rule,
@@ -445,7 +460,7 @@ def _derive(c: _Cascade, d: StyleMap) -> StyleMap:
         link_colour=None if link_colour is None else _colour(link_colour),
         link_underline=link_decoration.startswith("underline"),
         marking=marking, footer_title=footer_title, page_number=page_number,
-        page_size_mm=page_size, page_margins_mm=margins,
+        page_size_mm=page_size, page_margins_mm=margins, font_hints=hints,
     )
 
 

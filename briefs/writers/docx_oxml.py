@@ -560,3 +560,30 @@ def drop_stale_parts(document: DocumentObject) -> None:
     for rel_id, rel in list(document.part.rels.items()):
         if rel.reltype.endswith("/stylesWithEffects"):
             document.part.rels.pop(rel_id)
+
+
+_WORD_FAMILY = {"serif": "roman", "sans-serif": "swiss", "monospace": "modern", "cursive": "script",
+                "fantasy": "decorative"}
+
+
+def describe_fonts(document: DocumentObject, hints) -> None:
+    """Entries in the font table for the fonts the styles name, with a widely installed
+    alternative and the kind of face, so Word substitutes a like font where one is missing."""
+    from lxml import etree
+
+    part = next((rel.target_part for rel in document.part.rels.values()
+                 if not rel.is_external and rel.reltype == RT.FONT_TABLE), None)
+    if part is None or not hasattr(part, "_blob"):
+        return
+    root = etree.fromstring(part.blob)
+    for name, alternative, generic in hints:
+        for old in root.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                root.remove(old)
+        font = etree.SubElement(root, qn("w:font"))
+        font.set(qn("w:name"), name)
+        if alternative:
+            etree.SubElement(font, qn("w:altName")).set(qn("w:val"), alternative)
+        etree.SubElement(font, qn("w:family")).set(qn("w:val"), _WORD_FAMILY.get(generic, "auto"))
+        etree.SubElement(font, qn("w:pitch")).set(qn("w:val"), "fixed" if generic == "monospace" else "variable")
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
