@@ -479,6 +479,7 @@ class _Builder:
                     ox.shade_cell(target, shade)
         self._size_columns(table)
         self._after_table = True
+        self._last = None  # what comes next follows a table, not a paragraph
 
     def _size_columns(self, table) -> None:
         """Column widths from the content, like CSS's automatic table layout (docx_layout)."""
