@@ -7,15 +7,20 @@ h1 / p.subtitle        Title / Subtitle
 h2, h3, h4             Heading 1, Heading 2, Heading 3 (bookmarked by id)
 p                      Normal
 ul / ol (nested)       List Bullet[ 2|3] / List Number[ 2|3], numbering restarts
-table (thead rows)     Table Grid, header rows repeat on every page
-blockquote             Quote
+table (thead rows)     Table Grid with column widths from its content, header rows repeat,
+                       rows kept whole; caption: Caption
+blockquote             Quote, Quote Attribution
 strong, em, sup, a     bold, italic, superscript, hyperlink (external or bookmark)
 span.footnote          a real Word footnote (footnotes part)
-nav.toc                TOC Heading + a TOC field whose entries are already filled in
+nav.toc                TOC Heading + TOC 1/2 entries, each ending in a PAGEREF field
 =====================  =======================================================
 
-The handling marking goes into the header and footer of every page, with
-"Page X of Y" as PAGE and NUMPAGES fields.
+The handling marking goes into the header and footer of every page, with the
+brief's title and "Page X of Y" (PAGE and NUMPAGES fields), as in the PDF.
+
+Colours, fonts, sizes and spacing come from the PDF's own stylesheet (see
+docx_layout.StyleMap), so the Word file looks like the PDF. A reference document
+keeps its own styles; styles this writer adds are given the stylesheet's look.
 """
 
 from __future__ import annotations
@@ -28,9 +33,9 @@ from pathlib import Path
 import docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -39,6 +44,8 @@ from ..render import BriefMeta, RenderedBrief
 from . import Writer, WriteOptions, register, template_of
 from .fetch import refusal, resolve
 from . import docx_oxml as ox
+from .docx_pages import estimate_heading_pages
+from .docx_layout import Extent, Piece, StyleMap, Text, cell_extent, column_widths, line_ratio, style_map
 
 HEADING_STYLES = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3"}
 CONTAINERS = {"body", "main", "section", "div", "article", "header", "aside", "nav", "figure"}
@@ -51,9 +58,9 @@ REQUIRED_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Hea
                    "List Number 2", "List Number 3", "Quote", "Caption", "Table Grid",
                    "TOC Heading")
 SKIPPED = {"head", "style", "script", "template", "meta", "title", "link"}
-BODY_FONT = "DejaVu Serif"
-HEADING_FONT = "DejaVu Sans"
 _SPACE = re.compile(r"\s+")
+# Superscript (note calls) is drawn at about two thirds of the text size.
+_SUPERSCRIPT_SCALE = 0.67
 
 
 def _classes(element) -> set[str]:
@@ -68,6 +75,9 @@ class _Format:
     link: bool = False
     code: bool = False
     language: str | None = None
+    stale: bool = False
+    size: float | None = None      # points; None: the paragraph style's
+    colour: str | None = None      # RRGGBB; None: the paragraph style's
 
 
 @register
@@ -79,14 +89,18 @@ class DocxWriter(Writer):
         self.warnings = []
         root = brief.document
         info = brief.meta
+        styles = style_map(root)
         reference = options.layout.reference_docx()
         document = _open(reference)
-        _prepare_styles(document, own_styles=reference is None)
+        _prepare_styles(document, styles, own_styles=reference is None)
         builder = _Builder(document, template_of(brief), self.warnings,
-                           options.layout.asset_roots())
+                           options.layout.asset_roots(), styles)
         builder.blocks(root.find("body"))
-        _header_and_footer(document, info)
+        builder.finish()
+        _header_and_footer(document, info, styles)
         _properties(document, info)
+        _settings(document)
+        ox.describe_fonts(document, styles.font_hints)
         ox.set_language(document, info.language)
         buffer = io.BytesIO()
         document.save(buffer)
@@ -132,44 +146,159 @@ def _style(document, name: str, kind=WD_STYLE_TYPE.PARAGRAPH, base: str | None =
         return style
 
 
-def _prepare_styles(document, own_styles: bool) -> None:
-    footnote_text = _style(document, "Footnote Text")
-    reference = _style(document, "Footnote Reference", WD_STYLE_TYPE.CHARACTER, None)
-    reference.font.superscript = True
-    link = _style(document, "Hyperlink", WD_STYLE_TYPE.CHARACTER, None)
-    for level in (1, 2):
-        _style(document, f"TOC {level}")
-    if not own_styles:
+def _look(style, text: Text, styles: StyleMap, *, align=None, keep_next: bool | None = None,
+          hyphenate: bool = False, indent: tuple[float, float] | None = None) -> None:
+    """Give a Word style the look of one kind of text in the PDF."""
+    font = style.font
+    ox.set_fonts(style.element.get_or_add_rPr(), text.font)
+    font.size = Pt(text.size)
+    font.bold = text.bold
+    font.italic = text.italic
+    font.color.rgb = RGBColor.from_string(text.colour) if text.colour else None
+    rpr = style.element.get_or_add_rPr()
+    if text.letter_spacing:
+        ox.set_child(rpr, "w:spacing", ("w:w", "w:kern", "w:position", "w:sz", "w:szCs",
+                                        "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+                                        "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em",
+                                        "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath"),
+                     val=round(text.letter_spacing * 20))
+    if style.type != WD_STYLE_TYPE.PARAGRAPH:
         return
-    _page_setup(document)
-    normal = document.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.font.size = Pt(10.5)
-    normal.paragraph_format.space_after = Pt(5)
-    footnote_text.font.size = Pt(8.5)
-    footnote_text.paragraph_format.space_after = Pt(0)
-    link.font.color.rgb = RGBColor(0x1F, 0x3B, 0x5C)
-    link.font.underline = True
-    for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "TOC Heading"):
-        style = document.styles[name]
-        style.font.name = HEADING_FONT
-        style.font.color.rgb = RGBColor(0x1F, 0x3B, 0x5C)
-    document.styles["Title"].font.size = Pt(22)
-    document.styles["Heading 1"].font.size = Pt(14)
-    document.styles["Heading 2"].font.size = Pt(12)
-    toc2 = document.styles["TOC 2"]
-    toc2.paragraph_format.left_indent = Pt(14)
+    paragraph = style.paragraph_format
+    paragraph.space_before = Pt(round(text.before, 2))
+    paragraph.space_after = Pt(round(text.after, 2))
+    # CSS line-height is a multiple of the font size; Word's "multiple" is of the font's
+    # own line height (ascent + descent), about 1.16 em for DejaVu.
+    paragraph.line_spacing = round(text.line_height / line_ratio(text.font), 3)
+    paragraph.widow_control = True
+    ppr = style.element.get_or_add_pPr()
+    for spacing in ppr.findall(ox.qn("w:contextualSpacing")):
+        ppr.remove(spacing)
+    if align is not None:
+        paragraph.alignment = align
+    if keep_next is not None:
+        paragraph.keep_with_next = keep_next
+        paragraph.keep_together = keep_next
+    if indent is not None:
+        paragraph.left_indent, paragraph.right_indent = Pt(indent[0]), Pt(indent[1])
+    if not hyphenate:
+        ox.suppress_hyphenation(ppr)
+
+
+# Paragraph and character styles the writer adds when a reference document lacks them:
+# (name, kind, based on).
+ADDED_STYLES = (
+    ("Footnote Text", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("Footnote Reference", WD_STYLE_TYPE.CHARACTER, None),
+    ("Hyperlink", WD_STYLE_TYPE.CHARACTER, None),
+    ("TOC 1", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("TOC 2", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("Brief Details", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("Table Text", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("Table Heading", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("Quote Attribution", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("Sources Differ", WD_STYLE_TYPE.PARAGRAPH, "Normal"),
+    ("Stale Mark", WD_STYLE_TYPE.CHARACTER, None),
+)
+
+
+def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
+    """Styles from the PDF's stylesheet. With a reference document only the styles it lacks
+    (and the writer adds) are given a look; its own are kept as its author made them."""
+    existing = {style.name for style in document.styles}
+    for name, kind, base in ADDED_STYLES:
+        _style(document, name, kind, base)
+    styles = document.styles
+    restyle = {name for name, _, _ in ADDED_STYLES if name not in existing}
+    if own_styles:
+        _page_setup(document, s)
+        ox.set_document_defaults(document, s.text_font, s.body.size, s.east_asian_font, s.complex_font)
+        for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "TOC Heading",
+                     "Caption", "Quote", "Header", "Footer"):
+            ppr = styles[name].element.pPr
+            if ppr is not None:
+                ox.no_paragraph_border(ppr)
+                for numbering in ppr.findall(ox.qn("w:numPr")):
+                    ppr.remove(numbering)  # python-docx's Subtitle is oddly numbered
+        styles["TOC Heading"].base_style = styles["Normal"]
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY if s.justify else WD_ALIGN_PARAGRAPH.LEFT
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    looks = {
+        "Normal": (s.body, dict(align=justify, hyphenate=True)),
+        "Title": (s.title, dict(align=left, keep_next=True)),
+        "Subtitle": (s.subtitle, dict(align=left, keep_next=True)),
+        "Brief Details": (s.issue, dict(align=left)),
+        "Heading 1": (s.headings[0], dict(align=left, keep_next=True)),
+        "Heading 2": (s.headings[1], dict(align=left, keep_next=True)),
+        "Heading 3": (s.headings[2], dict(align=left, keep_next=True)),
+        "Caption": (s.caption, dict(align=left, keep_next=True)),
+        "Table Text": (s.cell, dict(align=left)),
+        "Table Heading": (s.header_cell, dict(align=left)),
+        "Quote": (s.quote, dict(align=justify, hyphenate=True, indent=s.quote_indent)),
+        "Quote Attribution": (Text(s.attribution.font, s.attribution.size, s.attribution.colour,
+                                   s.attribution.bold, s.attribution.italic, 0.0, s.quote_margin[1],
+                                   s.attribution.line_height), dict(align=left, indent=s.quote_indent)),
+        "Sources Differ": (s.accounts, dict(align=justify, hyphenate=True)),
+        "TOC Heading": (s.toc_title, dict(align=left, keep_next=True)),
+        "TOC 1": (s.toc, dict(align=left)),
+        "TOC 2": (s.toc, dict(align=left, indent=(s.toc_indent, 0))),
+        "Footnote Text": (s.footnote, dict(align=left)),
+        "Header": (s.marking, dict(align=WD_ALIGN_PARAGRAPH.CENTER)),
+        "Footer": (s.footer_title, dict(align=left)),
+    }
+    for level in ("", " 2", " 3"):
+        for base in ("List Bullet", "List Number"):
+            looks[base + level] = (Text(s.body.font, s.body.size, s.body.colour, after=s.list_item_after,
+                                        line_height=s.body.line_height), dict(align=left))
+    if own_styles:
+        restyle |= set(looks) | {name for name, _, _ in ADDED_STYLES}
+    present = {style.name for style in styles}
+    for name, (text, options) in looks.items():
+        if name in restyle and name in present:
+            _look(styles[name], text, s, **options)
+    if "Sources Differ" in restyle and s.accounts_rule:
+        width, colour = s.accounts_rule
+        paragraph = styles["Sources Differ"]
+        ox.paragraph_border(paragraph.element.get_or_add_pPr(), "left", width, colour, s.accounts_padding)
+        paragraph.paragraph_format.left_indent = Pt(round(width + s.accounts_padding, 1))
+    if "Heading 1" in restyle and s.heading_rule:
+        width, colour = s.heading_rule
+        ox.paragraph_border(styles["Heading 1"].element.get_or_add_pPr(), "bottom", width, colour,
+                            s.heading_rule_padding)
+    if "Footnote Reference" in restyle:
+        styles["Footnote Reference"].font.superscript = True
+    if "Hyperlink" in restyle:
+        link = styles["Hyperlink"].font
+        link.color.rgb = RGBColor.from_string(s.link_colour) if s.link_colour else None
+        link.underline = s.link_underline
+    if "Stale Mark" in restyle:
+        stale = styles["Stale Mark"].font
+        stale.italic = True
+        stale.color.rgb = RGBColor.from_string(s.stale_colour) if s.stale_colour else None
+    if "Table Heading" in restyle:
+        styles["Table Heading"].base_style = styles["Table Text"]
+    for name in ("TOC 1", "TOC 2"):
+        if name in restyle:
+            styles[name].paragraph_format.tab_stops.add_tab_stop(
+                Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
 
 
 class _Builder:
-    def __init__(self, document, template: str, warnings: list[Problem], roots: list[Path]):
+    def __init__(self, document, template: str, warnings: list[Problem], roots: list[Path],
+                 styles: StyleMap):
         self.document = document
         self.roots = roots
+        self.styles = styles
         self.footnotes = ox.Footnotes(document)
         self.bookmarks = 0
         self.template = template
         self.warnings = warnings
         self._warned: set[str] = set()
+        self._last: Paragraph | None = None   # the last body paragraph written
+        self._after_table = False
+        self._style_ids: dict[str, str | None] = {}
+        # The contents' PAGEREF fields: the bookmark each points to, the run holding its value.
+        self.contents: list[tuple[str, object]] = []
 
     def _unsupported(self, tag: str) -> None:
         if tag not in self._warned:
@@ -179,6 +308,36 @@ class _Builder:
                         " partial it includes); its text is kept as plain text",
                         Location(self.template), severity="warning")
             )
+
+    def _paragraph(self, style: str) -> Paragraph:
+        """A new body paragraph; the first after a table keeps the table's bottom margin."""
+        paragraph = self.document.add_paragraph()
+        self._set_style(paragraph, style)
+        if self._after_table:
+            self._after_table = False
+            if not style.startswith(("Heading", "Title", "Caption")):
+                paragraph.paragraph_format.space_before = Pt(round(self.styles.table_after, 2))
+        self._last = paragraph
+        return paragraph
+
+    def _set_style(self, paragraph: Paragraph, name: str) -> None:
+        """paragraph.style = name, with the style's id looked up once (python-docx searches
+        every style on each assignment)."""
+        if name not in self._style_ids:
+            self._style_ids[name] = self.document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+        style_id = self._style_ids[name]
+        if style_id is not None:
+            paragraph._p.style = style_id
+
+    def finish(self) -> None:
+        """Once the body is written: the contents' stored page numbers, estimated (shown by
+        Word until it updates the fields; LibreOffice computes its own on opening)."""
+        if not self.contents:
+            return
+        pages = estimate_heading_pages(self.document, self.styles.text_font, self.styles.body.size)
+        for bookmark, cached in self.contents:
+            if bookmark in pages:
+                cached.find(ox.qn("w:t")).text = str(pages[bookmark])
 
     # --- blocks ---------------------------------------------------------------------
 
@@ -194,94 +353,194 @@ class _Builder:
             return  # the marking is printed in the header and footer instead
         if tag == "nav" and "toc" in classes:
             self.table_of_contents(element)
+        elif tag == "header" and "title-block" in classes:
+            first = len(self.document.paragraphs)
+            self.blocks(element)
+            self.title_block_rule(first)
         elif tag in CONTAINERS:
             self.blocks(element)
         elif tag in HEADING_STYLES:
             paragraph = self.paragraph(element, HEADING_STYLES[tag])
+            # Direct formatting, so a reference document's headings keep with what follows too.
+            paragraph.paragraph_format.keep_with_next = True
+            paragraph.paragraph_format.keep_together = True
             if element.get("id"):
                 self.bookmarks += 1
                 ox.add_bookmark(paragraph, ox.bookmark_name(element.get("id")), self.bookmarks)
         elif tag == "img":
-            paragraph = self.document.add_paragraph(style="Normal")
+            paragraph = self._paragraph("Normal")
             self.image(paragraph, paragraph._p, element)
         elif tag in ("ul", "ol"):
-            self.list(element, 0)
+            self.list(element, 0, _Format(size=self.styles.sources_size)
+                      if element.xpath("ancestor::*[contains(concat(' ', @class, ' '), ' sources ')]")
+                      else _Format())
         elif tag == "table":
             self.table(element)
         elif tag == "blockquote":
-            for child in element:
-                if isinstance(child.tag, str):
-                    paragraph = self.paragraph(child, "Quote")
-                    if child.tag == "footer":
-                        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            self.quotation(element)
         elif tag == "p" and "subtitle" in classes:
             self.paragraph(element, "Subtitle")
+        elif tag == "p" and classes & {"issue", "as-of"}:
+            self.paragraph(element, "Brief Details")
         elif tag == "p" and "toc-title" in classes:
-            self.paragraph(element, "TOC Heading")
+            self.paragraph(element, "TOC Heading").paragraph_format.keep_with_next = True
+        elif tag == "p" and "accounts" in classes:
+            self.paragraph(element, "Sources Differ")
         else:
             if tag not in BLOCKS:
                 self._unsupported(tag)
             self.paragraph(element, "Normal")
 
-    def paragraph(self, element, style: str) -> Paragraph:
-        paragraph = self.document.add_paragraph(style=style)
-        self.inline(paragraph, element)
+    def paragraph(self, element, style: str, fmt: "_Format | None" = None) -> Paragraph:
+        paragraph = self._paragraph(style)
+        self.inline(paragraph, element, fmt or _Format())
         return paragraph
 
-    def list(self, element, level: int) -> None:
+    def title_block_rule(self, first: int) -> None:
+        """The rule under the title block (CSS .title-block border-bottom) and the space after."""
+        written = self.document.paragraphs[first:]
+        if not written:
+            return
+        last = written[-1]
+        s = self.styles
+        if s.title_rule:
+            width, colour = s.title_rule
+            ox.paragraph_border(last._p.get_or_add_pPr(), "bottom", width, colour, s.title_rule_padding)
+        last.paragraph_format.space_after = Pt(round(s.title_block_after + s.title_rule_padding, 2))
+
+    def quotation(self, element) -> None:
+        """A blockquote kept on one page: its paragraphs keep together and with each other."""
+        children = [child for child in element if isinstance(child.tag, str)]
+        for index, child in enumerate(children):
+            style = "Quote Attribution" if child.tag == "footer" else "Quote"
+            paragraph = self.paragraph(child, style)
+            fmt = paragraph.paragraph_format
+            fmt.keep_together = True
+            if index == 0:
+                fmt.space_before = Pt(round(self.styles.quote_margin[0], 2))
+            if index < len(children) - 1:
+                fmt.keep_with_next = True
+            elif child.tag != "footer":
+                fmt.space_after = Pt(round(self.styles.quote_margin[1], 2))
+
+    def list(self, element, level: int, fmt: "_Format" = None) -> None:
+        fmt = fmt or _Format()
         ordered = element.tag == "ol"
         base = "List Number" if ordered else "List Bullet"
         style = base if level == 0 else f"{base} {min(level + 1, 3)}"
         num_id = ox.new_numbering(self.document, style) if ordered else None
+        last = None
         for item in element:
             if item.tag != "li":
                 continue
-            paragraph = self.document.add_paragraph(style=style)
+            paragraph = self._paragraph(style)
+            last = paragraph
             if num_id is not None:
                 ox.set_numbering(paragraph, num_id)
-            self.inline(paragraph, item, skip={"ul", "ol"})
+            self.inline(paragraph, item, fmt, skip={"ul", "ol"})
             for child in item:
                 if child.tag in ("ul", "ol"):
-                    self.list(child, level + 1)
+                    self.list(child, level + 1, fmt)
+        if level == 0 and self._last is not None and last is not None:
+            # The list's bottom margin (CSS ul/ol margin-bottom) after its last item.
+            self._last.paragraph_format.space_after = Pt(round(self.styles.list_after, 2))
 
     def table(self, element) -> None:
         rows = element.xpath("./thead/tr | ./tbody/tr | ./tr | ./tfoot/tr")
         if not rows:
             return
         width = max(len(row.xpath("./th | ./td")) for row in rows)
+        introduction = self._last
         caption = element.find("caption")
         if caption is not None:
-            self.paragraph(caption, "Caption")
+            self.paragraph(caption, "Caption").paragraph_format.keep_with_next = True
+        elif introduction is not None and introduction.text.rstrip().endswith(":"):
+            # A paragraph ending in a colon introduces the table: keep it with the first row.
+            introduction.paragraph_format.keep_with_next = True
+        self._after_table = False
         table = self.document.add_table(rows=len(rows), cols=width)
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
-        _set_column_widths(table, rows, width, self.document.sections[-1])
+        shade = self.styles.header_shade
         for row_index, row in enumerate(rows):
             header = row.getparent().tag == "thead"
             if header:
                 ox.repeat_as_header(table.rows[row_index])
+            ox.cant_split(table.rows[row_index])
             for col_index, cell in enumerate(row.xpath("./th | ./td")):
-                paragraph = table.cell(row_index, col_index).paragraphs[0]
-                self.inline(paragraph, cell, _Format(bold=header or cell.tag == "th"))
+                target = table.cell(row_index, col_index)
+                paragraph = target.paragraphs[0]
+                heading = header or cell.tag == "th"
+                self._set_style(paragraph, "Table Heading" if heading else "Table Text")
+                self.inline(paragraph, cell, _Format(bold=heading))
+                if header and shade:
+                    ox.shade_cell(target, shade)
+        self._size_columns(table)
+        self._after_table = True
+        self._last = None  # what comes next follows a table, not a paragraph
+
+    def _size_columns(self, table) -> None:
+        """Column widths from the content, like CSS's automatic table layout (docx_layout)."""
+        s = self.styles
+        columns = len(table.columns)
+        extents = [Extent() for _ in range(columns)]
+        for row in table.rows:
+            for index, cell in enumerate(row.cells[:columns]):
+                extent = cell_extent(_cell_lines(self.document, cell, s.text_font))
+                extents[index].minimum = max(extents[index].minimum, extent.minimum)
+                extents[index].maximum = max(extents[index].maximum, extent.maximum)
+        section = self.document.sections[-1]
+        available = (section.page_width - section.left_margin - section.right_margin) / 12700
+        border = s.cell_border[0] if s.cell_border else 0.0
+        # Padding and border, and a little room for the difference between these metrics
+        # and the applications' own text layout (kerning, hinting, rounding).
+        extra = s.cell_padding[1] + s.cell_padding[3] + border + 2.0
+        for extent in extents:
+            extent.minimum *= 1.03
+            extent.maximum *= 1.03
+        widths = column_widths(extents, available, extra)
+        twips = [int(w * 20) for w in widths]
+        padding = tuple(round(p * 20) for p in s.cell_padding)
+        ox.fix_table_layout(table, twips, s.cell_border, padding)
 
     def table_of_contents(self, nav) -> None:
+        """The contents list: one paragraph per entry, a link to the heading, a dot leader and
+        the heading's page as a PAGEREF field.
+
+        Why not Word's TOC field: LibreOffice shows a TOC field's stored result as it is and
+        never updates it when opening (nor with w:updateFields), so its page numbers would be
+        whatever the writer guessed. A PAGEREF outside a TOC field is computed by LibreOffice
+        from its own layout as the file opens, so the numbers are right there at once. Word
+        shows stored field results until it updates them; settings.xml asks it to
+        (w:updateFields), and on opening it offers to update the fields, which fills in its
+        own page numbers. (The entries do not pick up headings added later in Word; a reader
+        who wants that inserts Word's own table of contents.)"""
         for child in nav:
             if child.tag == "p":
-                self.paragraph(child, "TOC Heading")
+                paragraph = self.paragraph(child, "TOC Heading")
+                paragraph.paragraph_format.keep_with_next = True
         entries = nav.xpath(".//a[starts-with(@href, '#')]")
-        if not entries:
-            return
-        paragraphs = []
-        for link in entries:
-            level = len(link.xpath("ancestor::ol"))
-            paragraph = self.document.add_paragraph(style=f"TOC {min(level, 2)}")
-            hyperlink = ox.add_hyperlink(paragraph, paragraph._p,
-                                         anchor=ox.bookmark_name(link.get("href")[1:]))
+        levels = [len(link.xpath("ancestor::ol")) for link in entries]
+        s = self.styles
+        # A nested list's bottom margin (CSS ol margin-bottom, in the contents' own size)
+        # separates one group of sub-entries from the next entry.
+        group_after = s.list_after / s.body.size * s.toc.size
+        last = None
+        for index, link in enumerate(entries):
+            level = levels[index]
+            paragraph = self._paragraph(f"TOC {min(max(level, 1), 2)}")
+            paragraph.paragraph_format.tab_stops.add_tab_stop(
+                Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+            bookmark = ox.bookmark_name(link.get("href")[1:])
+            hyperlink = ox.add_hyperlink(paragraph, paragraph._p, anchor=bookmark)
             self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
-            paragraphs.append(paragraph)
-        # The entries are the field's current result, so the TOC reads right before any update.
-        ox.begin_complex_field(paragraphs[0], 'TOC \\o "1-2" \\h \\z \\u')
-        ox.end_complex_field(paragraphs[-1])
+            cached = ox.add_page_reference(hyperlink, bookmark, "")
+            self.contents.append((bookmark, cached))
+            if index + 1 < len(levels) and levels[index + 1] < level:
+                paragraph.paragraph_format.space_after = Pt(round(group_after, 2))
+            last = paragraph
+        if last is not None:
+            last.paragraph_format.space_after = Pt(round(s.toc_after, 2))
 
     # --- inline content ------------------------------------------------------------
 
@@ -311,6 +570,8 @@ class _Builder:
                 if "footnote" in classes:
                     note_id = self.footnotes.add(_SPACE.sub(" ", child.text_content()).strip())
                     ox.add_footnote_reference(container, note_id)
+                elif "stale" in classes:
+                    self._inline(paragraph, container, child, replace(fmt_child, stale=True), skip, runs)
                 elif tag in ("strong", "b"):
                     self._inline(paragraph, container, child, replace(fmt_child, bold=True), skip, runs)
                 elif tag in ("em", "i", "cite"):
@@ -364,6 +625,13 @@ class _Builder:
         container.append(element)
         run = Run(element, paragraph)
         run.text = _SPACE.sub(" ", text)
+        if fmt.stale:
+            # CSS .stale: the text's colour and a smaller size, italic from its <em>.
+            run.style = self.document.styles["Stale Mark"]
+            base = fmt.size or _style_size(paragraph.style) or self.styles.body.size
+            run.font.size = Pt(round(base * self.styles.stale_scale * 2) / 2)
+        elif fmt.size:
+            run.font.size = Pt(fmt.size)
         if fmt.bold:
             run.bold = True
         if fmt.italic:
@@ -371,57 +639,176 @@ class _Builder:
         if fmt.superscript:
             run.font.superscript = True
         if fmt.code:
-            run.font.name = "DejaVu Sans Mono"
+            run.font.name = self.styles.mono_font
         if fmt.link:
             run.style = self.document.styles["Hyperlink"]
-        ox.mark_script(run, fmt.language)
+        ox.mark_script(run, fmt.language, self.styles.east_asian_font, self.styles.complex_font)
         return run
 
 
-def _set_column_widths(table, rows, width: int, section) -> None:
-    """Share the text width among columns by how much each holds (Word would make them equal)."""
-    weights = [6] * width
-    for row in rows:
-        for index, cell in enumerate(row.xpath("./th | ./td")):
-            text = " ".join(t for t in cell.xpath("text() | *[not(contains(@class,'footnote'))]//text()"))
-            weights[index] = max(weights[index], min(len(_SPACE.sub(" ", text).strip()), 60))
-    available = section.page_width - section.left_margin - section.right_margin
-    table.autofit = False
-    total = sum(weights)
-    for index, column in enumerate(table.columns):
-        share = int(available * weights[index] / total)
-        column.width = share
-        for cell in column.cells:
-            cell.width = share
+def _style_size(style) -> float | None:
+    while style is not None:
+        if style.font.size is not None:
+            return style.font.size.pt
+        style = style.base_style
+    return None
 
 
-def _page_setup(document) -> None:
+def _style_value(document, style, attribute: str):
+    """A font property as the style hierarchy resolves it (then the document defaults)."""
+    while style is not None:
+        value = getattr(style.font, attribute)
+        if value is not None:
+            return value
+        style = style.base_style
+    return None
+
+
+def _cell_lines(document, cell, default_family: str) -> list[list[Piece]]:
+    """A table cell's text as lines of pieces with the font, size and weight each is set in,
+    read back from the cell's runs (footnote calls included, at superscript size)."""
+    lines: list[list[Piece]] = []
+    for paragraph in cell.paragraphs:
+        style = paragraph.style
+        family = _style_value(document, style, "name") or default_family
+        size_value = _style_value(document, style, "size")
+        size = size_value.pt if size_value is not None else 10.0
+        bold = bool(_style_value(document, style, "bold"))
+        italic = bool(_style_value(document, style, "italic"))
+        line: list[Piece] = []
+        for r in paragraph._p.iter(ox.qn("w:r")):
+            rpr = r.rPr
+            run_bold, run_italic, run_size, run_family = bold, italic, size, family
+            superscript = False
+            if rpr is not None:
+                if rpr.find(ox.qn("w:b")) is not None:
+                    run_bold = rpr.find(ox.qn("w:b")).get(ox.qn("w:val"), "true") not in ("0", "false")
+                if rpr.find(ox.qn("w:i")) is not None:
+                    run_italic = rpr.find(ox.qn("w:i")).get(ox.qn("w:val"), "true") not in ("0", "false")
+                if rpr.sz is not None and rpr.sz.val is not None:
+                    run_size = rpr.sz.val.pt
+                if rpr.rFonts is not None and rpr.rFonts.get(ox.qn("w:ascii")):
+                    run_family = rpr.rFonts.get(ox.qn("w:ascii"))
+                vert = rpr.find(ox.qn("w:vertAlign"))
+                superscript = vert is not None and vert.get(ox.qn("w:val")) in ("superscript", "subscript")
+                style_ref = rpr.find(ox.qn("w:rStyle"))
+                if style_ref is not None and style_ref.get(ox.qn("w:val")) == "FootnoteReference":
+                    superscript = True
+            if superscript:
+                run_size *= _SUPERSCRIPT_SCALE
+            for child in r:
+                if child.tag == ox.qn("w:t"):
+                    line.append(Piece(child.text or "", run_family, run_size, run_bold, run_italic))
+                elif child.tag == ox.qn("w:footnoteReference"):
+                    line.append(Piece(child.get(ox.qn("w:id")), run_family, run_size, run_bold, run_italic))
+                elif child.tag == ox.qn("w:tab"):
+                    line.append(Piece(" ", run_family, run_size))
+                elif child.tag == ox.qn("w:br"):
+                    lines.append(line)
+                    line = []
+        lines.append(line)
+    return lines
+
+
+def _page_setup(document, s: StyleMap) -> None:
+    top, right, bottom, left = s.page_margins_mm
     for section in document.sections:
-        section.page_width, section.page_height = Cm(21), Cm(29.7)
-        section.left_margin = section.right_margin = Cm(2)
-        section.top_margin = section.bottom_margin = Cm(2.2)
+        section.page_width, section.page_height = Mm(s.page_size_mm[0]), Mm(s.page_size_mm[1])
+        section.top_margin, section.right_margin = Mm(top), Mm(right)
+        section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+        # The PDF centres its margin boxes in the margins; so do the header and footer here.
+        line = s.marking.size * 1.2 * 25.4 / 72
+        section.header_distance = Mm(round(max(top - line, 2) / 2, 1))
+        section.footer_distance = Mm(round(max(bottom - line, 2) / 2, 1))
 
 
-def _header_and_footer(document, info: BriefMeta) -> None:
+def _header_and_footer(document, info: BriefMeta, s: StyleMap) -> None:
+    """As the PDF's page margins: the marking centred at the top; the brief's title, the
+    marking and "Page X of Y" along the bottom (a borderless table of three cells, so a long
+    title wraps in its own cell instead of running into the marking)."""
+    from .docx_layout import text_width
+
     for section in document.sections:
         header = section.header.paragraphs[0]
         header.text = ""
+        header.style = document.styles["Header"]
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        header.add_run(info.marking).bold = True
+        _margin_run(header, info.marking, s.marking)
         footer = section.footer
-        first = footer.paragraphs[0]
-        first.text = ""
-        first.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        first.add_run(f"{info.title} \u2014 Page ")
-        ox.add_simple_field(first, "PAGE", "1")
-        first.add_run(" of ")
-        ox.add_simple_field(first, "NUMPAGES", "1")
-        marking = footer.add_paragraph()
-        marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        marking.add_run(info.marking).bold = True
-        for paragraph in (header, first, marking):
-            for run in paragraph.runs:
-                run.font.size = Pt(8.5)
+        footer.paragraphs[0].text = ""
+        width = (section.page_width - section.left_margin - section.right_margin) / 12700
+        # Like the margin boxes: the marking centred as wide as it is, the sides sharing the
+        # rest; the title may take some of the page number's side before it wraps.
+        middle = min(text_width(info.marking, s.marking.font, s.marking.size, s.marking.bold)
+                     + s.marking.letter_spacing * len(info.marking) + 4, width / 2)
+        side = (width - middle) / 2
+        title = text_width(info.title, s.footer_title.font, s.footer_title.size) + 4
+        page = text_width("Page 99 of 99", s.page_number.font, s.page_number.size) + 4
+        left = max(side, min(title, width - middle - page))
+        twips = [int(left * 20), int(middle * 20)]
+        twips.append(int(width * 20) - sum(twips))
+        table = footer.add_table(rows=1, cols=3, width=Pt(width))
+        ox.fix_table_layout(table, twips, None, (0, 0, 0, 0))
+        left, centre, right = table.rows[0].cells
+        for cell, align in ((left, WD_ALIGN_PARAGRAPH.LEFT), (centre, WD_ALIGN_PARAGRAPH.CENTER),
+                            (right, WD_ALIGN_PARAGRAPH.RIGHT)):
+            cell.paragraphs[0].style = document.styles["Footer"]
+            cell.paragraphs[0].alignment = align
+        _margin_run(left.paragraphs[0], info.title, s.footer_title)
+        _margin_run(centre.paragraphs[0], info.marking, s.marking)
+        page = right.paragraphs[0]
+        _margin_run(page, "Page ", s.page_number)
+        ox.add_simple_field(page, "PAGE", "1")
+        _margin_run(page, " of ", s.page_number)
+        ox.add_simple_field(page, "NUMPAGES", "1")
+        for run in page._p.iter(ox.qn("w:r")):
+            _margin_format(Run(run, page), s.page_number)
+        # A story ends with a paragraph: the empty one python-docx made goes after the table,
+        # as small as a paragraph can be.
+        trailing = footer.paragraphs[0]
+        table._tbl.addnext(trailing._p)
+        trailing.style = document.styles["Footer"]
+        trailing.paragraph_format.space_before = trailing.paragraph_format.space_after = Pt(0)
+        trailing.paragraph_format.line_spacing = Pt(1)
+        ox.set_child(trailing._p.get_or_add_pPr(), "w:rPr", ("w:sectPr", "w:pPrChange"))
+        trailing._p.pPr.find(ox.qn("w:rPr")).append(_half_point_size(1))
+
+
+def _half_point_size(points: float):
+    size = OxmlElement("w:sz")
+    size.set(ox.qn("w:val"), str(round(points * 2)))
+    return size
+
+
+def _margin_run(paragraph, text: str, look: Text) -> Run:
+    run = paragraph.add_run(text)
+    _margin_format(run, look)
+    return run
+
+
+def _margin_format(run: Run, look: Text) -> None:
+    ox.set_fonts(run._r.get_or_add_rPr(), look.font)
+    run.font.size = Pt(look.size)
+    run.font.bold = look.bold or None
+    if look.colour:
+        run.font.color.rgb = RGBColor.from_string(look.colour)
+    if look.letter_spacing:
+        ox.set_child(run._r.get_or_add_rPr(), "w:spacing", ("w:w", "w:kern", "w:position", "w:sz",
+                                                            "w:szCs", "w:highlight", "w:u", "w:effect",
+                                                            "w:bdr", "w:shd", "w:fitText",
+                                                            "w:vertAlign", "w:rtl", "w:cs", "w:em",
+                                                            "w:lang", "w:eastAsianLayout",
+                                                            "w:specVanish", "w:oMath"),
+                     val=round(look.letter_spacing * 20))
+
+
+def _settings(document) -> None:
+    # Word offers to update the fields on opening (the contents' PAGEREF page numbers).
+    ox.set_setting(document, "w:updateFields", val="true")
+    ox.set_setting(document, "w:autoHyphenation", val="true")
+    ox.remove_setting(document, "w:savePreviewPicture")
+    ox.set_compatibility_mode(document, 15)
+    ox.drop_stale_parts(document)
 
 
 def _properties(document, info: BriefMeta) -> None:
@@ -442,3 +829,20 @@ def _properties(document, info: BriefMeta) -> None:
     props.modified = created
     props.last_printed = created
     props.revision = 1
+    ox.set_app_properties(document, "briefs", info.author, _statistics(document))
+
+
+def _statistics(document) -> dict[str, int]:
+    """Word's counts of the text (body and notes), as app.xml states them."""
+    texts = ["".join(t.text or "" for t in p.iter(ox.qn("w:t")))
+             for p in document.element.body.iter(ox.qn("w:p"))]
+    notes = document.part.part_related_by(ox.RT.FOOTNOTES).element
+    texts += ["".join(t.text or "" for t in p.iter(ox.qn("w:t"))) for p in notes.iter(ox.qn("w:p"))]
+    texts = [t for t in texts if t.strip()]
+    joined = " ".join(texts)
+    return {
+        "Words": len(joined.split()),
+        "Characters": sum(len(t.replace(" ", "")) for t in texts),
+        "CharactersWithSpaces": sum(len(t) for t in texts),
+        "Paragraphs": len(texts),
+    }

@@ -246,7 +246,8 @@ def mostly_right_to_left(text: str) -> bool:
     return bool(letters) and sum(1 for c in letters if _RTL.match(c)) > len(letters) / 2
 
 
-def mark_script(run, language: str | None = None) -> None:
+def mark_script(run, language: str | None = None, east_asian_font: str = EAST_ASIAN_FONT,
+                complex_font: str = COMPLEX_SCRIPT_FONT) -> None:
     """Give a run the fonts and language its characters need: an East Asian font for
     Japanese, and right-to-left with a complex-script font for Urdu or Arabic."""
     text = run.text
@@ -256,10 +257,10 @@ def mark_script(run, language: str | None = None) -> None:
     rpr = run._r.get_or_add_rPr()
     fonts = rpr.get_or_add_rFonts()
     if east_asian:
-        fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+        fonts.set(qn("w:eastAsia"), east_asian_font)
         fonts.set(qn("w:hint"), "eastAsia")
     if rtl:
-        fonts.set(qn("w:cs"), COMPLEX_SCRIPT_FONT)
+        fonts.set(qn("w:cs"), complex_font)
         rpr.get_or_add_rtl()
         rpr.get_or_add_cs()
     lang = rpr.find(qn("w:lang"))
@@ -284,3 +285,305 @@ def set_right_to_left(paragraph: Paragraph) -> None:
             "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
             "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
         )
+
+
+# --- layout: fonts, borders, tables, fields, package parts -----------------------------
+
+_THEME_FONT_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def set_child(parent, tag: str, successors: tuple[str, ...] = (), **attributes) -> OxmlElement:
+    """Replace ``parent``'s child ``tag`` by a new one with ``attributes`` (w: names without
+    prefix), placed before the first of ``successors`` present, as the schema orders them."""
+    for old in parent.findall(qn(tag)):
+        parent.remove(old)
+    element = OxmlElement(tag)
+    for name, value in attributes.items():
+        element.set(qn(f"w:{name}"), str(value))
+    for successor in successors:
+        found = parent.find(qn(successor))
+        if found is not None:
+            found.addprevious(element)
+            return element
+    parent.append(element)
+    return element
+
+
+def set_fonts(rpr, family: str | None, east_asian: str | None = None, complex_script: str | None = None) -> None:
+    """Name the fonts of a run or style property set, dropping theme fonts: in Word a theme font
+    wins over a named one in the same element, so a style would otherwise show Calibri."""
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in _THEME_FONT_ATTRIBUTES:
+        fonts.attrib.pop(qn(attribute), None)
+    if family:
+        fonts.set(qn("w:ascii"), family)
+        fonts.set(qn("w:hAnsi"), family)
+    if east_asian:
+        fonts.set(qn("w:eastAsia"), east_asian)
+    if complex_script:
+        fonts.set(qn("w:cs"), complex_script)
+
+
+def set_document_defaults(document: DocumentObject, family: str, size_pt: float, east_asian: str,
+                          complex_script: str) -> None:
+    """docDefaults: the text font (no theme fonts) and size every style starts from."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        return
+    rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    if rpr is None:
+        return
+    set_fonts(rpr, family, east_asian, complex_script)
+    half_points = str(round(size_pt * 2))
+    for tag in ("w:sz", "w:szCs"):
+        element = rpr.find(qn(tag))
+        if element is None:
+            element = OxmlElement(tag)
+            rpr.append(element)
+        element.set(qn("w:val"), half_points)
+
+
+_PPR_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+                   "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+                   "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                   "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+                   "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                   "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def paragraph_border(ppr, side: str, width_pt: float, colour: str, space_pt: float) -> None:
+    """A rule on one side of a paragraph (CSS border-bottom / border-left)."""
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = set_child(ppr, "w:pBdr", _PPR_AFTER_PBDR)
+    order = ("w:top", "w:left", "w:bottom", "w:right", "w:between", "w:bar")
+    set_child(borders, f"w:{side}", order[order.index(f"w:{side}") + 1:], val="single",
+              sz=max(2, min(96, round(width_pt * 8))), space=max(0, min(31, round(space_pt))),
+              color=colour)
+
+
+def no_paragraph_border(ppr) -> None:
+    for borders in ppr.findall(qn("w:pBdr")):
+        ppr.remove(borders)
+
+
+def suppress_hyphenation(ppr) -> None:
+    set_child(ppr, "w:suppressAutoHyphens", _PPR_AFTER_PBDR[3:])
+
+
+def cant_split(row: _Row) -> None:
+    """Keep a table row on one page (CSS ``tr { break-inside: avoid }``)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    set_child(tr_pr, "w:cantSplit", ("w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc",
+                                     "w:hidden", "w:ins", "w:del", "w:trPrChange"))
+
+
+def shade_cell(cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    set_child(tc_pr, "w:shd", ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
+                               "w:hideMark"), val="clear", color="auto", fill=fill)
+
+
+_TBLPR_ORDER = ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+                "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd",
+                "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook",
+                "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+
+
+def _after(order: tuple[str, ...], tag: str) -> tuple[str, ...]:
+    return order[order.index(tag) + 1:]
+
+
+def fix_table_layout(table, widths: list[int], border: tuple[float, str] | None,
+                     padding_twips: tuple[int, int, int, int]) -> None:
+    """Fixed column widths (twips) in the grid and every cell, the table as wide as their sum,
+    its borders and cell padding. Fixed layout: Word and LibreOffice use these widths as
+    they are instead of re-fitting the columns to the text."""
+    tbl = table._tbl
+    tbl_pr = tbl.tblPr
+    set_child(tbl_pr, "w:tblW", _after(_TBLPR_ORDER, "w:tblW"), w=sum(widths), type="dxa")
+    set_child(tbl_pr, "w:tblInd", _after(_TBLPR_ORDER, "w:tblInd"), w=0, type="dxa")
+    if border is not None:
+        borders = set_child(tbl_pr, "w:tblBorders", _after(_TBLPR_ORDER, "w:tblBorders"))
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            element = OxmlElement(f"w:{side}")
+            element.set(qn("w:val"), "single")
+            element.set(qn("w:sz"), str(max(2, min(96, round(border[0] * 8)))))
+            element.set(qn("w:space"), "0")
+            element.set(qn("w:color"), border[1])
+            borders.append(element)
+    set_child(tbl_pr, "w:tblLayout", _after(_TBLPR_ORDER, "w:tblLayout"), type="fixed")
+    margins = set_child(tbl_pr, "w:tblCellMar", _after(_TBLPR_ORDER, "w:tblCellMar"))
+    for side, value in zip(("top", "left", "bottom", "right"), padding_twips):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(value))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    grid = tbl.tblGrid
+    for column, width in zip(grid.findall(qn("w:gridCol")), widths):
+        column.set(qn("w:w"), str(width))
+    for tr in tbl.findall(qn("w:tr")):
+        for tc, width in zip(tr.findall(qn("w:tc")), widths):
+            tc_pr = tc.get_or_add_tcPr()
+            set_child(tc_pr, "w:tcW", ("w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd",
+                                       "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText",
+                                       "w:vAlign", "w:hideMark"), w=width, type="dxa")
+
+
+def add_page_reference(container, bookmark: str, cached: str) -> OxmlElement:
+    """A tab, then a PAGEREF field giving the page of ``bookmark`` (the number at the end of a
+    contents entry). ``cached`` is shown until the field is updated; the run holding it is
+    returned, to change it later."""
+    tab = OxmlElement("w:r")
+    tab.append(OxmlElement("w:tab"))
+    container.append(tab)
+    for kind, text in (("begin", None), (None, f" PAGEREF {bookmark} \\h "), ("separate", None)):
+        run = OxmlElement("w:r")
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run.append(char)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run.append(instr)
+        container.append(run)
+    result = _text_run(cached)
+    container.append(result)
+    end = OxmlElement("w:r")
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), "end")
+    end.append(char)
+    container.append(end)
+    return result
+
+
+_SETTINGS_ORDER = (
+    "w:writeProtection", "w:view", "w:zoom", "w:removePersonalInformation", "w:removeDateAndTime",
+    "w:doNotDisplayPageBoundaries", "w:displayBackgroundShape", "w:printPostScriptOverText",
+    "w:printFractionalCharacterWidth", "w:printFormsData", "w:embedTrueTypeFonts",
+    "w:embedSystemFonts", "w:saveSubsetFonts", "w:saveFormsData", "w:mirrorMargins",
+    "w:alignBordersAndEdges", "w:bordersDoNotSurroundHeader", "w:bordersDoNotSurroundFooter",
+    "w:gutterAtTop", "w:hideSpellingErrors", "w:hideGrammaticalErrors", "w:activeWritingStyle",
+    "w:proofState", "w:formsDesign", "w:attachedTemplate", "w:linkStyles",
+    "w:stylePaneFormatFilter", "w:stylePaneSortMethod", "w:documentType", "w:mailMerge",
+    "w:revisionView", "w:trackRevisions", "w:doNotTrackMoves", "w:doNotTrackFormatting",
+    "w:documentProtection", "w:autoFormatOverride", "w:styleLockTheme", "w:styleLockQFSet",
+    "w:defaultTabStop", "w:autoHyphenation", "w:consecutiveHyphenLimit", "w:hyphenationZone",
+    "w:doNotHyphenateCaps", "w:showEnvelope", "w:summaryLength", "w:clickAndTypeStyle",
+    "w:defaultTableStyle", "w:evenAndOddHeaders", "w:bookFoldRevPrinting", "w:bookFoldPrinting",
+    "w:bookFoldPrintingSheets", "w:drawingGridHorizontalSpacing", "w:drawingGridVerticalSpacing",
+    "w:displayHorizontalDrawingGridEvery", "w:displayVerticalDrawingGridEvery",
+    "w:doNotUseMarginsForDrawingGridOrigin", "w:drawingGridHorizontalOrigin",
+    "w:drawingGridVerticalOrigin", "w:doNotShadeFormData", "w:noPunctuationKerning",
+    "w:characterSpacingControl", "w:printTwoOnOne", "w:strictFirstAndLastChars",
+    "w:noLineBreaksAfter", "w:noLineBreaksBefore", "w:savePreviewPicture",
+    "w:doNotValidateAgainstSchema", "w:saveInvalidXml", "w:ignoreMixedContent",
+    "w:alwaysShowPlaceholderText", "w:doNotDemarcateInvalidXml", "w:saveXmlDataOnly",
+    "w:useXSLTWhenSaving", "w:saveThroughXslt", "w:showXMLTags", "w:alwaysMergeEmptyNamespace",
+    "w:updateFields", "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat",
+    "w:docVars", "w:rsids", "m:mathPr", "w:attachedSchema", "w:themeFontLang",
+    "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures",
+    "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
+    "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol",
+    "w:listSeparator",
+)
+
+
+def set_setting(document: DocumentObject, tag: str, **attributes) -> None:
+    settings = document.settings.element
+    set_child(settings, tag, _after(_SETTINGS_ORDER, tag), **attributes)
+
+
+def remove_setting(document: DocumentObject, tag: str) -> None:
+    settings = document.settings.element
+    for element in settings.findall(qn(tag)):
+        settings.remove(element)
+
+
+def set_compatibility_mode(document: DocumentObject, mode: int) -> None:
+    """Lay out as Word ``mode`` does (15: Word 2013 and later)."""
+    settings = document.settings.element
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = set_child(settings, "w:compat", _after(_SETTINGS_ORDER, "w:compat"))
+    for setting in compat.findall(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), str(mode))
+            return
+    setting = OxmlElement("w:compatSetting")
+    setting.set(qn("w:name"), "compatibilityMode")
+    setting.set(qn("w:uri"), "http://schemas.microsoft.com/office/word")
+    setting.set(qn("w:val"), str(mode))
+    compat.append(setting)
+
+
+APP_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+
+
+def set_app_properties(document: DocumentObject, application: str, company: str,
+                       statistics: dict[str, int]) -> None:
+    """docProps/app.xml describing this document: the application that made it and the
+    counts it can know (no page count: only a layout engine knows that)."""
+    from xml.sax.saxutils import escape
+
+    fields = [f"<Application>{escape(application)}</Application>", "<DocSecurity>0</DocSecurity>"]
+    fields += [f"<{name}>{value}</{name}>" for name, value in statistics.items()]
+    if company:
+        fields.append(f"<Company>{escape(company)}</Company>")
+    fields += ["<ScaleCrop>false</ScaleCrop>", "<LinksUpToDate>false</LinksUpToDate>",
+               "<SharedDoc>false</SharedDoc>", "<HyperlinksChanged>false</HyperlinksChanged>"]
+    xml = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+           ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           + "".join(fields) + "</Properties>").encode("utf-8")
+    package = document.part.package
+    for rel in package.rels.values():
+        if rel.reltype == RT.EXTENDED_PROPERTIES and not rel.is_external:
+            rel.target_part._blob = xml
+            return
+    from docx.opc.part import Part
+
+    part = Part(PackURI("/docProps/app.xml"), APP_CONTENT_TYPE, xml, package)
+    package.relate_to(part, RT.EXTENDED_PROPERTIES)
+
+
+def drop_stale_parts(document: DocumentObject) -> None:
+    """Parts a template carries that describe another document: its thumbnail, and Word 2010's
+    copy of its styles (stylesWithEffects, which still has the template's colours)."""
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            package.rels.pop(rel_id)
+    for rel_id, rel in list(document.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            document.part.rels.pop(rel_id)
+
+
+_WORD_FAMILY = {"serif": "roman", "sans-serif": "swiss", "monospace": "modern", "cursive": "script",
+                "fantasy": "decorative"}
+
+
+def describe_fonts(document: DocumentObject, hints) -> None:
+    """Entries in the font table for the fonts the styles name, with a widely installed
+    alternative and the kind of face, so Word substitutes a like font where one is missing."""
+    from lxml import etree
+
+    part = next((rel.target_part for rel in document.part.rels.values()
+                 if not rel.is_external and rel.reltype == RT.FONT_TABLE), None)
+    if part is None or not hasattr(part, "_blob"):
+        return
+    root = etree.fromstring(part.blob)
+    for name, alternative, generic in hints:
+        for old in root.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                root.remove(old)
+        font = etree.SubElement(root, qn("w:font"))
+        font.set(qn("w:name"), name)
+        if alternative:
+            etree.SubElement(font, qn("w:altName")).set(qn("w:val"), alternative)
+        etree.SubElement(font, qn("w:family")).set(qn("w:val"), _WORD_FAMILY.get(generic, "auto"))
+        etree.SubElement(font, qn("w:pitch")).set(qn("w:val"), "fixed" if generic == "monospace" else "variable")
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
