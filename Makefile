@@ -13,23 +13,25 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 all: build
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) -e . > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
-	touch $(STAMP)
+	@echo "setting up $(VENV) (first run only; the log is in $(VENV)/install.log)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) -e . > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 # The test tools (pytest, pypdf, hypothesis, Playwright...) only when testing.
 $(TEST_STAMP): $(STAMP)
-	$(PIP) -e '.[test]' > $(VENV)/install-test.log 2>&1 || { cat $(VENV)/install-test.log; exit 1; }
-	touch $(TEST_STAMP)
+	@echo "installing the test tools into $(VENV)"
+	@$(PIP) -e '.[test]' > $(VENV)/install-test.log 2>&1 || { cat $(VENV)/install-test.log; exit 1; }
+	@touch $(TEST_STAMP)
 
 build: $(STAMP)
-	$(BRIEFS) build
+	@$(BRIEFS) build
 
 check: $(STAMP)
-	$(BRIEFS) check
+	@$(BRIEFS) check
 
 list: $(STAMP)
-	$(BRIEFS) list
+	@$(BRIEFS) list
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
@@ -41,15 +43,15 @@ bench: $(STAMP)
 # Live preview on http://127.0.0.1:8000/ (PORT=... to change), rebuilding on every save.
 PORT ?= 8000
 serve: $(STAMP)
-	$(BRIEFS) serve --port $(PORT)
+	@$(BRIEFS) serve --port $(PORT)
 
 # The PDFs, manifest.json and SHA256SUMS in build/dist/briefs-<date>.zip.
 dist: build
-	$(BRIEFS) dist
+	@$(BRIEFS) dist
 
-# Removes build outputs only; never anything outside build/.
+# Removes the output folder (briefs.yaml's `out`, else build/) and nothing else.
 clean:
-	rm -rf -- build
+	@if [ -x $(BRIEFS) ]; then $(BRIEFS) clean; else rm -rf -- build; fi
 
 distclean: clean
 	rm -rf -- $(VENV)

@@ -268,8 +268,7 @@ class _Build:
         if self.result.built or not (out_dir / "index.html").exists() \
                 or not (out_dir / "manifest.json").exists():
             try:
-                if atomic_write(out_dir / "index.html", index_page(layout, self.state)):
-                    self.result.built.append(out_dir / "index.html")
+                atomic_write(out_dir / "index.html", index_page(layout, self.state))
             except BriefsError as exc:
                 self.result.failures.extend(exc.problems)
             atomic_write(out_dir / "manifest.json", manifest(layout, self.state))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -419,6 +420,23 @@ def dist_command(out_dir):
     """
     target = bundle(_layout(out_dir=out_dir).out_dir)
     click.echo(f"wrote {display_path(target)}")
+
+
+@cli.command("clean")
+@click.option("--out", "out_dir", type=_DIR, default=None, callback=_not_empty_path,
+              help="The output folder to delete.  [default: briefs.yaml's out, else build]")
+def clean_command(out_dir):
+    """Delete the output folder, and nothing else (never an input folder).
+
+    Example:
+
+        briefs clean
+    """
+    layout = _layout(out_dir=out_dir)
+    layout.check_out_dir()
+    if layout.out_dir.is_dir():
+        shutil.rmtree(layout.out_dir)
+    click.echo(f"removed {display_path(layout.out_dir)}/")
 
 
 @cli.command("schema")

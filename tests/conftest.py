@@ -16,6 +16,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def edition_date():
+    """The shipped example's edition date, as its metadata gives it."""
+    import datetime as dt
+    import re
+
+    text = (ROOT / "facts/pakistan-japan/metadata.yaml").read_text(encoding="utf-8")
+    return dt.date.fromisoformat(re.search(r"edition:\s*\n\s*date: (\S+)", text).group(1))
+
+
 @dataclass
 class Result:
     code: int

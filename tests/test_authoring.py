@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, planned, run_briefs, tree_digest
+from conftest import edition_date, planned, run_briefs
 from readback import html_root, html_text
 
 
@@ -50,13 +50,13 @@ def test_index_and_manifest_describe_every_output(built):
     outputs = planned(built)
     assert len(rows) == len({Path(o).stem for o in outputs})
     cells = [c.text_content() for c in rows[0].xpath("td")]
-    assert cells[1] == "default" and cells[3] == "2026-11-20" and cells[4] == "RESTRICTED"
+    assert cells[1] == "default" and cells[3] == edition_date().isoformat() and cells[4] == "RESTRICTED"
     manifest = json.loads((built / "build/manifest.json").read_text())
     assert sorted(manifest["outputs"]) == sorted(str(Path(o).relative_to("build")) for o in outputs)
     for name, entry in manifest["outputs"].items():
         data = (built / "build" / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["size"] == len(data)
-        assert entry["edition_date"] == "2026-11-20"
+        assert entry["edition_date"] == edition_date().isoformat()
     assert "fact_base_revision" in manifest
 
 

@@ -30,7 +30,7 @@ def test_no_network_and_no_files_outside_the_templates(project):
     secret = project.parent / "secret.txt"
     secret.write_text("TOP SECRET CONTENT")
     (project / "templates/escape.png").symlink_to(secret)
-    _add_to_overview(project, f"""
+    _add_to_overview(project, """
 <img src="http://example.org/logo.png" alt="logo">
 <img src="https://example.org/a.png" alt="a">
 <img src="ftp://example.org/b.png" alt="b">
@@ -39,7 +39,7 @@ def test_no_network_and_no_files_outside_the_templates(project):
 <img src="escape.png" alt="through a symlink">
 <svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/hostname"/></svg>
 <link rel="attachment" href="file:///etc/passwd">
-<style>@import url("http://example.org/x.css"); p {{ background: url("file:///etc/shadow"); }}</style>
+<style>@import url("http://example.org/x.css"); p { background: url("file:///etc/shadow"); }</style>
 """)
     result = run_briefs(project, "build", "--only", "pakistan-japan/overview")
     assert result.code == 0, result.stderr

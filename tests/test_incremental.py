@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import ROOT, planned, run_briefs, tree_digest
+from conftest import ROOT, edition_date, planned, run_briefs, tree_digest
 
 OUT = Path("build/pakistan-japan")
 KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
@@ -130,7 +130,8 @@ runpy.run_module("briefs", run_name="__main__")
 
 def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project, tmp_path):
     # A new edition date changes every output, so that every one of them is rewritten.
-    edit(project / "facts/pakistan-japan/metadata.yaml", "date: 2026-11-20", "date: 2026-11-21")
+    day = edition_date()
+    edit(project / "facts/pakistan-japan/metadata.yaml", f"date: {day}", f"date: {day.replace(day=day.day % 28 + 1)}")
     before = outputs(project)
     marker, script = tmp_path / "writing", tmp_path / "paused.py"
     script.write_text(_PAUSED_WRITER, encoding="utf-8")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import docx
 import pypdf
 import pytest
 
+from conftest import edition_date
 from readback import (
     docx_footnotes,
     docx_headings,
@@ -103,7 +103,7 @@ def test_pdf_metadata(built):
     meta = reader.metadata
     assert meta.title == "Country Brief: Pakistan–Japan Relations"
     assert meta.author == "Asia-Pacific Division, Ministry of Foreign Affairs, Islamabad"
-    assert meta.creation_date.date() == dt.date(2026, 11, 20)
+    assert meta.creation_date.date() == edition_date()
     assert "Pakistan" in meta.get("/Keywords", "")
 
 
@@ -138,7 +138,7 @@ def test_docx_properties_come_from_the_fact_base(built):
     props = docx.Document(str(output(built, "overview", "docx"))).core_properties
     assert props.title == "Overview: Pakistan–Japan Relations"
     assert props.author == "Asia-Pacific Division, Ministry of Foreign Affairs, Islamabad"
-    assert props.created.date() == dt.date(2026, 11, 20)
+    assert props.created.date() == edition_date()
     assert props.language == "en"
 
 

@@ -87,3 +87,14 @@ def test_template_folders_scoped_to_one_relationship(tmp_path):
     assert again.code == 0
     rebuilt = [line for line in again.stdout.splitlines() if line.startswith("built build/")]
     assert rebuilt and all("/pakistan-japan/" in line for line in rebuilt)
+
+
+def test_clean_removes_the_configured_output_folder_and_never_an_input(tmp_path):
+    project = copy_project(tmp_path / "p")
+    write_settings(project, "out: published\n")
+    assert run_briefs(project, "build", "--format", "html", "-q").code == 0
+    assert (project / "published/index.html").is_file()
+    assert run_briefs(project, "clean").code == 0
+    assert not (project / "published").exists() and (project / "facts").is_dir()
+    refused = run_briefs(project, "clean", "--out", "templates")
+    assert refused.code == 2 and (project / "templates").is_dir()
