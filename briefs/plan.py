@@ -16,6 +16,7 @@ from .layout import Layout
 from .load import Relationship, load_relationship
 from .project import relationship_folders
 from .writers import default_formats, writer_class
+from .scripts import undrawable_in_facts
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
         except FactError as exc:
             problems.extend(exc.problems)
             continue
+        relationship.warnings = [*relationship.warnings, *undrawable_in_facts(
+            relationship, options.layout_for(relationship.slug).font_files())]
         relationships[relationship.slug] = relationship
         warnings.extend(relationship.warnings)
     if problems:

@@ -149,3 +149,4 @@ def undrawable_characters(root, fonts: list[Path]) -> list[tuple[str, list[str]]
             snippet = " ".join(text.split())
             found.setdefault(snippet[:80], []).extend(c for c in missing)
     return [(text, list(dict.fromkeys(chars))) for text, chars in found.items()]
+
