@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
+from .evidence import check_passages, check_values
 from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, kinds_of_fact, walk
 from .project import fact_files, relationship_folders
 from .yamlsource import YamlDocument, read_yaml
@@ -51,6 +52,10 @@ class Relationship:
     # previous edition (computed once per loaded relationship).
     loaded_digest: str | None = None
     changes_cache: dict[str, Any] | None = None
+    # Per fact (by path): its passages, where the documents hold them, its inferences
+    # (briefs.evidence.FactEvidence); and each source's document (briefs.evidence.Document).
+    evidence: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)
 
     def location(self, path: tuple[Any, ...]) -> Location:
         """The ``file:line`` of a path into the fact base, e.g. ``("visits", 2, "date")``."""
@@ -93,8 +98,12 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
     return relationships
 
 
-def load_relationship(folder: Path) -> Relationship:
-    """Read, merge, validate and cross-check one relationship folder."""
+def load_relationship(folder: Path, verify: bool = True) -> Relationship:
+    """Read, merge, validate and cross-check one relationship folder.
+
+    With ``verify`` (the default) every fact's passages are checked against its sources'
+    documents and its dates, figures and names against its passages (briefs.evidence);
+    earlier editions read for comparison are loaded without."""
     files = fact_files(folder)
     problems: list[Problem] = []
     sections: dict[str, YamlDocument] = {}
@@ -139,6 +148,9 @@ def load_relationship(folder: Path) -> Relationship:
     relationship_location = Location(display_path(folder))
     citation_problems, cited = _check_citations(merged, sections)
     problems.extend(citation_problems)
+    passages = check_passages(folder, merged, sections) if verify else None
+    if passages is not None:
+        problems.extend(passages.problems)
     try:
         facts = FactBase.model_validate(merged)
     except ValidationError as exc:
@@ -155,6 +167,12 @@ def load_relationship(folder: Path) -> Relationship:
     dated_problems, stale_warnings = _check_dates(relationship)
     problems += dated_problems
     warnings += stale_warnings + _placeholders(relationship)
+    if passages is not None:
+        report = check_values(relationship, passages)
+        problems += report.problems
+        warnings += report.warnings
+        relationship.evidence = report.facts
+        relationship.documents = report.documents
     if problems:
         raise FactError(_sorted(problems))
     relationship.warnings = _sorted(warnings)
@@ -180,6 +198,8 @@ def _validation_problem(
 ) -> Problem:
     # Pydantic inserts union member names into loc; keep only the parts that name data.
     loc = tuple(part for part in error["loc"] if isinstance(part, int) or "[" not in str(part))
+    # Passages are written under `sources:` and kept by the model as `evidence`.
+    loc = tuple("sources" if part == "evidence" else part for part in loc)
     document = sections.get(loc[0]) if loc else None
     kind = error["type"]
     if document is None:
@@ -212,19 +232,21 @@ def _check_citations(
     def visit(value: Any, path: tuple[Any, ...]) -> None:
         if isinstance(value, dict):
             citations = value.get("sources")
-            if isinstance(citations, list):
-                for index, source_id in enumerate(citations):
-                    if not isinstance(source_id, str):
-                        continue
-                    cited.add(source_id)
-                    if source_id not in known:
-                        problems.append(
-                            Problem(
-                                f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
-                                f" (known: {', '.join(sorted(k for k in known if isinstance(k, str)))})",
-                                sections[path[0]].location(path + ("sources", index)),
-                            )
+            # A list of ids, or a mapping of id -> passage(s).
+            entries = (list(enumerate(citations)) if isinstance(citations, list)
+                       else [(key, key) for key in citations] if isinstance(citations, dict) else [])
+            for index, source_id in entries:
+                if not isinstance(source_id, str):
+                    continue
+                cited.add(source_id)
+                if source_id not in known:
+                    problems.append(
+                        Problem(
+                            f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
+                            f" (known: {', '.join(sorted(k for k in known if isinstance(k, str)))})",
+                            sections[path[0]].location(path + ("sources", index)),
                         )
+                    )
             for key, item in value.items():
                 visit(item, path + (key,))
         elif isinstance(value, list):
