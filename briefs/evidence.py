@@ -85,13 +85,12 @@ def _fold_char(char: str, lower: bool) -> str:
         return "-"
     if char.isspace():
         return " "
-    if ord(char) > 127:
-        char = unicodedata.normalize("NFKC", char)
-    return char.lower() if lower else char
+    return char.casefold() if lower else char
 
 
 def _fold_with_index(text: str, lower: bool = True) -> tuple[str, list[int]]:
-    """Normalised ``text`` and, for each of its characters, the index it came from."""
+    """Normalised ``text`` (already NFKC) and, for each of its characters, the index it
+    came from. Character by character, for documents; :func:`fold` gives the same text."""
     out: list[str] = []
     index: list[int] = []
     space = True  # drop leading whitespace
@@ -112,16 +111,22 @@ def _fold_with_index(text: str, lower: bool = True) -> tuple[str, list[int]]:
     return "".join(out), index
 
 
+_TRANSLATION = str.maketrans({**_QUOTES, **{d: "-" for d in _DASHES}, **{i: None for i in _INVISIBLE}})
+_SPACES = re.compile(r"\s+")
+
+
 @functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Text as passages are compared: whitespace, quotes and dashes unified, lower case."""
-    return _fold_with_index(text)[0]
+    """Text as passages are compared: whitespace, quotes and dashes unified, case folded."""
+    return _tidy(text).casefold()
 
 
 @functools.lru_cache(maxsize=8192)
 def _tidy(text: str) -> str:
     """Like :func:`fold` but keeping case (names are found by their capitals)."""
-    return _fold_with_index(text, lower=False)[0]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", text.translate(_TRANSLATION)).strip()
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -158,6 +163,20 @@ class Document:
             return None
         end = start + len(target) - 1
         return self.index[start], self.index[end] + 1
+
+    def first_missing_word(self, passage: str) -> int:
+        """How many words of ``passage``, from its start, the document holds in a row:
+        the index of the first word that departs from it."""
+        target = fold(passage)
+        ends = [m.end() for m in _WORD.finditer(target)]
+        low, high = 0, len(ends)  # the first `low` words are found; more than `high` are not
+        while low < high:
+            middle = (low + high + 1) // 2
+            if target[:ends[middle - 1]] in self.folded:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def closest(self, passage: str) -> str:
         """The stretch of the document most like ``passage`` (for an error message)."""
@@ -223,6 +242,7 @@ def read_document(path: Path) -> Document:
     text = _extract(path, suffix, data)
     text = "\n".join(" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     text = re.sub(r"\n{2,}", "\n", text).strip("\n")
+    text = unicodedata.normalize("NFKC", text)
     folded, index = _fold_with_index(text)
     document = Document(path, text, folded, index, hashlib.sha256(data).hexdigest())
     if len(_DOCUMENTS) > 256:
@@ -332,7 +352,8 @@ _DATE_PATTERNS = [
     # April 1952, April, 1952
     re.compile(rf"\b{_group('m', _MON)},?\s+{_group('y', _YEAR)}\b", re.I),
 ]
-_DECADE = re.compile(r"\b(1[0-9]\d0|20\d0)'?s\b")
+# "1950s"; a year with an "s" that is no decade ("1951s") is kept as written, to be found.
+_DECADE = re.compile(r"\b(\d{2,4})'?s\b")
 _BARE_YEAR = re.compile(rf"(?<![\d.,$€£¥])(?<![A-Za-z]-)\b({_YEAR})\b(?![,.]\d|\d)")
 _NUMBER = re.compile(
     r"(?<![\w.,])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?"
@@ -397,66 +418,72 @@ def _norm_number(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral() else value
 
 
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
 def _date_values(text: str, field: Path_, kind: str = "date") -> tuple[list[Value], str]:
     """Dates in ``text``, and the text with them blanked out."""
     found: list[Value] = []
-    chars = list(text)
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer("".join(chars)):
+    # Dates with a month need a month name or an ISO "YYYY-MM"; most texts have neither.
+    patterns = _DATE_PATTERNS if _MONTH_OR_ISO.search(text) else ()
+    for pattern in patterns:
+        for match in list(pattern.finditer(text)):
             groups = match.groupdict()
             year = int(groups["y"])
             month = _MONTHS[groups["m"].lower().rstrip(".")] if groups.get("m") else int(groups["mn"])
-            days = [groups.get("d1"), groups.get("d2")]
-            days = [int(re.sub(r"\D", "", d)) for d in days if d]
+            days = [int(re.sub(r"\D", "", d)) for d in (groups.get("d1"), groups.get("d2")) if d]
             surface = match.group()
             for day in days or [None]:
                 found.append(Value(kind, (year, month, day), surface, field))
-            chars[match.start():match.end()] = " " * (match.end() - match.start())
-    blanked = "".join(chars)
-    for match in _DECADE.finditer(blanked):
+            text = _blank(text, match.start(), match.end())
+    for match in list(_DECADE.finditer(text)):
         found.append(Value("decade", int(match.group(1)), match.group(), field))
-    blanked = _DECADE.sub(lambda m: " " * len(m.group()), blanked)
-    for match in _BARE_YEAR.finditer(blanked):
+        text = _blank(text, match.start(), match.end())
+    for match in list(_BARE_YEAR.finditer(text)):
         found.append(Value(kind, (int(match.group(1)), None, None), match.group(), field))
-    blanked = _BARE_YEAR.sub(lambda m: " " * len(m.group()), blanked)
-    return found, blanked
+        text = _blank(text, match.start(), match.end())
+    return found, text
+
+
+_MONTH_OR_ISO = re.compile(rf"\b{_MON}|\d{{4}}-\d", re.I)
+_UNIT_WORDS = "|".join(_UNITS[1:10] + _UNIT_ORDINALS[1:10])
+_NUMBER_WORD = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_TENS)})-(?P<unit>{_UNIT_WORDS})|(?P<word>"
+    + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))\b")
+_FOLLOWING_SCALE = re.compile(r"\s+(thousand|million|billion|trillion)\b")
+_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS) | frozenset(_TENS)
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 def _number_values(text: str, field: Path_) -> tuple[list[Value], str]:
     found: list[Value] = []
-    for match in _NUMBER.finditer(text):
-        whole, fraction, scale, _ordinal = match.groups()
-        value = _decimal(whole + (fraction or ""))
-        if value is None:
-            continue
-        if scale:
-            value *= _SCALES[scale.lower()]
-        found.append(Value("number", _norm_number(value), match.group().strip(), field))
-    blanked = _NUMBER.sub(lambda m: " " * len(m.group()), text)
-    words = [(m, m.group().lower().split("-")) for m in _WORD_TOKEN.finditer(blanked)]
-    for position, (match, parts) in enumerate(words):
-        index = 0
-        while index < len(parts):
-            part = parts[index]
-            if part in _TENS and index + 1 < len(parts) and (
-                    parts[index + 1] in _UNITS[1:10] or parts[index + 1] in _UNIT_ORDINALS[1:10]):
-                unit = parts[index + 1]
-                number = _TENS[part] + (_UNITS.index(unit) if unit in _UNITS else _UNIT_ORDINALS.index(unit))
-                found.append(Value("number", Decimal(number), f"{part}-{unit}", field))
-                index += 2
+    if _HAS_DIGIT.search(text):
+        for match in list(_NUMBER.finditer(text)):
+            whole, fraction, scale, _ordinal = match.groups()
+            value = _decimal(whole + (fraction or ""))
+            if value is None:
                 continue
-            if part in _NUMBER_WORDS and part not in _NOT_FIGURES:
-                number = Decimal(_NUMBER_WORDS[part])
-                following = words[position + 1][1][0] if position + 1 < len(words) and index == len(parts) - 1 else ""
-                if following in _SCALES:
-                    number *= _SCALES[following]
-                found.append(Value("number", _norm_number(number), part, field))
-            elif part in _NOT_FIGURES and index == len(parts) - 1 and position + 1 < len(words) \
-                    and words[position + 1][1][0] in _SCALES:
-                found.append(Value("number", Decimal(_NUMBER_WORDS[part] * _SCALES[words[position + 1][1][0]]),
-                                   part, field))
-            index += 1
-    return found, blanked
+            if scale:
+                value *= _SCALES[scale.lower()]
+            found.append(Value("number", _norm_number(value), match.group().strip(), field))
+            text = _blank(text, match.start(), match.end())
+    lower = text.lower()
+    if not _NUMBER_WORD_SET.intersection(_LOWER_WORD.findall(lower)):
+        return found, text
+    for match in _NUMBER_WORD.finditer(lower):
+        if match.group("tens"):
+            number = _TENS[match.group("tens")] + _NUMBER_WORDS[match.group("unit")]
+        else:
+            word = match.group("word")
+            number = _NUMBER_WORDS[word]
+            scale = _FOLLOWING_SCALE.match(lower, match.end())
+            if scale:
+                number *= _SCALES[scale.group(1)]
+            elif word in _NOT_FIGURES:
+                continue
+        found.append(Value("number", _norm_number(Decimal(number)), match.group(), field))
+    return found, text
 
 
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w]*(?:[-.'][^\W_][\w]*)*")
@@ -509,8 +536,10 @@ def _name_values(text: str, field: Path_, ordinary: frozenset[str]) -> list[Valu
             flush()
             found.append(Value("currency", token, token, field))
             continue
-        before = text[:match.start()].rstrip(" \t\"'([*")
-        initial = not before or before[-1] in ".!?"
+        position = match.start() - 1
+        while position >= 0 and text[position] in " \t\"'([*":
+            position -= 1
+        initial = position < 0 or text[position] in ".!?"
         if initial and not run and token.lower() in _FIRST_WORDS:
             continue
         run.append((match, token, initial and not run))
@@ -520,10 +549,18 @@ def _name_values(text: str, field: Path_, ordinary: frozenset[str]) -> list[Valu
 
 def text_values(text: str, field: Path_, ordinary: frozenset[str] = frozenset()) -> list[Value]:
     """Every date, figure and proper name stated in a piece of fact text."""
+    return list(_text_values(text, field, ordinary))
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_values(text: str, field: Path_, ordinary: frozenset[str]) -> tuple[Value, ...]:
     text = _tidy(_MARKUP_LINK.sub(r"\1", text)).replace("*", " ")
-    dates, rest = _date_values(text, field)
+    dates, rest = _date_values(text, field) if _HAS_DIGIT.search(text) else ([], text)
     numbers, rest = _number_values(rest, field)
-    return dates + numbers + _name_values(rest, field, ordinary)
+    return tuple(dates + numbers + _name_values(rest, field, ordinary))
+
+
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def name_value(text: str, field: Path_) -> list[Value]:
@@ -903,10 +940,14 @@ class _RawChecker:
         if span is None:
             where = path + ("sources", source_id) + ((index,) if listed else ())
             closest = document.closest(passage)
+            yaml_document = self.sections.get(path[0])
+            location = self.location(where)
+            if yaml_document is not None and hasattr(yaml_document, "location_of_word"):
+                location = yaml_document.location_of_word(where, document.first_missing_word(passage))
             self.problems.append(Problem(
                 f"{_dotted(path)}: passage not in source {source_id!r}"
                 f" ({display_path(document.path)}): {_clip(passage)!r}; closest text there:"
-                f" {_clip(closest)!r}", self.location(where)))
+                f" {_clip(closest)!r}", location))
 
 
 def _clip(text: str, limit: int = 160) -> str:

@@ -8,6 +8,7 @@ list indexes) the line it starts on, and reporting duplicate keys.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +65,43 @@ class YamlDocument:
         for number in range(first, min(last, len(lines)) + 1):
             if folded in lines[number - 1].casefold():
                 return Location(self.file, number)
-        # A needle folded across two lines: look for its first word.
-        head = folded.split()[0] if folded.split() else folded
-        for number in range(first, min(last, len(lines)) + 1):
-            if head in lines[number - 1].casefold():
-                return Location(self.file, number)
+        # A needle folded across two lines: look for its words, those with digits first.
+        words = sorted(folded.split(), key=lambda word: not any(c.isdigit() for c in word))
+        for word in words:
+            for number in range(first, min(last, len(lines)) + 1):
+                if word in lines[number - 1].casefold():
+                    return Location(self.file, number)
         return location
+
+    def location_of_word(self, path: Path_, index: int) -> Location:
+        """The line of the ``index``-th word (0-based, letters and digits) of the text value
+        at ``path``: where a passage spread over several lines goes wrong."""
+        location = self.location(path)
+        if path not in self.lines or not self.source:
+            return location
+        lines = self.source.splitlines()
+        first = self.lines[path]
+        last = min(max(self.ends.get(path, first), first), len(lines))
+        count = 0
+        for number in range(first, last + 1):
+            line = lines[number - 1]
+            if number == first:
+                # Skip the key ("fo-brief:") or the list dash, and a block indicator (">-").
+                if isinstance(path[-1], str):
+                    line = re.sub(r"^\s*(?:-\s+)?[^:]*?:(?=\s|$)", "", line, count=1)
+                else:
+                    line = re.sub(r"^\s*-(?=\s|$)", "", line, count=1)
+                line = re.sub(r"^\s*[>|][-+0-9]*\s*$", "", line)
+            if line.lstrip().startswith("#"):
+                continue
+            words = len(_VALUE_WORD.findall(line))
+            if count + words > index:
+                return Location(self.file, number)
+            count += words
+        return location
+
+
+_VALUE_WORD = re.compile(r"[^\W_]+")
 
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
