@@ -40,6 +40,22 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def without_passages(path: Path, after: str) -> None:
+    """Cite the first fact's sources at or after the text ``after`` by id only, dropping their
+    passages: the fact is then unverified (a warning), so a test may change what it says."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    start = text.index(after)
+    block = re.compile(r"^( *)sources:\n((?:\1  .*\n|\s*\n)+)", re.M)
+    match = block.search(text, start)
+    assert match, f"no sources mapping after {after!r} in {path}"
+    indent = match.group(1)
+    ids = re.findall(rf"^{indent}  ([a-z0-9][a-z0-9-]*):", match.group(2), re.M)
+    path.write_text(text[:match.start()] + f"{indent}sources: [{', '.join(ids)}]\n" + text[match.end():],
+                    encoding="utf-8")
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` with its SHA-256: compare before and after a failed build."""
     return {
