@@ -403,6 +403,39 @@ def schema_command(output):
     click.echo(f"wrote {display_path(output)}")
 
 
+@cli.command("audit")
+@click.option("--facts", "facts_dir", type=_DIR, default=Path("facts"), show_default=True,
+              help="Folder with one sub-folder of YAML fact files per relationship.")
+@click.option("--templates", "template_dirs", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              multiple=True, help="Template overrides, as for build (to name the briefs each fact feeds).")
+@click.option("--only", multiple=True, metavar="REL", help="Audit only this relationship; may be repeated.")
+@click.option("--out", "out_dir", type=_DIR, default=Path("build"), show_default=True,
+              help="Folder the audit pages are written to, in OUT/audit/.")
+def audit_command(facts_dir, template_dirs, only, out_dir):
+    """Write the evidence audit of each relationship to OUT/audit/<relationship>.html.
+
+    One self-contained page lists every fact with its text, marking and as-of
+    date, each cited source with the passage highlighted in its paragraph, the
+    desk's inferences, and the briefs the fact feeds; a reviewer reads it top to
+    bottom and signs at the end. Invalid facts stop it before anything is written.
+
+    Example:
+
+        briefs audit --only pakistan-japan --out build
+    """
+    from .audit import write_audits
+
+    options = _options(facts_dir, template_dirs, (), False)
+    try:
+        paths, warnings = write_audits(facts_dir, options.template_dirs, out_dir,
+                                       [name.strip("/") for name in only])
+    except BriefsError as exc:
+        _fail(exc)
+    _report(warnings)
+    for path in paths:
+        click.echo(f"wrote {display_path(path)}")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

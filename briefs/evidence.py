@@ -195,8 +195,10 @@ class Document:
             ratio = matcher.ratio()
             if ratio > best:
                 best, best_start = ratio, start
-        end = min(best_start + size, len(self.folded)) - 1
-        return self.text[self.index[best_start]:self.index[end] + 1]
+        end = min(best_start + size, len(self.folded))
+        while end < len(self.folded) and self.folded[end] != " ":
+            end += 1  # to the end of the word
+        return self.text[self.index[best_start]:self.index[end - 1] + 1]
 
     def paragraph(self, span: tuple[int, int], limit: int = 900) -> tuple[str, str, str]:
         """(before, passage, after): the passage inside its paragraph, trimmed to about
@@ -650,7 +652,7 @@ def _passage_values(passage: str) -> tuple[frozenset, frozenset, frozenset]:
 # Fields that are bookkeeping, codes or choices from a fixed list: nothing to find in a passage.
 _SKIP_FIELDS = {"sources", "evidence", "inferred", "accounts", "id", "marking", "kind", "track",
                 "in_official_list", "approximate", "country", "to", "exporter", "origin", "subject",
-                "among", "quote"}
+                "among"}
 _CODE_FIELDS = {"host"}  # a country code in some models, a person in others
 _NAME_FIELDS = {"name", "place", "abbreviation"}
 _YEAR_FIELDS = {"since", "year"}
@@ -660,12 +662,14 @@ def fact_values(fact: Any, ordinary: frozenset[str]) -> list[Value]:
     """Every date, figure and name a fact states, in its text and its typed fields."""
     from pydantic import BaseModel
 
+    from .model import Quotation
+
     found: list[Value] = []
 
     def visit(model: BaseModel, prefix: Path_) -> None:
         for name in type(model).model_fields:
-            if name in _SKIP_FIELDS:
-                continue
+            if name in _SKIP_FIELDS or (name == "quote" and isinstance(model, Quotation)):
+                continue  # a quotation's words are checked whole, against the passages
             value = getattr(model, name)
             here = prefix + (name,)
             if name in _CODE_FIELDS and isinstance(value, str):
@@ -964,7 +968,7 @@ def check_passages(folder: Path, merged: dict[str, Any], sections: dict[str, Any
 
 def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
     """Phase two, on the validated facts: each fact's values against its passages."""
-    from .model import walk
+    from .model import Quotation, walk
 
     facts = relationship.facts
     by_id = {source.id: source for source in facts.sources}
@@ -978,7 +982,7 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
         problems.append(Problem(f"sources[{index}].derived_from: {source_id!r} is derived, through"
                                 " others, from itself", relationship.location(("sources", index, "derived_from"))))
 
-    for path, model in walk(facts):
+    for path, model in _walk_sections(facts, walk):
         fields = type(model).model_fields
         if not path or path[0] == "sources" or "sources" not in fields or "evidence" not in fields:
             continue
@@ -1007,8 +1011,10 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
                 relationship.location(path + ("sources",)), severity="warning"))
             continue
 
-        quote = getattr(model, "quote", None)
-        if isinstance(quote, str) and not any(fold(quote) in text for text in support.folded):
+        if any(passage.found is False for passage in passages):
+            continue  # a passage is not in its document: that error comes first, alone
+        quote = model.quote if isinstance(model, Quotation) else None
+        if quote is not None and not any(fold(quote) in text for text in support.folded):
             problems.append(Problem(
                 f"{_dotted(path)}.quote: the quotation is not in its passages; quote the words as the"
                 " source prints them", relationship.location(path + ("quote",))))
@@ -1039,6 +1045,17 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
                 " `value` names what the desk inferred, as the fact states it",
                 relationship.location(path + ("inferred", number, "value"))))
     return EvidenceReport(problems, raw.warnings + warnings, records, raw.documents)
+
+
+def _walk_sections(facts: Any, walk) -> Iterable[tuple[Path_, Any]]:
+    """Every model in the fact base, or in those sections of it that are valid."""
+    from pydantic import BaseModel
+
+    if isinstance(facts, BaseModel):
+        yield from walk(facts)
+        return
+    for key, value in vars(facts).items():
+        yield from walk(value, (key,))
 
 
 def _derivation_cycles(by_id: dict[str, Any]) -> list[str]:

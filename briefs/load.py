@@ -158,6 +158,8 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
             problem = _validation_problem(error, sections, relationship_location)
             if not (unreadable and problem.message.startswith("missing section")):
                 problems.append(problem)
+        if passages is not None:
+            problems.extend(_verify_valid_sections(folder, merged, sections, passages))
         raise FactError(_sorted(problems)) from None
     if problems:
         raise FactError(_sorted(problems))
@@ -177,6 +179,28 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
         raise FactError(_sorted(problems))
     relationship.warnings = _sorted(warnings)
     return relationship
+
+
+def _verify_valid_sections(folder: Path, merged: dict[str, Any], sections: dict[str, YamlDocument],
+                           passages) -> list[Problem]:
+    """When some section is invalid, still check the evidence of the sections that are valid,
+    so that every problem is reported in one run."""
+    from types import SimpleNamespace
+
+    from pydantic import TypeAdapter
+
+    valid: dict[str, Any] = {}
+    for key, value in merged.items():
+        if key not in FactBase.model_fields:
+            continue
+        try:
+            valid[key] = TypeAdapter(FactBase.model_fields[key].annotation).validate_python(value)
+        except ValidationError:
+            continue
+    if "metadata" not in valid or "sources" not in valid:
+        return []
+    partial = Relationship(folder.name, folder, SimpleNamespace(**valid), [], sections)
+    return [p for p in check_values(partial, passages).problems if p.location and p.location.line]
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

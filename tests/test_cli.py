@@ -8,7 +8,7 @@ import pytest
 
 from conftest import run_briefs, tree_digest
 
-COMMANDS = ["build", "check", "list", "diff", "schema", "new", "serve", "dist"]
+COMMANDS = ["build", "check", "list", "audit", "diff", "schema", "new", "serve", "dist"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
