@@ -48,7 +48,9 @@ metadata:
 """,
     "sources.yaml": """\
 # Every document the facts rest on; facts cite these ids. kind: official, press or analysis.
-# Give title, publisher, date and url where the document names them.
+# Give title, publisher, date and url where the document names them, and put the
+# document itself beside these files (`file: seeds/brief.pdf`: .txt, .html, .pdf or
+# .docx) so that `briefs check` can find each fact's passages in it.
 sources:
   - id: source-1
     title: "TODO: title of the first source document"
@@ -66,7 +68,8 @@ freshness:
     history: never
 """,
     "relations.yaml": """\
-# The character of the relationship. State facts in your own words; cite sources.
+# The character of the relationship. State facts in your own words; cite sources,
+# each with the exact passage that supports the fact: sources: {source-1: "..."}.
 relations:
   character:
     - text: "TODO: how the two countries describe their relations"
