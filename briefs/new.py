@@ -69,7 +69,7 @@ freshness:
 """,
     "relations.yaml": """\
 # The character of the relationship. State facts in your own words; cite sources,
-# each with the exact passage that supports the fact: sources: {source-1: "..."}.
+# each with the exact passage that supports the fact: sources: {{source-1: "..."}}.
 relations:
   character:
     - text: "TODO: how the two countries describe their relations"

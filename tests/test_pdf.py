@@ -169,7 +169,7 @@ def test_broken_font_file_is_a_located_error(project):
 def test_character_no_font_can_draw_is_reported(project):
     people = project / "facts/pakistan-japan/people.yaml"
     people.write_text(people.read_text(encoding="utf-8").replace(
-        "Launched in 2018 to build ties", "Launched in 2018 (\U00010600) to build ties"), encoding="utf-8")
+        "Launched in 2018 to build ties", "Launched in 2018 (\U0001E290) to build ties"), encoding="utf-8")
     result = run_briefs(project, "build", "--format", "pdf", "--only", "pakistan-japan/country-brief")
     assert result.code == 0, result.stderr
-    assert "warning: no installed font can draw" in result.stderr and "U+10600" in result.stderr
+    assert "warning: no installed font can draw" in result.stderr and "U+1E290" in result.stderr
