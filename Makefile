@@ -8,7 +8,7 @@ BRIEFS := $(BIN)/briefs
 # pip's output goes to a log, shown only if the install fails.
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: all build test check list clean distclean bench dist serve
+.PHONY: all build test check list audit clean distclean bench dist serve
 
 all: build
 
@@ -32,6 +32,10 @@ check: $(STAMP)
 
 list: $(STAMP)
 	@$(BRIEFS) list
+
+# Every fact with its passages, for a reviewer to sign: build/audit/<relationship>.html
+audit: $(STAMP)
+	$(BRIEFS) audit
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q

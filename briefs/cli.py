@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .audit import write_audits
 from .build import Reporter, build
 from .check import check
 from .editions import describe, diff
@@ -457,6 +458,36 @@ def schema_command(output, of_settings):
         return
     atomic_write(output, text.encode("utf-8"))
     click.echo(f"wrote {display_path(output)}")
+
+
+@cli.command("audit")
+@click.option("--facts", "facts_dir", type=_DIR, default=None,
+              help="Folder with one sub-folder of YAML fact files per relationship.")
+@click.option("--templates", "template_dirs", type=click.Path(file_okay=False, path_type=Path),
+              multiple=True, help="Template overrides, as for build (to name the briefs each fact feeds).")
+@click.option("--only", multiple=True, metavar="REL", callback=_not_empty,
+              help="Audit only this relationship; may be repeated.")
+@click.option("--out", "out_dir", type=_DIR, default=None, callback=_not_empty_path,
+              help="Folder the audit pages are written to, in OUT/audit/.  [default: briefs.yaml's out,"
+                   " else build]")
+def audit_command(facts_dir, template_dirs, only, out_dir):
+    """Write the evidence audit of each relationship to OUT/audit/<relationship>.html.
+
+    One self-contained page lists every fact with its text, marking and as-of
+    date, each cited source with the passage highlighted in its paragraph, the
+    desk's inferences, and the briefs the fact feeds; a reviewer reads it top to
+    bottom and signs at the end. Invalid facts stop it before anything is written.
+
+    Example:
+
+        briefs audit --only pakistan-japan --out build
+    """
+    layout = _layout(facts_dir, out_dir, template_dirs)
+    layout.check_out_dir()
+    paths, warnings = write_audits(layout, [name.strip("/") for name in only])
+    _report(warnings)
+    for path in paths:
+        click.echo(f"wrote {display_path(path)}")
 
 
 def main() -> None:

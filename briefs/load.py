@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
+from .evidence import check_passages, check_values
 from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, kinds_of_fact, walk
 from .model import dotted as _dotted
 from .project import fact_files, relationship_folders
@@ -77,6 +78,10 @@ class Relationship:
     # previous edition (computed once per loaded relationship).
     loaded_digest: str | None = None
     changes_cache: dict[str, Any] | None = None
+    # Per fact (by path): its passages, where the documents hold them, its inferences
+    # (briefs.evidence.FactEvidence); and each source's document (briefs.evidence.Document).
+    evidence: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)
 
     def location(self, path: tuple[Any, ...]) -> Location:
         """The ``file:line`` of a path into the fact base, e.g. ``("visits", 2, "date")``."""
@@ -119,8 +124,12 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
     return relationships
 
 
-def load_relationship(folder: Path) -> Relationship:
-    """Read, merge, validate and cross-check one relationship folder."""
+def load_relationship(folder: Path, verify: bool = True) -> Relationship:
+    """Read, merge, validate and cross-check one relationship folder.
+
+    With ``verify`` (the default) every fact's passages are checked against its sources'
+    documents and its dates, figures and names against its passages (briefs.evidence);
+    earlier editions read for comparison are loaded without."""
     files = fact_files(folder)
     problems: list[Problem] = []
     sections: dict[str, YamlDocument] = {}
@@ -172,6 +181,9 @@ def load_relationship(folder: Path) -> Relationship:
     problems.extend(problem for _, problem in placeholders)
     citation_problems, cited = _check_citations(merged, sections)
     problems.extend(citation_problems)
+    passages = check_passages(folder, merged, sections) if verify else None
+    if passages is not None:
+        problems.extend(passages.problems)
     try:
         facts = FactBase.model_validate(merged)
     except ValidationError as exc:
@@ -181,6 +193,8 @@ def load_relationship(folder: Path) -> Relationship:
             problem = _validation_problem(error, sections, relationship_location)
             if not (unreadable and problem.message.startswith("missing section")):
                 problems.append(problem)
+        if passages is not None:
+            problems.extend(_verify_valid_sections(folder, merged, sections, passages))
         raise FactError(_sorted(problems)) from None
     if problems:
         raise FactError(_sorted(problems))
@@ -190,10 +204,38 @@ def load_relationship(folder: Path) -> Relationship:
     dated_problems, stale_warnings = _check_dates(relationship)
     problems += dated_problems
     warnings += stale_warnings
+    if passages is not None:
+        report = check_values(relationship, passages)
+        problems += report.problems
+        warnings += report.warnings
+        relationship.evidence = report.facts
+        relationship.documents = report.documents
     if problems:
         raise FactError(_sorted(problems))
     relationship.warnings = _sorted(warnings)
     return relationship
+
+
+def _verify_valid_sections(folder: Path, merged: dict[str, Any], sections: dict[str, YamlDocument],
+                           passages) -> list[Problem]:
+    """When some section is invalid, still check the evidence of the sections that are valid,
+    so that every problem is reported in one run."""
+    from types import SimpleNamespace
+
+    from pydantic import TypeAdapter
+
+    valid: dict[str, Any] = {}
+    for key, value in merged.items():
+        if key not in FactBase.model_fields:
+            continue
+        try:
+            valid[key] = TypeAdapter(FactBase.model_fields[key].annotation).validate_python(value)
+        except ValidationError:
+            continue
+    if "metadata" not in valid or "sources" not in valid:
+        return []
+    partial = Relationship(folder.name, folder, SimpleNamespace(**valid), [], sections)
+    return [p for p in check_values(partial, passages).problems if p.location and p.location.line]
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -208,7 +250,8 @@ def _data_loc(error: dict[str, Any]) -> tuple[Any, ...]:
 def _validation_problem(
     error: dict[str, Any], sections: dict[str, YamlDocument], fallback: Location
 ) -> Problem:
-    loc = _data_loc(error)
+    # Passages are written under `sources:` and kept by the model as `evidence`.
+    loc = tuple("sources" if part == "evidence" else part for part in _data_loc(error))
     document = sections.get(loc[0]) if loc else None
     kind = error["type"]
     if document is None:
@@ -241,19 +284,21 @@ def _check_citations(
     def visit(value: Any, path: tuple[Any, ...]) -> None:
         if isinstance(value, dict):
             citations = value.get("sources")
-            if isinstance(citations, list):
-                for index, source_id in enumerate(citations):
-                    if not isinstance(source_id, str) or PLACEHOLDER.match(source_id):
-                        continue
-                    cited.add(source_id)
-                    if source_id not in known:
-                        problems.append(
-                            Problem(
-                                f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
-                                f" (known: {', '.join(sorted(k for k in known if isinstance(k, str)))})",
-                                sections[path[0]].location(path + ("sources", index)),
-                            )
+            # A list of ids, or a mapping of id -> passage(s).
+            entries = (list(enumerate(citations)) if isinstance(citations, list)
+                       else [(key, key) for key in citations] if isinstance(citations, dict) else [])
+            for index, source_id in entries:
+                if not isinstance(source_id, str) or PLACEHOLDER.match(source_id):
+                    continue
+                cited.add(source_id)
+                if source_id not in known:
+                    problems.append(
+                        Problem(
+                            f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
+                            f" (known: {', '.join(sorted(k for k in known if isinstance(k, str)))})",
+                            sections[path[0]].location(path + ("sources", index)),
                         )
+                    )
             for key, item in value.items():
                 visit(item, path + (key,))
         elif isinstance(value, list):

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Iterator, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema,
+                      field_serializer, field_validator, model_validator)
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import core_schema
 
 from .writers.pdf import PDF_VARIANTS
@@ -134,21 +136,112 @@ class Money(Strict):
     approximate: bool = False
 
 
-class Account(Strict):
+# The longest passage a fact may quote from a source: an excerpt, not the document.
+MAX_PASSAGE = 600
+
+Passage = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PASSAGE)]
+
+_IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+_SOURCES_SCHEMA = {
+    "description": (
+        "The sources this rests on: a list of source ids, or, with evidence, a mapping of each"
+        " source id to the passage (or list of passages) of that source that supports it,"
+        " quoted exactly."
+    ),
+    "anyOf": [
+        {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _IDENTIFIER_PATTERN}},
+        {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": _IDENTIFIER_PATTERN},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "minLength": 1, "maxLength": MAX_PASSAGE},
+                    {"type": "array", "minItems": 1,
+                     "items": {"type": "string", "minLength": 1, "maxLength": MAX_PASSAGE}},
+                ]
+            },
+        },
+    ],
+}
+
+# `sources:` as written: a list of ids, or a mapping of id -> passage(s). The model keeps
+# the ids in `sources` and the passages in `evidence`.
+SourceIds = Annotated[list[Identifier], Field(min_length=1), WithJsonSchema(_SOURCES_SCHEMA)]
+Evidence = SkipJsonSchema[dict[Identifier, Annotated[list[Passage], Field(min_length=1)]]]
+
+
+class Inference(Strict):
+    """A value the desk concluded although no cited passage states it, and why."""
+
+    value: Text
+    reason: Text
+
+
+class Cited(Strict):
+    """Anything that cites sources: ``sources`` may map each source id to its passages.
+
+    ``sources: [fo-brief]`` cites without evidence; ``sources: {fo-brief: "passage"}`` or
+    ``{fo-brief: ["passage", "passage"]}`` cites with the exact passages that support it.
+    Either way ``sources`` is the list of ids; the passages are in ``evidence``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _passages_from_sources(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if "evidence" in data:
+            raise ValueError(
+                "unknown field 'evidence': give passages under `sources`, e.g."
+                " sources: {source-id: \"passage\"}"
+            )
+        cited = data.get("sources")
+        if isinstance(cited, dict):
+            data = dict(data)
+            data["sources"] = list(cited)
+            data["evidence"] = {
+                key: [value] if isinstance(value, str) else ([] if value is None else value)
+                for key, value in cited.items()
+            }
+        return data
+
+    @field_validator("evidence", mode="after", check_fields=False)
+    @classmethod
+    def _passages_are_text(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for passages in value.values():
+            for passage in passages:
+                _no_control_characters(passage)
+        return value
+
+    @field_serializer("sources", check_fields=False)
+    def _sources_with_passages(self, sources: list[str]) -> Any:
+        evidence = getattr(self, "evidence", None)
+        if not evidence:
+            return list(sources)
+        return {source_id: list(evidence.get(source_id, [])) for source_id in sources}
+
+
+class Account(Cited):
     """One source's version of a fact that the sources tell differently."""
 
     text: Text
-    sources: list[Identifier] = Field(min_length=1)
+    sources: SourceIds
+    evidence: Evidence = Field(default_factory=dict, exclude=True)
+    inferred: list[Inference] = []
 
 
 Marking = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z-]*$")]
 
 
-class Fact(Strict):
+class Fact(Cited):
     """A statement in our own words, with the sources it rests on."""
 
     text: Text
-    sources: list[Identifier] = Field(min_length=1)
+    sources: SourceIds
+    # Passages of each cited source that support the fact (from `sources:` as a mapping).
+    evidence: Evidence = Field(default_factory=dict, exclude=True)
+    # Values the desk concluded that no passage states, each with the reason.
+    inferred: list[Inference] = []
     as_of: PartialDate | None = None
     # Handling marking of this fact; unmarked facts take metadata.marking.
     marking: Marking | None = None
@@ -156,14 +249,16 @@ class Fact(Strict):
     accounts: list[Account] = []
 
 
-class Quotation(Strict):
+class Quotation(Cited):
     """Words someone said, reproduced verbatim and attributed."""
 
     quote: Text
     speaker: Text
     occasion: Text
     date: PartialDate
-    sources: list[Identifier] = Field(min_length=1)
+    sources: SourceIds
+    evidence: Evidence = Field(default_factory=dict, exclude=True)
+    inferred: list[Inference] = []
     marking: Marking | None = None
 
 
@@ -227,8 +322,16 @@ class Source(Strict):
     publisher: Text | None = None
     date: PartialDate | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
-    # Where the document is kept, e.g. its file among the seed documents.
+    # True when the document carries no title and `title` is ours (shown in [brackets]).
+    title_supplied: bool = False
+    # Why `date` is ours when the document does not print it (e.g. "written during the visit").
+    date_inferred: Text | None = None
+    # Where the document is kept, inside the relationship folder: .txt, .html, .pdf or .docx.
+    # Passages citing this source are checked against it.
     file: Text | None = None
+    # Sources this one restates: a fact resting on a source and its restatement is not
+    # corroborated by the second.
+    derived_from: list[Identifier] = []
     note: Text | None = None
 
 
@@ -272,7 +375,8 @@ class Visit(Fact):
 
 class Round(Fact):
     number: int = Field(ge=1)
-    date: PartialDate
+    # When the round was held, if the sources say.
+    date: PartialDate | None = None
 
 
 class Mechanism(Fact):
@@ -311,7 +415,8 @@ class Goods(Fact):
 
 class Investor(Strict):
     name: Text
-    sector: Text
+    # What the company does, where the sources say.
+    sector: Text | None = None
 
 
 class Investors(Fact):
@@ -476,6 +581,8 @@ class FactBase(Strict):
     visits: list[Visit] = []
     mechanisms: list[Mechanism] = []
     agreements: list[Agreement] = []
+    # What the sources say of the agreements as a whole (e.g. that there are more than listed).
+    agreements_overview: Fact | None = None
     economy: Economy | None = None
     development: DevelopmentAssistance | None = None
     people: People | None = None

@@ -192,7 +192,9 @@ metadata:
 # Every document the facts rest on; facts cite these ids in `sources`.
 # kind: official (a government's own text), press, or analysis. Add publisher,
 # date (e.g. 2026-05) and url where the document gives them; `short` is how
-# notes name it. Add one entry per document.
+# notes name it. Add one entry per document, and put the document itself beside
+# these files (`file: seeds/brief.pdf`: .txt, .html, .pdf or .docx) so that
+# `briefs check` can find each fact's passages in it.
 sources:
   - id: source-1              # any lower-case id, e.g. mofa-brief-2026
     title: {_todo("title of the document")}
@@ -211,7 +213,8 @@ freshness:
 """,
         "relations.yaml": f"""\
 # The character of the relationship, in your own words. Every fact cites its
-# sources; `as_of` dates a fact that can go out of date (e.g. 2026-05).
+# sources, each with the exact passage that supports it: sources: {{{{source-1: "..."}}}};
+# `as_of` dates a fact that can go out of date (e.g. 2026-05).
 # Every section below metadata and sources is optional: delete what you have
 # nothing for, and the briefs leave it out.
 relations:

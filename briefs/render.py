@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .errors import Location, Problem, TemplateError, display_path
+from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted
@@ -125,7 +126,13 @@ class _Notes:
         for source_id in fact.sources:
             source = self._sources[source_id]
             self.cited.setdefault(source_id, source)
-            parts.append(f"{source.short or source.title} ({source.kind})")
+            label = f"{source.short or source.title} ({source.kind})"
+            # A source restating another cited one is not a second, corroborating account.
+            origins = restated(source_id, fact.sources, self._sources)
+            if origins:
+                label += ", restating " + " and ".join(
+                    self._sources[o].short or self._sources[o].title for o in origins)
+            parts.append(label)
         text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
         as_of = getattr(fact, "as_of", None)
         if as_of is not None:

@@ -8,6 +8,7 @@ list indexes) the line it starts on, and reporting duplicate keys.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,14 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 class YamlDocument:
     """The data of one YAML file plus the line each path starts on."""
 
-    def __init__(self, file: str, data: Any, lines: dict[Path_, int]):
+    def __init__(self, file: str, data: Any, lines: dict[Path_, int],
+                 ends: dict[Path_, int] | None = None, source: str = ""):
         self.file = file
         self.data = data
         self.lines = lines
+        # The last line of each value, and the file's text: to find a word inside a value.
+        self.ends = ends or {}
+        self.source = source
 
     def location(self, path: Path_) -> Location:
         """The location of the longest prefix of ``path`` that exists in the file."""
@@ -46,6 +51,57 @@ class YamlDocument:
                 best = candidate
             # Elements not in the file (pydantic's union tags, a missing key) are skipped.
         return Location(self.file, self.lines.get(best, 1))
+
+    def location_of_text(self, path: Path_, needle: str) -> Location:
+        """The line inside the value at ``path`` (e.g. a folded ``text: >-`` block) where
+        ``needle`` is written; the value's own line when it cannot be found there."""
+        location = self.location(path)
+        if path not in self.lines or not needle or not self.source:
+            return location
+        lines = self.source.splitlines()
+        first = self.lines[path]
+        last = max(self.ends.get(path, first), first)
+        folded = needle.casefold()
+        for number in range(first, min(last, len(lines)) + 1):
+            if folded in lines[number - 1].casefold():
+                return Location(self.file, number)
+        # A needle folded across two lines: look for its words, those with digits first.
+        words = sorted(folded.split(), key=lambda word: not any(c.isdigit() for c in word))
+        for word in words:
+            for number in range(first, min(last, len(lines)) + 1):
+                if word in lines[number - 1].casefold():
+                    return Location(self.file, number)
+        return location
+
+    def location_of_word(self, path: Path_, index: int) -> Location:
+        """The line of the ``index``-th word (0-based, letters and digits) of the text value
+        at ``path``: where a passage spread over several lines goes wrong."""
+        location = self.location(path)
+        if path not in self.lines or not self.source:
+            return location
+        lines = self.source.splitlines()
+        first = self.lines[path]
+        last = min(max(self.ends.get(path, first), first), len(lines))
+        count = 0
+        for number in range(first, last + 1):
+            line = lines[number - 1]
+            if number == first:
+                # Skip the key ("fo-brief:") or the list dash, and a block indicator (">-").
+                if isinstance(path[-1], str):
+                    line = re.sub(r"^\s*(?:-\s+)?[^:]*?:(?=\s|$)", "", line, count=1)
+                else:
+                    line = re.sub(r"^\s*-(?=\s|$)", "", line, count=1)
+                line = re.sub(r"^\s*[>|][-+0-9]*\s*$", "", line)
+            if line.lstrip().startswith("#"):
+                continue
+            words = len(_VALUE_WORD.findall(line))
+            if count + words > index:
+                return Location(self.file, number)
+            count += words
+        return location
+
+
+_VALUE_WORD = re.compile(r"[^\W_]+")
 
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
@@ -93,7 +149,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         return YamlDocument(display, {}, {(): 1}), []
     builder = _Builder(display, problems)
     data = builder.build(node, ())
-    return YamlDocument(display, data, builder.lines), problems
+    return YamlDocument(display, data, builder.lines, builder.ends, text), problems
 
 
 class _Builder:
@@ -101,6 +157,7 @@ class _Builder:
         self.file = file
         self.problems = problems
         self.lines: dict[Path_, int] = {}
+        self.ends: dict[Path_, int] = {}
         self.nodes = 0
         self.constructor = yaml.SafeLoader("")
 
@@ -117,6 +174,9 @@ class _Builder:
                 )
             return None
         self.lines.setdefault(path, node.start_mark.line + 1)
+        # end_mark sits just past the value: on the next line (column 0) after a block.
+        end = node.end_mark.line + (1 if node.end_mark.column else 0)
+        self.ends[path] = max(end, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP_TAG:
                 self._problem(f"unsupported YAML tag {node.tag}", node)

@@ -57,6 +57,26 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def drop_passages(text: str, after: str) -> str:
+    """The fact file ``text`` with the first `sources:` mapping at or after ``after`` cut down
+    to a list of ids: that fact is then unverified (a warning), so a test may change what
+    it says without quoting a document."""
+    import re
+
+    start = text.index(after)
+    block = re.compile(r"^( *)sources:\n((?:\1  .*\n|\s*\n)+)", re.M)
+    match = block.search(text, start)
+    assert match, f"no sources mapping after {after!r}"
+    indent = match.group(1)
+    ids = re.findall(rf"^{indent}  ([a-z0-9][a-z0-9-]*):", match.group(2), re.M)
+    return text[:match.start()] + f"{indent}sources: [{', '.join(ids)}]\n" + text[match.end():]
+
+
+def without_passages(path: Path, after: str) -> None:
+    """:func:`drop_passages` on a file."""
+    path.write_text(drop_passages(path.read_text(encoding="utf-8"), after), encoding="utf-8")
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` with its SHA-256: compare before and after a failed build."""
     return {

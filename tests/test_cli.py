@@ -9,7 +9,7 @@ import pytest
 from briefs.writers import default_formats
 from conftest import run_briefs, tree_digest
 
-COMMANDS = ["build", "check", "list", "diff", "schema", "new", "serve", "dist"]
+COMMANDS = ["build", "check", "list", "audit", "diff", "schema", "new", "serve", "dist"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -12,7 +12,7 @@ import docx
 import pypdf
 import pytest
 
-from conftest import ROOT, run_briefs, tree_digest
+from conftest import ROOT, drop_passages, run_briefs, tree_digest
 from readback import docx_text, html_root, html_text, pdf_text
 
 OUT = Path("build/pakistan-japan")
@@ -87,7 +87,9 @@ def test_hostile_text_is_literal_in_every_format(project):
     old = "      text: Launched in 2018 to build ties between the two publics.\n"
     import json
 
-    path.write_text(text.replace(old, "      text: " + json.dumps(" | ".join(HOSTILE)) + "\n"))
+    new = "      text: " + json.dumps(" | ".join(HOSTILE)) + "\n"
+    # Its figures and names are in no passage: the fact is left unverified (a warning).
+    path.write_text(drop_passages(text.replace(old, new), new))
     result = run_briefs(project, "build", "--only", "pakistan-japan/country-brief")
     assert result.code == 0, result.stderr
     root = html_root(project / OUT / "country-brief.html")
@@ -114,7 +116,8 @@ def test_light_markup_is_the_one_interpreted_form(project):
     path = project / FACTS / "people.yaml"
     text = path.read_text()
     old = "      text: Launched in 2018 to build ties between the two publics.\n"
-    path.write_text(text.replace(old, "      text: Launched in *2018*; see [the forum](https://example.org/pjff) and javascript:[x](javascript:alert(1)).\n"))
+    new = "      text: Launched in *2018*; see [the forum](https://example.org/pjff) and javascript:[x](javascript:alert(1)).\n"
+    path.write_text(drop_passages(text.replace(old, new), new))
     assert run_briefs(project, "build", "--only", "pakistan-japan/country-brief", "--format", "html,docx").code == 0
     root = html_root(project / OUT / "country-brief.html")
     assert root.xpath("//em[text()='2018']")

@@ -41,14 +41,14 @@ def test_nothing_changed_means_nothing_rendered(project):
 
 def test_only_the_briefs_that_read_a_changed_fact_are_rebuilt(project):
     before = outputs(project)
-    # The list of investors appears in the economic-ties and country briefs only.
-    edit(project / "facts/pakistan-japan/economy.yaml", "{name: Sojitz,", "{name: Sojitz Corporation,")
+    # The table of investors appears in the economic-ties and country briefs only.
+    edit(project / "facts/pakistan-japan/economy.yaml", "{name: Sojitz}", "{name: Sojitz, sector: general trading}")
     result = run_briefs(project, "build")
     assert result.code == 0, result.stderr
     assert changed(before, outputs(project)) == {
         f"pakistan-japan/{kind}.{fmt}" for kind in ("country-brief", "economic-ties")
         for fmt in ("pdf", "docx", "html")}
-    assert "Sojitz Corporation" in (project / OUT / "economic-ties.html").read_text(encoding="utf-8")
+    assert "<td>general trading</td>" in (project / OUT / "economic-ties.html").read_text(encoding="utf-8")
 
 
 def test_a_comment_or_an_unread_field_rebuilds_nothing(project):
@@ -85,7 +85,7 @@ def test_force_rebuilds_everything(project):
 
 def test_one_failing_brief_does_not_stop_the_others(project):
     before = outputs(project)
-    edit(project / "facts/pakistan-japan/economy.yaml", "{name: Sojitz,", "{name: Sojitz Corporation,")
+    edit(project / "facts/pakistan-japan/economy.yaml", "{name: Sojitz}", "{name: Sojitz, sector: general trading}")
     edit(project / "templates/partials/_sec_people.html.j2", "p.diaspora.size", "p.diaspora.headcount")
     result = run_briefs(project, "build")
     assert result.code == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_briefs
+from conftest import run_briefs, without_passages
 from readback import docx_text, html_root, html_text, pdf_text
 
 HOSTILE = "{{ 7*7 }} {% include 'x' %} <script>alert(1)</script> </p><h1>Injected</h1> & co"
@@ -16,6 +16,7 @@ def test_hostile_fact_text_is_rendered_literally(project):
     old = "      text: Launched in 2018 to build ties between the two publics.\n"
     assert old in text
     path.write_text(text.replace(old, f"      text: {json.dumps(HOSTILE)}\n"), encoding="utf-8")
+    without_passages(path, "7*7")  # its figures and names are in no passage: unverified
     result = run_briefs(project, "build", "--only", "pakistan-japan/country-brief")
     assert result.code == 0, result.stderr
     out = project / "build/pakistan-japan"
