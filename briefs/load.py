@@ -471,6 +471,7 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                 f"{_dotted(path + ('marking',))}: {marking!r} is not one of the markings defined in"
                 f" metadata.markings ({', '.join(meta.markings)})",
                 relationship.location(path + ("marking",))))
+    problems += _markings_below_sources(relationship)
     for index, rate in enumerate(facts.exchange_rates):
         if rate.base == rate.quote:
             problems.append(Problem("exchange_rates: base and quote must be different currencies",
@@ -483,3 +484,23 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                         relationship.location(path), severity="warning")
             )
     return problems, warnings
+
+
+def _markings_below_sources(relationship: Relationship) -> list[Problem]:
+    """A fact may not be marked lower than every source it rests on: it would carry the
+    source's content into an edition the source itself may not reach."""
+    facts, meta = relationship.facts, relationship.facts.metadata
+    rank = {marking: index for index, marking in enumerate(meta.markings)}
+    of_source = {source.id: source.marking or meta.marking for source in facts.sources}
+    problems = []
+    for path, model in walk(facts):
+        if not path or path[:1] in (("sources",), ("metadata",)) or "sources" not in type(model).model_fields:
+            continue
+        own = getattr(model, "marking", None) or meta.marking
+        cited = [of_source[s] for s in model.sources if of_source.get(s) in rank]
+        if cited and own in rank and rank[own] < min(rank[m] for m in cited):
+            lowest = min(cited, key=rank.__getitem__)
+            problems.append(Problem(
+                f"{_dotted(path)}: marked {own}, lower than every source it cites (the lowest is"
+                f" {lowest}); mark it {lowest} or higher", relationship.location(path + ("marking",))))
+    return problems

@@ -332,6 +332,9 @@ class Source(Strict):
     # Sources this one restates: a fact resting on a source and its restatement is not
     # corroborated by the second.
     derived_from: list[Identifier] = []
+    # Handling marking of the document itself (default: metadata.marking). It is attached to
+    # an archival PDF only in editions allowed to show it, and no fact may be marked lower.
+    marking: Marking | None = None
     note: Text | None = None
 
 

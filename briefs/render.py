@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .errors import Location, Problem, TemplateError, display_path
+from .attachments import attachments_for
 from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
@@ -63,8 +64,9 @@ class RenderedBrief:
     document: lxml.html.HtmlElement
     meta: BriefMeta
     templates: list[str] = field(default_factory=list)
-    # Files an archival PDF carries: (name inside the PDF, path), the fact files first.
-    attachments: list[tuple[str, Path]] = field(default_factory=list)
+    # What an archival PDF carries: (name inside the PDF, bytes, description), made from
+    # what the brief rendered (see briefs.attachments).
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
     pdf_variant: str | None = None
     # Template name -> file it was loaded from, and the fact paths the brief read.
     template_names: dict[str, str] = field(default_factory=dict)
@@ -316,11 +318,7 @@ class Renderer:
             author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
             language=meta.language, perspective=perspective, notes=tuple(notes.texts))
-        # An edition released below the facts' level must not carry the raw fact files.
-        attachments = [] if release else [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
-        for source in notes.sources():
-            if source.file and (relationship.folder / source.file).is_file():
-                attachments.append((f"{relationship.slug}/{source.file}", relationship.folder / source.file))
+        attachments = attachments_for(relationship, kind, read, first_pass["banner"])
         return RenderedBrief(
             relationship.slug, kind, html, document, brief_meta,
             sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,

@@ -58,11 +58,9 @@ class PdfWriter(Writer):
             try:
                 font_config, stylesheets = self._fonts(fonts, base_url, options)
                 attachments = [
-                    weasyprint.Attachment(
-                        string=path.read_bytes(), name=name,
-                        description=("Fact file" if name.endswith((".yaml", ".yml")) else "Source document"),
-                        created=edition, modified=edition, relationship="Source")
-                    for name, path in brief.attachments
+                    weasyprint.Attachment(string=data, name=name, description=description,
+                                          created=edition, modified=edition, relationship="Source")
+                    for name, data, description in brief.attachments
                 ] if variant.startswith("pdf/a") else []
                 fetcher = weasyprint_fetcher(layout.asset_roots(), self.warnings, template_of(brief))
                 document = weasyprint.HTML(string=brief.html, base_url=base_url, url_fetcher=fetcher)

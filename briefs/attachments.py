@@ -1,0 +1,89 @@
+"""What an archival PDF carries besides its pages: made from what the brief rendered.
+
+A PDF/A-3 brief embeds its evidence: a data file of the facts the brief read (as
+the model holds them, without desk comments, inferences or passages), and the
+source documents it cites. Nothing above the brief's banner marking goes in: facts
+marked higher are left out of the data file, and a source document is attached
+only when it is marked no higher than the banner and no fact above the banner
+rests on it (the document would carry that fact's words).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from .load import Relationship
+from .model import dotted, walk
+from .tracking import prune, value_at
+
+# Fields that are the desk's working, not the fact: never attached.
+_DESK_FIELDS = {"evidence", "inferred", "note"}
+
+
+def attachments_for(relationship: Relationship, kind: str, fact_paths, banner: str
+                    ) -> list[tuple[str, bytes, str]]:
+    """(name inside the PDF, bytes, description) for each attachment, the data file first."""
+    meta = relationship.facts.metadata
+    rank = {marking: index for index, marking in enumerate(meta.markings)}
+    limit = rank.get(banner, len(rank))
+
+    def allowed(model: Any) -> bool:
+        marking = getattr(model, "marking", None) if "sources" in type(model).model_fields else None
+        return rank.get(marking or meta.marking, 0) <= limit
+
+    facts: dict[str, Any] = {}
+    for path in prune(set(fact_paths)):
+        if path and path[0] not in ("sources", "metadata"):
+            value = _clean(value_at(relationship.facts, tuple(path)), allowed)
+            if value is not None:
+                facts[dotted(tuple(path))] = value
+    data = {"relationship": relationship.slug, "brief": kind, "marking": banner,
+            "edition": meta.edition.date.isoformat(), "facts": facts}
+    files = [(f"{relationship.slug}/{kind}-facts.json",
+              (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"),
+              f"The facts this brief shows, marked {banner} or lower")]
+    above = {source for _path, model in walk(relationship.facts)
+             if isinstance(model, BaseModel) and "sources" in type(model).model_fields
+             and _path and _path[0] != "sources" and not allowed(model)
+             for source in getattr(model, "sources", [])}
+    for source in relationship.facts.sources:
+        marking = source.marking or meta.marking
+        path = relationship.folder / source.file if source.file else None
+        if (path is not None and path.is_file() and source.id not in above
+                and rank.get(marking, len(rank)) <= limit and source.id in _cited(facts)):
+            files.append((f"{relationship.slug}/{source.file}", path.read_bytes(), "Source document"))
+    return files
+
+
+def _clean(value: Any, allowed) -> Any:
+    """The value as plain data, without facts above the limit or the desk's own fields."""
+    if isinstance(value, BaseModel):
+        if not allowed(value):
+            return None
+        return {name: _clean(getattr(value, name), allowed) for name in type(value).model_fields
+                if name not in _DESK_FIELDS and getattr(value, name) not in (None, [], {})}
+    if isinstance(value, (list, tuple)):
+        items = [_clean(item, allowed) for item in value]
+        return [item for item in items if item is not None]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _cited(facts: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            found.update(s for s in value.get("sources", []) if isinstance(s, str))
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit(facts)
+    return found
