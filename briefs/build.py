@@ -29,7 +29,7 @@ from .errors import BriefsError, Problem, display_path, fatal
 from .layout import Layout
 from .load import Relationship
 from .output import atomic_write, exclusive, sweep_temporaries
-from .plan import BuildOptions, PlannedBrief, load_planned, plan
+from .plan import BuildOptions, PlannedBrief, load_planned, plan, withheld
 from .produce import Produced, init_worker, keep_loaded, produce, read_digest
 from .publish import index_page, manifest
 from .state import STATE_FILE, BuildState, Inputs
@@ -42,6 +42,8 @@ class BuildResult:
     failures: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    # Per release edition built ("pakistan-japan PUBLIC"), the facts it leaves out, located.
+    withheld: dict[str, list[str]] = field(default_factory=dict)
     _seen: set[Problem] = field(default_factory=set, repr=False)
 
     def warn(self, warnings: list[Problem]) -> None:
@@ -107,12 +109,21 @@ class _Build:
             self._write_held_if_clean()
         if self.result.failures and not self.result.built:
             return self.result  # a failed build changes nothing in the output folder
+        self._note_withheld(relationships)
         for relationship in relationships.values():
             self.state.remember_fact_warnings(relationship.slug, relationship.warnings)
             if not self.result.failures:
                 self._snapshot(relationship)
         self._publish()
         return self.result
+
+    def _note_withheld(self, relationships: dict[str, Relationship]) -> None:
+        """Tell the editor what each release edition left out, so that nothing goes missing silently."""
+        for slug, relationship in relationships.items():
+            for release in self.options.releases:
+                if release is not None:
+                    self.result.withheld[f"{slug} {release}"] = [
+                        f"{path} ({location})" for path, location in withheld(relationship, release)]
 
     def _write_held_if_clean(self) -> None:
         """Under --strict a warning is an error, and a build with an error writes nothing."""

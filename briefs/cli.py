@@ -241,6 +241,11 @@ def build_command(quiet, **params):
     """
     options = _options(**params)
     result = build(options, _reporter(quiet))
+    for edition, facts in result.withheld.items():
+        relationship, release = edition.split(" ")
+        if facts:
+            click.echo(f"the {release} edition of {relationship} leaves out {len(facts)} fact(s) marked"
+                       f" above {release}: " + "; ".join(facts))
     _report(result.warnings)
     _report(result.failures)
     summary = (f"built {len(result.built)}, skipped {len(result.skipped)} up to date,"
@@ -409,17 +414,21 @@ def serve_command(port, **params):
 @cli.command("dist")
 @click.option("--out", "out_dir", type=_DIR, default=None,
               help="Build folder whose PDFs are bundled.  [default: briefs.yaml's out, else build]")
-def dist_command(out_dir):
-    """Bundle the built PDFs with manifest.json and a SHA256SUMS file into OUT/dist/.
+@click.option("--perspective", metavar="NAME", help="Bundle the edition written from this side.")
+@click.option("--release", metavar="MARKING", help="Bundle the release edition at this marking (e.g. PUBLIC).")
+def dist_command(out_dir, perspective, release):
+    """Bundle the PDFs of one edition with manifest.json and SHA256SUMS into OUT/dist/.
 
-    The zip is named briefs-<date>.zip; `sha256sum -c SHA256SUMS` verifies its
-    contents once unpacked.
+    The zip is named briefs-<date>-<edition>.zip (e.g. briefs-2026-11-22-public.zip)
+    and holds exactly that edition's PDFs, listed in its manifest; without options,
+    the full edition from each fact base's own side. `sha256sum -c SHA256SUMS`
+    verifies its contents once unpacked.
 
     Example:
 
-        briefs dist
+        briefs dist --release PUBLIC
     """
-    target = bundle(_layout(out_dir=out_dir).out_dir)
+    target = bundle(_layout(out_dir=out_dir).out_dir, perspective, release)
     click.echo(f"wrote {display_path(target)}")
 
 

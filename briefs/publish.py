@@ -61,17 +61,36 @@ def manifest(layout: Layout, state: BuildState) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def bundle(out_dir: Path, today: dt.date | None = None) -> Path:
-    """OUT/dist/briefs-<date>.zip: the built PDFs, the manifest and SHA256SUMS."""
+def bundle(out_dir: Path, perspective: str | None = None, release: str | None = None,
+           today: dt.date | None = None) -> Path:
+    """OUT/dist/briefs-<date>-<edition>.zip: the PDFs of exactly one edition (the full
+    edition from each fact base's own side by default), a manifest listing exactly those
+    files, and SHA256SUMS."""
+    parts = [p for p in (perspective, release.lower() if release else None) if p]
+    edition = "/".join(parts)
     manifest_file = out_dir / "manifest.json"
-    pdfs = sorted(p for p in out_dir.glob("*/*.pdf") if not p.name.startswith("."))
-    if not manifest_file.is_file() or not pdfs:
-        raise BuildError(Problem("no built briefs to bundle; run `briefs build` (or make) first",
-                                 Location(display_path(out_dir))))
+    try:
+        built = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        built = None
+    outputs = {}
+    for key, entry in sorted((built or {}).get("outputs", {}).items()):
+        relationship, _, rest = key.partition("/")
+        folder, _, name = rest.rpartition("/")
+        if folder == edition and name.endswith(".pdf") and (out_dir / key).is_file():
+            outputs[key] = entry
+    if not outputs:
+        what = f"the {edition} edition" if edition else "the full edition"
+        raise BuildError(Problem(f"no built PDFs of {what} to bundle; run `briefs build`"
+                                 + (f" with {' '.join(_edition_flags(perspective, release))}" if edition else "")
+                                 + " (or make) first", Location(display_path(out_dir))))
     today = today or dt.date.today()
     stamp = (today.year, today.month, today.day, 0, 0, 0)
-    members = [(p.relative_to(out_dir).as_posix(), p.read_bytes()) for p in pdfs]
-    members.append(("manifest.json", manifest_file.read_bytes()))
+    members = [(key, (out_dir / key).read_bytes()) for key in outputs]
+    own_manifest = {**built, "edition": {"perspective": perspective or "default", "release": release or "full"},
+                    "outputs": outputs}
+    members.append(("manifest.json", (json.dumps(own_manifest, indent=2, sort_keys=True, ensure_ascii=False)
+                                      + "\n").encode("utf-8")))
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in members)
     members.append(("SHA256SUMS", sums.encode("ascii")))
     buffer = io.BytesIO()
@@ -81,6 +100,11 @@ def bundle(out_dir: Path, today: dt.date | None = None) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
-    target = out_dir / "dist" / f"briefs-{today.isoformat()}.zip"
+    label = "-".join(parts) if parts else "full"
+    target = out_dir / "dist" / f"briefs-{today.isoformat()}-{label}.zip"
     atomic_write(target, buffer.getvalue())
     return target
+
+
+def _edition_flags(perspective: str | None, release: str | None) -> list[str]:
+    return ([f"--perspective {perspective}"] if perspective else []) + ([f"--release {release}"] if release else [])

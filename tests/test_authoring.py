@@ -65,7 +65,7 @@ def test_dist_bundle_verifies_with_sha256sum(project, tmp_path):
     result = run_briefs(project, "dist")
     assert result.code == 0, result.stderr
     bundle = next((project / "build/dist").glob("briefs-*.zip"))
-    assert re.fullmatch(r"briefs-\d{4}-\d{2}-\d{2}\.zip", bundle.name)
+    assert re.fullmatch(r"briefs-\d{4}-\d{2}-\d{2}-full\.zip", bundle.name)
     with zipfile.ZipFile(bundle) as archive:
         names = archive.namelist()
         archive.extractall(tmp_path / "unpacked")
@@ -75,3 +75,20 @@ def test_dist_bundle_verifies_with_sha256sum(project, tmp_path):
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "unpacked",
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+    manifest = json.loads((tmp_path / "unpacked/manifest.json").read_text())
+    assert sorted(manifest["outputs"]) == sorted(n for n in names if n.endswith(".pdf"))
+
+
+def test_dist_bundles_exactly_one_edition(project, tmp_path):
+    assert run_briefs(project, "build", "--release", "PUBLIC", "--format", "pdf,html", "-q").code == 0
+    result = run_briefs(project, "dist", "--release", "PUBLIC")
+    assert result.code == 0, result.stderr
+    bundle = next((project / "build/dist").glob("briefs-*-public.zip"))
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    pdfs = sorted(n for n in names if n.endswith(".pdf"))
+    assert pdfs and all(n.startswith("pakistan-japan/public/") for n in pdfs)
+    assert sorted(manifest["outputs"]) == pdfs and manifest["edition"]["release"] == "PUBLIC"
+    missing = run_briefs(project, "dist", "--release", "OFFICIAL")
+    assert missing.code == 1 and "no built PDFs of the official edition" in missing.stderr

@@ -156,3 +156,14 @@ def test_portion_markings_on_request(project):
     assert "(R)" in marks and "(P)" in marks
     restricted = root.xpath('//span[@class="portion-marking" and text()="(R)"]/..')[0].text_content()
     assert "candidatures" in restricted
+
+
+def test_a_release_says_what_it_leaves_out(project):
+    result = run_briefs(project, "build", "--release", "PUBLIC", "--format", "html")
+    assert result.code == 0, result.stderr
+    line = next(l for l in result.stdout.splitlines() if l.startswith("the PUBLIC edition of pakistan-japan"))
+    visits = (project / "facts/pakistan-japan/visits.yaml").read_text(encoding="utf-8").splitlines()
+    restricted_visit = max(n for n, text in enumerate(visits, 1) if n < next(
+        i for i, t in enumerate(visits, 1) if "marking: RESTRICTED" in t) and text.lstrip().startswith("- id:"))
+    assert f"facts/pakistan-japan/visits.yaml:{restricted_visit}" in line
+    assert "relations.multilateral" in line
