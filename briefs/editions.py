@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from .errors import EditionError, FactError, Problem, display_path
 from .load import Relationship, load_all, load_relationship
 from .model import FactBase, walk
+from .model import fact_label
 
 SNAPSHOTS = ".briefs-editions"
 
@@ -53,17 +54,6 @@ class Changes:
 # --- comparing ------------------------------------------------------------------------
 
 
-def _label(facts: FactBase, path: tuple[Any, ...]) -> str:
-    text, node = "", facts
-    for part in path:
-        node = node[part] if isinstance(part, int) else getattr(node, part)
-        if isinstance(part, int):
-            text += f"[{getattr(node, 'id', None) or part}]"
-        else:
-            text += ("." if text else "") + part
-    return text
-
-
 def _own_fields(model: BaseModel) -> dict[str, Any]:
     """The model's values, leaving out nested facts (they are compared on their own)."""
     values = {}
@@ -91,7 +81,7 @@ def flatten(facts: FactBase) -> dict[str, dict[str, Any]]:
         values = _own_fields(model)
         summary = values.get("text") or values.get("quote") or values.get("title") or ""
         marking = None if is_source else (getattr(model, "marking", None) or facts.metadata.marking)
-        entries[_label(facts, path)] = {"text": summary, "sources": values.get("sources", []),
+        entries[fact_label(facts, path)] = {"text": summary, "sources": values.get("sources", []),
                                         "values": values, "marking": marking}
     return entries
 

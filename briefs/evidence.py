@@ -39,6 +39,7 @@ from typing import Any, Iterable
 import lxml.html
 
 from .errors import Location, Problem, display_path
+from .model import dotted, fact_label
 
 DOCUMENT_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx")
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -801,25 +802,6 @@ def anchor_for(label: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_]+", "-", label).strip("-")
 
 
-def label_for(facts: Any, path: Path_) -> str:
-    """A stable, readable name of a fact: list items by their id where they have one."""
-    text, node = "", facts
-    for part in path:
-        node = node[part] if isinstance(part, int) else getattr(node, part)
-        if isinstance(part, int):
-            text += f"[{getattr(node, 'id', None) or part}]"
-        else:
-            text += ("." if text else "") + part
-    return text
-
-
-def _dotted(path: Path_) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
-    return text
-
-
 def ordinary_words(metadata: Any) -> frozenset[str]:
     """The relationship's own country names and adjectives: context, not names to check."""
     words: set[str] = set()
@@ -946,7 +928,7 @@ class _RawChecker:
             if yaml_document is not None and hasattr(yaml_document, "location_of_word"):
                 location = yaml_document.location_of_word(where, document.first_missing_word(passage))
             self.problems.append(Problem(
-                f"{_dotted(path)}: passage not in source {source_id!r}"
+                f"{dotted(path)}: passage not in source {source_id!r}"
                 f" ({display_path(document.path)}): {_clip(passage)!r}; closest text there:"
                 f" {_clip(closest)!r}", location))
 
@@ -983,7 +965,7 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
         fields = type(model).model_fields
         if not path or path[0] == "sources" or "sources" not in fields or "evidence" not in fields:
             continue
-        label = label_for(facts, path)
+        label = fact_label(facts, path)
         anchor = anchor_for(label)
         evidence: dict[str, list[str]] = model.evidence
         passages: list[PassageCheck] = []
@@ -1003,7 +985,7 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
         records[path] = record
         if not evidence:
             warnings.append(Problem(
-                f"{_dotted(path)}: no passages: cite each source with the words that support the fact,"
+                f"{dotted(path)}: no passages: cite each source with the words that support the fact,"
                 f" e.g. sources: {{{model.sources[0]}: \"...\"}}",
                 relationship.location(path + ("sources",)), severity="warning"))
             continue
@@ -1013,7 +995,7 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
         quote = model.quote if isinstance(model, Quotation) else None
         if quote is not None and not any(fold(quote) in text for text in support.folded):
             problems.append(Problem(
-                f"{_dotted(path)}.quote: the quotation is not in its passages; quote the words as the"
+                f"{dotted(path)}.quote: the quotation is not in its passages; quote the words as the"
                 " source prints them", relationship.location(path + ("quote",))))
 
         source_dates = [by_id[s].date for s in model.sources if s in by_id and by_id[s].date is not None]
@@ -1038,7 +1020,7 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
             if fold(inference.value) and any(fold(inference.value) in s for s in strings):
                 continue
             problems.append(Problem(
-                f"{_dotted(path)}.inferred[{number}]: {inference.value!r} is not among the fact's values;"
+                f"{dotted(path)}.inferred[{number}]: {inference.value!r} is not among the fact's values;"
                 " `value` names what the desk inferred, as the fact states it",
                 relationship.location(path + ("inferred", number, "value"))))
     return EvidenceReport(problems, raw.warnings + warnings, records, raw.documents)
@@ -1113,7 +1095,7 @@ def _unsupported_problem(relationship: Any, path: Path_, model: Any, value: Valu
             detail = f" (no passage has {', '.join(repr(m) for m in missing)})"
     cited = ", ".join(model.sources)
     return Problem(
-        f"{_dotted(where)}: the {value.describe()} is in none of the passages cited for this fact"
+        f"{dotted(where)}: the {value.describe()} is in none of the passages cited for this fact"
         f" ({cited}){detail}; quote the passage that gives it, or declare it under `inferred:` with a reason",
         location)
 

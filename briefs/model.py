@@ -633,6 +633,19 @@ def dotted(path: tuple[Any, ...]) -> str:
     return text
 
 
+def fact_label(facts: Any, path: tuple[Any, ...]) -> str:
+    """A stable, readable name of a fact: list items by their id where they have one
+    (``visits[fm-2023].accounts[1]``), so that the name survives reordering."""
+    text, node = "", facts
+    for part in path:
+        node = node[part] if isinstance(part, int) else getattr(node, part)
+        if isinstance(part, int):
+            text += f"[{getattr(node, 'id', None) or part}]"
+        else:
+            text += ("." if text else "") + part
+    return text
+
+
 def walk(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """Yield (path, model) for every model inside ``value``, paths as in the YAML."""
     if isinstance(value, BaseModel):

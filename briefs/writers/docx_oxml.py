@@ -99,33 +99,6 @@ def add_simple_field(paragraph: Paragraph, instruction: str, placeholder: str) -
     paragraph._p.append(field)
 
 
-def begin_complex_field(paragraph: Paragraph, instruction: str) -> None:
-    """Open a field at the start of ``paragraph`` whose current result is the content that
-    follows, possibly over several paragraphs (a TOC); close it with end_complex_field."""
-    position = 1 if paragraph._p.pPr is not None else 0
-    for kind, extra in (("begin", None), (None, instruction), ("separate", None)):
-        run = OxmlElement("w:r")
-        if kind:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run.append(char)
-        else:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = f" {extra} "
-            run.append(instr)
-        paragraph._p.insert(position, run)
-        position += 1
-
-
-def end_complex_field(paragraph: Paragraph) -> None:
-    run = OxmlElement("w:r")
-    char = OxmlElement("w:fldChar")
-    char.set(qn("w:fldCharType"), "end")
-    run.append(char)
-    paragraph._p.append(run)
-
-
 _BOOKMARK_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -188,10 +161,6 @@ def repeat_as_header(row: _Row) -> None:
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
     tr_pr.append(header)
-
-
-def keep_with_next(paragraph: Paragraph) -> None:
-    paragraph.paragraph_format.keep_with_next = True
 
 
 def set_language(document: DocumentObject, language: str) -> None:
