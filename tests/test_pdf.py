@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import run_briefs, tree_digest
+from conftest import edition_date, run_briefs, tree_digest
 
 OUT = Path("build/pakistan-japan")
 KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
@@ -66,7 +67,8 @@ def test_no_build_time_or_machine_paths_inside(built, tmp_path):
     data = expanded.read_bytes()
     assert str(built).encode() not in data
     assert str(Path.cwd()).encode() not in data and b"/tmp/" not in data
-    assert b"2026-11-20" in data or b"20261120" in data
+    day = edition_date()
+    assert day.isoformat().encode() in data or day.strftime("%Y%m%d").encode() in data
 
 
 def test_same_inputs_give_identical_bytes_in_separate_processes(project, tmp_path):
@@ -87,10 +89,16 @@ def test_archival_variant_carries_the_facts(project, tmp_path):
     assert re.search(r"pdfaid:part[^>]*>\s*3|pdfaid:part=\"3\"", xmp)
     assert re.search(r"pdfaid:conformance[^>]*>\s*U|pdfaid:conformance=\"U\"", xmp)
     attachments = reader.attachments
-    assert "pakistan-japan/economy.yaml" in attachments and "pakistan-japan/sources.yaml" in attachments
-    assert any(name.startswith("pakistan-japan/seeds/") for name in attachments)
-    economy = (project / "facts/pakistan-japan/economy.yaml").read_bytes()
-    assert attachments["pakistan-japan/economy.yaml"][0] == economy
+    # The facts the brief shows, as data (no raw fact file, with its comments), and its sources.
+    assert not any(name.endswith((".yaml", ".yml")) for name in attachments)
+    data = json.loads(attachments["pakistan-japan/economic-ties-facts.json"][0])
+    assert data["brief"] == "economic-ties" and data["marking"] == "OFFICIAL"
+    assert any(key.startswith("economy.") for key in data["facts"])
+    assert "evidence" not in json.dumps(data) and "inferred" not in json.dumps(data)
+    seeds = [name for name in attachments if name.startswith("pakistan-japan/seeds/")]
+    assert seeds
+    for name in seeds:
+        assert attachments[name][0] == (project / "facts" / name).read_bytes()
     assert "/StructTreeRoot" in reader.trailer["/Root"], "the archival PDF should stay tagged"
 
 

@@ -13,7 +13,7 @@ FACTS = "facts/pakistan-japan"
 SAMPLES = {
     "Devanagari": "भारत",
     "Arabic": "پاکستان",
-    "Cyrillic": "Россия",
+    "Cyrillic": "дружба",  # lower case: a capitalised word would be checked as a name against the passages
     "CJK": "日本国",
 }
 
