@@ -31,7 +31,7 @@ from .errors import Location, Problem, TemplateError, display_path
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted
-from .tracking import ReadLog, Release, Withheld, track, unwrap
+from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,11 @@ class _Notes:
     """Source notes of one brief, in the order the template cites them."""
 
     def __init__(self, sources: list[Source], language: str, stale: dict | None = None,
-                 markings: Release | None = None, portion_marks: bool = False):
+                 markings: Release | None = None, portion_marks: bool = False, working: bool = False):
         self._sources = {str(source.id): source for source in sources}
+        # The desk's working edition marks stale facts and says how each source was judged;
+        # the outgoing edition dates each figure plainly and keeps its notes short.
+        self._working = working
         self._language = language
         self._stale = stale or {}
         self._markings = markings
@@ -85,22 +88,29 @@ class _Notes:
         self.dates: list[PartialDate] = []
         self.shown_markings: set[str] = set()
 
-    def cite(self, fact: Fact | Quotation) -> Markup:
-        """The source note of a fact, preceded by a visible mark if the fact is stale, and by
-        its portion marking ("(R)") where the brief asks for them."""
+    def cite(self, fact: Fact | Quotation, dated: bool = True) -> Markup:
+        """The source note of a fact, preceded by its portion marking ("(R)") where the brief
+        asks for them. In the working edition a stale fact is marked as such; in the outgoing
+        edition a dated fact whose text does not say its year is followed by its date,
+        "(2022)" (``dated=False`` where the template prints the date itself)."""
         mark = Markup("")
         marking = self._markings.marking_of(unwrap(fact)) if self._markings else None
         if marking:
             self.shown_markings.add(marking)
             if self._portion_marks:
                 mark += Markup(' <span class="portion-marking">') + escape(f"({marking[0]})") + Markup("</span>")
-        stale = self._stale.get(getattr(fact, "_path", None))
+        stale = self._stale.get(getattr(fact, "_path", None)) if self._working else None
+        as_of = getattr(fact, "as_of", None)
+        if not self._working and dated and isinstance(as_of, PartialDate):
+            text = str(getattr(fact, "text", "") or "")
+            if str(as_of.year) not in text:
+                mark += (Markup(' <span class="dated">')
+                         + escape(f"({format_partial_date(as_of, self._language)})") + Markup("</span>"))
         if stale is not None:
             mark += (Markup(' <em class="stale">')
                     + escape(f"[stale: as of {format_partial_date(stale.as_of, self._language)};"
                              f" the limit is {stale.limit_months} months]")
                     + Markup("</em>"))
-        as_of = getattr(fact, "as_of", None)
         if isinstance(as_of, PartialDate):
             self.dates.append(as_of)
         return mark + self._note(fact)
@@ -125,16 +135,34 @@ class _Notes:
         for source_id in fact.sources:
             source = self._sources[source_id]
             self.cited.setdefault(source_id, source)
-            parts.append(f"{source.short or source.title} ({source.kind})")
-        text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
-        as_of = getattr(fact, "as_of", None)
-        if as_of is not None:
-            text += f" As of {format_partial_date(as_of, self._language)}."
+            if self._working:
+                parts.append(f"{source.short or source.title} ({source.kind})")
+            else:
+                parts.append(source_label(source, self._language))
+        if self._working:
+            text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
+            as_of = getattr(fact, "as_of", None)
+            if as_of is not None:
+                text += f" As of {format_partial_date(as_of, self._language)}."
+        else:
+            text = "; ".join(parts) + "."
         self.texts.append(text)
         return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
 
     def sources(self) -> list[Source]:
         return list(self.cited.values())
+
+
+def source_label(source: Source, language: str = "en") -> str:
+    """How a note names a source, and how the Sources list heads its entry: the short
+    title and the year, "Foreign Office brief, 2022" (no year when the source is undated)."""
+    label = str(source.short or source.title)
+    date = getattr(source, "date", None)
+    if date is not None:
+        year = date.year if hasattr(date, "year") else str(date)[:4]
+        if str(year) not in label:
+            label += f", {year}"
+    return label
 
 
 def format_partial_date(value: PartialDate | dt.date | None, language: str = "en") -> str:
@@ -277,11 +305,14 @@ class Renderer:
         return Markup(source)
 
     def render(self, relationship: Relationship, kind: str, changes=None,
-               perspective: str | None = None, release: str | None = None) -> RenderedBrief:
+               perspective: str | None = None, release: str | None = None,
+               working: bool = False) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location.
 
         ``perspective`` is whose side the brief takes (a country's perspective name or
-        "neutral"; default: the fact base's); ``release`` leaves out facts marked above it."""
+        "neutral"; default: the fact base's); ``release`` leaves out facts marked above it;
+        ``working`` renders the desk's working edition (stale marks, freshness wording, source
+        notes) instead of the outgoing one, whose templates may not read those fields."""
         meta = relationship.facts.metadata
         perspective = perspective or meta.perspective or meta.countries[0].perspective
         # Two passes: the first learns which facts the brief cites, so that the second can
@@ -293,11 +324,13 @@ class Renderer:
                 read.release = Release(meta.markings, meta.marking, release)
             try:
                 html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
-                                                       perspective)
+                                                       perspective, working)
             except TemplateError as exc:
                 raise _explain_missing(exc, read, relationship) from None
             except Withheld as exc:
                 raise _withheld_problem(exc, relationship, kind) from None
+            except Internal as exc:
+                raise _internal_problem(exc, relationship, kind) from None
             first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking)}
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
@@ -321,7 +354,7 @@ class Renderer:
         )
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
-                     changes, perspective: str):
+                     changes, perspective: str, working: bool = False):
         facts = track(relationship.facts, read)
         # Settings read below without the proxy still shape the brief: record them as read.
         for setting in (facts.freshness.limits, facts.metadata.edition.date, facts.metadata.markings,
@@ -329,16 +362,19 @@ class Renderer:
                         facts.metadata.language, facts.metadata.perspective, facts.metadata.keywords,
                         facts.metadata.pdf_variant):
             str(setting)  # lists record themselves when read as a whole
+        # From here on, an outgoing edition's templates may not read the desk's own fields.
+        read.outgoing = not working
         meta = relationship.facts.metadata
         language = meta.language
         markings = Release(meta.markings, meta.marking, meta.markings[-1])
         notes = _Notes(list(facts.sources), language, relationship.stale, markings,
-                       kind in meta.portion_markings_in)
+                       kind in meta.portion_markings_in, working)
         countries = {country.code: country for country in facts.metadata.countries}
         context = {
             "facts": facts,
             "meta": facts.metadata,
             "kind": kind,
+            "working": working,
             "relationship": relationship.slug,
             "countries": countries,
             "country": countries.__getitem__,
@@ -348,6 +384,7 @@ class Renderer:
             "banner": first_pass.get("banner") or meta.marking,
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
+            "source_label": lambda source: source_label(source, language),
             "document_title": document_title,
             "version": __version__,
             **_perspective_helpers(facts, perspective, notes, language),
@@ -373,7 +410,7 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             location = Location(display_path(exc.filename or exc.name or template_name), exc.lineno)
             raise TemplateError(Problem(f"template syntax error: {exc.message}", location)) from None
-        except Withheld:
+        except (Withheld, Internal):
             raise  # render() names the fact and where it lives
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(
@@ -404,6 +441,18 @@ def _withheld_problem(exc: Withheld, relationship: Relationship, kind: str) -> T
         f"{dotted(exc.path)} is marked {exc.marking}, above the {exc.release} edition being built, but the"
         f" {kind} brief cannot be written without it{where}; refusing to leak it",
         relationship.location(exc.path)))
+
+
+def _internal_problem(exc: Internal, relationship: Relationship, kind: str) -> TemplateError:
+    """An outgoing edition's template reads a field for the desk's eyes only: fail at its line."""
+    location = Location(f"{kind}{BRIEF_SUFFIX}")
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            location = Location(display_path(frame.filename), frame.lineno)
+            break
+    return TemplateError(Problem(
+        f"the outgoing {kind} brief for {relationship.slug} would print {dotted(exc.path)}, which is for"
+        " the desk's working edition only; show it under {% if working %}", location))
 
 
 def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str) -> dict[str, Any]:
