@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+import lxml.etree
 import lxml.html
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
@@ -335,13 +336,18 @@ class Renderer:
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
         document = lxml.html.document_fromstring(html)
-        if _fill_table_of_contents(document):
+        changed = _fill_table_of_contents(document)
+        note_texts = tuple(notes.texts)
+        if not working and _merge_repeated_notes(document):
+            changed = True
+            note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
+        if changed:
             html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
         brief_meta = BriefMeta(
             title=document_title(names.get("brief_title", kind), names["relationship_title"]),
             author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
-            language=meta.language, perspective=perspective, notes=tuple(notes.texts))
+            language=meta.language, perspective=perspective, notes=note_texts)
         # An edition released below the facts' level must not carry the raw fact files.
         attachments = [] if release else [(f"{relationship.slug}/{p.name}", p) for p in relationship.files]
         for source in notes.sources():
@@ -556,6 +562,24 @@ def _template_location(exc: BaseException, template_name: str, dirs: list[Path])
         if (folder / template_name).exists():
             return Location(display_path(folder / template_name))
     return Location(template_name)
+
+
+def _merge_repeated_notes(document: lxml.html.HtmlElement) -> bool:
+    """In an outgoing edition, a run of passages under one heading that cite the same sources
+    carries one note, at the end of the run (a table cell keeps its own). True if any went."""
+    spans = document.xpath('//main//span[@class="footnote"]')
+    heading_count = lxml.etree.XPath("count(preceding::h2 | preceding::h3 | preceding::h4)")
+
+    def in_cell(span) -> bool:
+        return any(a.tag in ("td", "th") for a in span.iterancestors())
+
+    removed = False
+    for earlier, later in zip(spans, spans[1:]):
+        if (earlier.text_content() == later.text_content() and not in_cell(earlier)
+                and not in_cell(later) and heading_count(earlier) == heading_count(later)):
+            earlier.drop_tree()  # keeps the text after it
+            removed = True
+    return removed
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")
