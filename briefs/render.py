@@ -464,7 +464,7 @@ def _internal_problem(exc: Internal, relationship: Relationship, kind: str) -> T
 def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str) -> dict[str, Any]:
     """Names, possessives and currency for the side the brief is written from.
 
-    A template says {{ possessive(country) }} ("our" or "Pakistan’s") and
+    A template says {{ possessive(country) }} ("our" or "Pakistan's") and
     {{ adjectival(country) }} ("our" or "the Pakistani") instead of testing the
     perspective itself."""
     countries = list(facts.metadata.countries)
@@ -479,7 +479,7 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
         return separator.join(c.name for c in ordered)
 
     def possessive(country) -> str:
-        return "our" if ours is not None and country.code == ours.code else f"{country.name}’s"
+        return "our" if ours is not None and country.code == ours.code else f"{country.name}'s"
 
     def adjectival(country) -> str:
         return "our" if ours is not None and country.code == ours.code else f"the {country.adjective}"
