@@ -69,6 +69,8 @@ class RenderedBrief:
     # Template name -> file it was loaded from, and the fact paths the brief read.
     template_names: dict[str, str] = field(default_factory=dict)
     fact_paths: set[tuple[Any, ...]] = field(default_factory=set)
+    # Located warnings the render found (a figure with no exchange rate near its date).
+    warnings: list[Problem] = field(default_factory=list)
 
 
 class _Notes:
@@ -88,6 +90,8 @@ class _Notes:
         self.texts: list[str] = []
         self.dates: list[PartialDate] = []
         self.shown_markings: set[str] = set()
+        # (fact path, message): figures left in their own currency for want of a rate.
+        self.warnings: list[tuple[Any, str]] = []
 
     def cite(self, fact: Fact | Quotation, dated: bool = True) -> Markup:
         """The source note of a fact, preceded by its portion marking ("(R)") where the brief
@@ -357,6 +361,10 @@ class Renderer:
             relationship.slug, kind, html, document, brief_meta,
             sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
             template_names=templates, fact_paths=read,
+            warnings=[Problem(f"{dotted(path) if path else 'a figure'}: {message}"
+                              f" ({kind}, {perspective})",
+                              relationship.location(path) if path else None, severity="warning")
+                      for path, message in dict.fromkeys(notes.warnings)],
         )
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
@@ -487,8 +495,14 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
     def money(value, convert: bool = True) -> Markup:
         """The amount, and where the reader's currency differs, its value at a dated rate."""
         text = escape(format_money(value, language))
-        rate, inverse = _exchange_rate(facts, value.currency, currency) if convert else (None, False)
+        when = unwrap(value.as_of) if getattr(value, "as_of", None) else None
+        rate, inverse = _exchange_rate(facts, value.currency, currency, when) if convert else (None, False)
         if rate is None:
+            if convert and currency and value.currency != currency and when is not None:
+                path = getattr(value, "_path", None)
+                notes.warnings.append((path, f"no {value.currency}/{currency} rate within"
+                                       f" {RATE_WINDOW_MONTHS} months before {when}; the figure is"
+                                       f" shown in {value.currency} only"))
             return Markup(text)
         factor = (1 / rate.rate) if inverse else rate.rate
         converted = format_money(type(unwrap(value))(amount=value.amount * factor, currency=currency,
@@ -510,15 +524,33 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
     }
 
 
-def _exchange_rate(facts, source: str, target: str):
-    """The newest dated rate between two currencies, and whether it must be inverted."""
+# A figure is converted only at a rate at most this many months older than the figure.
+RATE_WINDOW_MONTHS = 12
+
+
+def _months(value: PartialDate) -> int:
+    """Months since year 0 of the last month a date may mean (a year-only date: its December)."""
+    return value.year * 12 + (value.month or 12) - 1
+
+
+def _exchange_rate(facts, source: str, target: str, when: PartialDate | None = None):
+    """The dated rate between two currencies nearest before the figure's date ``when`` (at most
+    RATE_WINDOW_MONTHS older; the newest rate for an undated figure), and whether it must be
+    inverted; (None, False) when there is none."""
     if source == target:
         return None, False
-    for rate in sorted(facts.exchange_rates, key=lambda r: str(r.as_of), reverse=True):
-        if (rate.base, rate.quote) == (source, target):
-            return rate, False
-        if (rate.base, rate.quote) == (target, source):
-            return rate, True
+    rates = sorted(facts.exchange_rates, key=lambda r: _months(unwrap(r.as_of)), reverse=True)
+    for rate in rates:
+        pair = (rate.base, rate.quote)
+        if pair not in ((source, target), (target, source)):
+            continue
+        if when is not None:
+            age = _months(when) - _months(unwrap(rate.as_of))
+            if age < 0:
+                continue  # a rate after the figure's date
+            if age > RATE_WINDOW_MONTHS:
+                return None, False
+        return rate, pair == (target, source)
     return None, False
 
 

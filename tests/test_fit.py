@@ -194,3 +194,36 @@ def test_an_outgoing_template_printing_a_desk_field_is_a_located_error(built, tm
     assert "sources[0].note" in result.stderr and "working edition" in result.stderr
     # The working edition may print it.
     assert run_briefs(project, "check", "--working").code == 0
+
+
+def test_money_converts_at_the_sourced_rate_nearest_before_the_figure(built, tmp_path):
+    project = copy_project(tmp_path / "project")
+    rates = project / "facts/pakistan-japan/exchange-rates.yaml"
+    rates.write_text(rates.read_text(encoding="utf-8") + """
+  - base: USD
+    quote: JPY
+    rate: 136.9
+    as_of: 2023-06
+    text: About JPY 136.9 to the US dollar in June 2023.
+    sources: [ties-review]
+  - base: USD
+    quote: JPY
+    rate: 150
+    as_of: 2024-03
+    text: About JPY 150 to the US dollar in March 2024.
+    sources: [ties-review]
+""", encoding="utf-8")
+    result = run_briefs(project, "build", "--perspective", "japan", "--format", "html",
+                        "--only", "pakistan-japan/economic-ties", "--quiet")
+    assert result.code == 0, result.stderr
+    ties = html_text(project / OUT / "japan/economic-ties.html")
+    # July 2023: June 2023 is the nearest rate before it (not the newest, March 2024).
+    assert "USD 2.25 million (≈ JPY 308.02 million at JPY 136.9 per USD, June 2023)" in ties
+    assert "115.38" not in ties
+
+
+def test_a_figure_without_a_rate_near_its_date_stays_in_its_currency_and_check_warns(built):
+    result = run_briefs(built, "check", "--perspective", "japan")
+    assert result.code == 0
+    assert re.search(r"facts/pakistan-japan/development\.yaml:\d+: warning: development\.grants\[1\]\.value:"
+                     r" no USD/JPY rate within 12 months before 2023-07", result.stderr + result.stdout)
