@@ -8,7 +8,7 @@ BRIEFS := $(BIN)/briefs
 # pip's output goes to a log, shown only if the install fails.
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: all build test check list audit clean distclean bench dist serve
+.PHONY: all build test check list audit clean distclean bench dist serve readme-image
 
 all: build
 
@@ -52,6 +52,10 @@ serve: $(STAMP)
 # The PDFs, manifest.json and SHA256SUMS in build/dist/briefs-<date>.zip.
 dist: build
 	@$(BRIEFS) dist
+
+# The picture of the country brief's first page in README.md (needs pdftoppm, from poppler-utils).
+readme-image: build
+	pdftoppm -png -r 60 -f 1 -l 1 -singlefile build/pakistan-japan/country-brief.pdf docs/country-brief-page1
 
 # Removes the output folder (briefs.yaml's `out`, else build/) and nothing else.
 clean:

@@ -37,8 +37,9 @@ def check(options: BuildOptions) -> CheckResult:
             renderers[layout] = Renderer(layout)
         renderer = renderers[layout]
         try:
-            result.rendered.append(render_planned(renderer, relationships[brief.relationship], brief,
-                                                  options.out_dir))
+            rendered = render_planned(renderer, relationships[brief.relationship], brief, options.out_dir)
+            result.rendered.append(rendered)
+            result.warnings.extend(w for w in rendered.warnings if w not in result.warnings)
         except TemplateError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:

@@ -122,7 +122,13 @@ def _outputs(function):
 
 
 def _editions(function):
-    """Which editions: whose side, and the highest marking shown (build, check, list, serve)."""
+    """Which editions: whose side, the highest marking shown, and for whom (build, check, list,
+    serve)."""
+    function = click.option(
+        "--working", is_flag=True, default=False,
+        help="Build the desk's working edition instead of the outgoing one: stale marks, the"
+             " freshness policy and the desk's source notes, in OUT/<relationship>/working/."
+             "  [default: briefs.yaml's working builds it beside the outgoing one]")(function)
     function = click.option(
         "--release", metavar="MARKING",
         help="Build an edition that shows only facts marked at or below MARKING (e.g. PUBLIC),"
@@ -181,7 +187,7 @@ def _layout(facts_dir=None, out_dir=None, template_dirs=(), reference_docx=None)
 
 
 def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_docx=None, formats=None,
-             pdf_variant=None, perspective=None, release=None, **extra) -> BuildOptions:
+             pdf_variant=None, perspective=None, release=None, working=False, **extra) -> BuildOptions:
     settings = _settings()
     layout = _layout(facts_dir, out_dir, template_dirs, reference_docx)
     layout.check_out_dir()
@@ -194,6 +200,7 @@ def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_doc
         pdf_variant=pdf_variant or settings.pdf_variant,
         perspectives=(perspective,) if perspective else tuple(settings.perspectives),
         releases=(release,) if release else (None, *settings.releases),
+        working=bool(getattr(settings, "working", False)), working_only=working,
         **extra)
 
 

@@ -1,8 +1,9 @@
 """Plan: which briefs a build makes (relationships x editions x brief kinds x formats),
 from folder listings alone, and loading the relationships a plan needs.
 
-An edition is a perspective (whose side the brief takes) and a release level (the
-highest marking it may show); the default edition goes to
+An edition is a perspective (whose side the brief takes), a release level (the
+highest marking it may show) and an audience (the outgoing brief, or the desk's
+working edition with its review apparatus); the default edition goes to
 ``OUT/<relationship>/``, others to a sub-folder named after them.
 """
 
@@ -37,6 +38,18 @@ class BuildOptions:
     # and the release editions by the highest marking each may show (None: everything).
     perspectives: tuple[str, ...] = ()
     releases: tuple[str | None, ...] = (None,)
+    # Also build the desk's working edition (stale marks, freshness wording, source notes)
+    # beside the outgoing one, in OUT/<relationship>/[...]/working/ (briefs.yaml: working).
+    working: bool = False
+    # Build only the working edition (the --working flag), not the outgoing ones.
+    working_only: bool = False
+
+    @property
+    def audiences(self) -> tuple[bool, ...]:
+        """False: the outgoing edition a ministry sends; True: the desk's working edition."""
+        if self.working_only:
+            return (True,)
+        return (False, True) if self.working else (False,)
 
     @property
     def out_dir(self) -> Path:
@@ -57,13 +70,18 @@ class PlannedBrief:
     folder: Path
     perspective: str | None = None  # None: the fact base's default, in the usual place
     release: str | None = None
+    # The desk's working edition (review apparatus), not the outgoing one.
+    working: bool = False
 
     @property
     def variant(self) -> str:
-        """The sub-folder of a perspective or release edition: "japan", "public", "japan/public"."""
+        """The sub-folder of a perspective, release or working edition: "japan", "public",
+        "japan/public", "working", "public/working"."""
         parts = [self.perspective] if self.perspective else []
         if self.release:
             parts.append(self.release.lower())
+        if self.working:
+            parts.append("working")
         return "/".join(parts)
 
     @property
@@ -112,10 +130,11 @@ def plan(options: BuildOptions) -> list[PlannedBrief]:
     chosen = {slug: folder for slug, folder in folders.items() if not wanted or slug in wanted}
     perspectives = _perspectives(options, chosen)
     return [
-        PlannedBrief(slug, kind, folder, perspective, release)
+        PlannedBrief(slug, kind, folder, perspective, release, working)
         for slug, folder in chosen.items()
         for perspective in perspectives[slug]
         for release in options.releases
+        for working in options.audiences
         for kind in kinds
         if not wanted.get(slug) or kind in wanted[slug]  # type: ignore[operator]
     ]

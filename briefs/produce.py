@@ -39,7 +39,8 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
                    out_dir: Path) -> RenderedBrief:
     """Render one planned brief, with its changes section where its kind carries one."""
     changes = changes_for(relationship, brief.kind, out_dir, brief.release)
-    return renderer.render(relationship, brief.kind, changes, brief.perspective, brief.release)
+    return renderer.render(relationship, brief.kind, changes, brief.perspective, brief.release,
+                           working=brief.working)
 
 
 def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, out_dir: Path) -> str:

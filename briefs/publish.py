@@ -32,9 +32,12 @@ def index_page(layout: Layout, state: BuildState) -> bytes:
         parts = brief_key.split("/")
         record = next((state.deps_of(k) for k in links.values() if state.deps_of(k)), None)
         info = record.info if record else {}
+        title = info.get("title") or parts[-1]
         rows.append({
             "relationship": parts[0],
+            "relationship_label": _relationship_label(title, parts[0]),
             "variant": " / ".join(parts[1:-1]),
+            "edition_label": _edition_label(parts[1:-1]),
             "kind": parts[-1],
             "title": info.get("title") or parts[-1],
             "edition": info.get("edition", ""),
@@ -43,6 +46,20 @@ def index_page(layout: Layout, state: BuildState) -> bytes:
         })
     page = Renderer(layout).render_page("_index.html.j2", {"briefs": rows}, "the build index")
     return page.encode("utf-8")
+
+
+def _relationship_label(title: str, slug: str) -> str:
+    """"Pakistan–Japan", from the brief's title ("Overview: Pakistan–Japan Relations")."""
+    _, _, relationship = title.partition(": ")
+    relationship = relationship.removesuffix(" Relations").strip()
+    return relationship or slug.replace("-", "–").title()
+
+
+def _edition_label(parts: list[str]) -> str:
+    """"Outgoing", "Japan", "Public", "Japan · Public", "Working (desk only)": the edition's
+    sub-folders (perspective, release, audience) in words."""
+    words = ["Working (desk only)" if part == "working" else part.title() for part in parts]
+    return " · ".join(words) or "Outgoing"
 
 
 def manifest(layout: Layout, state: BuildState) -> bytes:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+import lxml.etree
 import lxml.html
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
@@ -33,7 +34,7 @@ from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted
-from .tracking import ReadLog, Release, Withheld, track, unwrap
+from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,19 @@ class RenderedBrief:
     # Template name -> file it was loaded from, and the fact paths the brief read.
     template_names: dict[str, str] = field(default_factory=dict)
     fact_paths: set[tuple[Any, ...]] = field(default_factory=set)
+    # Located warnings the render found (a figure with no exchange rate near its date).
+    warnings: list[Problem] = field(default_factory=list)
 
 
 class _Notes:
     """Source notes of one brief, in the order the template cites them."""
 
     def __init__(self, sources: list[Source], language: str, stale: dict | None = None,
-                 markings: Release | None = None, portion_marks: bool = False):
+                 markings: Release | None = None, portion_marks: bool = False, working: bool = False):
         self._sources = {str(source.id): source for source in sources}
+        # The desk's working edition marks stale facts and says how each source was judged;
+        # the outgoing edition dates each figure plainly and keeps its notes short.
+        self._working = working
         self._language = language
         self._stale = stale or {}
         self._markings = markings
@@ -87,23 +93,32 @@ class _Notes:
         self.texts: list[str] = []
         self.dates: list[PartialDate] = []
         self.shown_markings: set[str] = set()
+        # (fact path, message): figures left in their own currency for want of a rate.
+        self.warnings: list[tuple[Any, str]] = []
 
-    def cite(self, fact: Fact | Quotation) -> Markup:
-        """The source note of a fact, preceded by a visible mark if the fact is stale, and by
-        its portion marking ("(R)") where the brief asks for them."""
+    def cite(self, fact: Fact | Quotation, dated: bool = True) -> Markup:
+        """The source note of a fact, preceded by its portion marking ("(R)") where the brief
+        asks for them. In the working edition a stale fact is marked as such; in the outgoing
+        edition a dated fact whose text does not say its year is followed by its date,
+        "(2022)" (``dated=False`` where the template prints the date itself)."""
         mark = Markup("")
         marking = self._markings.marking_of(unwrap(fact)) if self._markings else None
         if marking:
             self.shown_markings.add(marking)
             if self._portion_marks:
                 mark += Markup(' <span class="portion-marking">') + escape(f"({marking[0]})") + Markup("</span>")
-        stale = self._stale.get(getattr(fact, "_path", None))
+        stale = self._stale.get(getattr(fact, "_path", None)) if self._working else None
+        as_of = getattr(fact, "as_of", None)
+        if not self._working and dated and isinstance(as_of, PartialDate):
+            text = str(getattr(fact, "text", "") or "")
+            if str(as_of.year) not in text:
+                mark += (Markup(' <span class="dated">')
+                         + escape(f"({format_partial_date(as_of, self._language)})") + Markup("</span>"))
         if stale is not None:
             mark += (Markup(' <em class="stale">')
                     + escape(f"[stale: as of {format_partial_date(stale.as_of, self._language)};"
                              f" the limit is {stale.limit_months} months]")
                     + Markup("</em>"))
-        as_of = getattr(fact, "as_of", None)
         if isinstance(as_of, PartialDate):
             self.dates.append(as_of)
         return mark + self._note(fact)
@@ -128,22 +143,40 @@ class _Notes:
         for source_id in fact.sources:
             source = self._sources[source_id]
             self.cited.setdefault(source_id, source)
-            label = f"{source.short or source.title} ({source.kind})"
+            if self._working:
+                label = f"{source.short or source.title} ({source.kind})"
+            else:
+                label = source_label(source, self._language)
             # A source restating another cited one is not a second, corroborating account.
             origins = restated(source_id, fact.sources, self._sources)
             if origins:
                 label += ", restating " + " and ".join(
                     self._sources[o].short or self._sources[o].title for o in origins)
             parts.append(label)
-        text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
-        as_of = getattr(fact, "as_of", None)
-        if as_of is not None:
-            text += f" As of {format_partial_date(as_of, self._language)}."
+        if self._working:
+            text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
+            as_of = getattr(fact, "as_of", None)
+            if as_of is not None:
+                text += f" As of {format_partial_date(as_of, self._language)}."
+        else:
+            text = "; ".join(parts) + "."
         self.texts.append(text)
         return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
 
     def sources(self) -> list[Source]:
         return list(self.cited.values())
+
+
+def source_label(source: Source, language: str = "en") -> str:
+    """How a note names a source, and how the Sources list heads its entry: the short
+    title and the year, "Foreign Office brief, 2022" (no year when the source is undated)."""
+    label = str(source.short or source.title)
+    date = getattr(source, "date", None)
+    if date is not None:
+        year = date.year if hasattr(date, "year") else str(date)[:4]
+        if str(year) not in label:
+            label += f", {year}"
+    return label
 
 
 def format_partial_date(value: PartialDate | dt.date | None, language: str = "en") -> str:
@@ -286,11 +319,14 @@ class Renderer:
         return Markup(source)
 
     def render(self, relationship: Relationship, kind: str, changes=None,
-               perspective: str | None = None, release: str | None = None) -> RenderedBrief:
+               perspective: str | None = None, release: str | None = None,
+               working: bool = False) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location.
 
         ``perspective`` is whose side the brief takes (a country's perspective name or
-        "neutral"; default: the fact base's); ``release`` leaves out facts marked above it."""
+        "neutral"; default: the fact base's); ``release`` leaves out facts marked above it;
+        ``working`` renders the desk's working edition (stale marks, freshness wording, source
+        notes) instead of the outgoing one, whose templates may not read those fields."""
         meta = relationship.facts.metadata
         perspective = perspective or meta.perspective or meta.countries[0].perspective
         # Two passes: the first learns which facts the brief cites, so that the second can
@@ -302,31 +338,42 @@ class Renderer:
                 read.release = Release(meta.markings, meta.marking, release)
             try:
                 html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
-                                                       perspective)
+                                                       perspective, working)
             except TemplateError as exc:
                 raise _explain_missing(exc, read, relationship) from None
             except Withheld as exc:
                 raise _withheld_problem(exc, relationship, kind) from None
+            except Internal as exc:
+                raise _internal_problem(exc, relationship, kind) from None
             first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking)}
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
         document = lxml.html.document_fromstring(html)
-        if _fill_table_of_contents(document):
+        changed = _fill_table_of_contents(document)
+        note_texts = tuple(notes.texts)
+        if not working and _merge_repeated_notes(document):
+            changed = True
+            note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
+        if changed:
             html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
         brief_meta = BriefMeta(
             title=document_title(names.get("brief_title", kind), names["relationship_title"]),
             author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
-            language=meta.language, perspective=perspective, notes=tuple(notes.texts))
+            language=meta.language, perspective=perspective, notes=note_texts)
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
         return RenderedBrief(
             relationship.slug, kind, html, document, brief_meta,
             sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
             template_names=templates, fact_paths=read,
+            warnings=[Problem(f"{dotted(path) if path else 'a figure'}: {message}"
+                              f" ({kind}, {perspective})",
+                              relationship.location(path) if path else None, severity="warning")
+                      for path, message in dict.fromkeys(notes.warnings)],
         )
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
-                     changes, perspective: str):
+                     changes, perspective: str, working: bool = False):
         facts = track(relationship.facts, read)
         # Settings read below without the proxy still shape the brief: record them as read.
         for setting in (facts.freshness.limits, facts.metadata.edition.date, facts.metadata.markings,
@@ -334,16 +381,19 @@ class Renderer:
                         facts.metadata.language, facts.metadata.perspective, facts.metadata.keywords,
                         facts.metadata.pdf_variant):
             str(setting)  # lists record themselves when read as a whole
+        # From here on, an outgoing edition's templates may not read the desk's own fields.
+        read.outgoing = not working
         meta = relationship.facts.metadata
         language = meta.language
         markings = Release(meta.markings, meta.marking, meta.markings[-1])
         notes = _Notes(list(facts.sources), language, relationship.stale, markings,
-                       kind in meta.portion_markings_in)
+                       kind in meta.portion_markings_in, working)
         countries = {country.code: country for country in facts.metadata.countries}
         context = {
             "facts": facts,
             "meta": facts.metadata,
             "kind": kind,
+            "working": working,
             "relationship": relationship.slug,
             "countries": countries,
             "country": countries.__getitem__,
@@ -353,6 +403,7 @@ class Renderer:
             "banner": first_pass.get("banner") or meta.marking,
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
+            "source_label": lambda source: source_label(source, language),
             "document_title": document_title,
             "version": __version__,
             **_perspective_helpers(facts, perspective, notes, language),
@@ -378,7 +429,7 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             location = Location(display_path(exc.filename or exc.name or template_name), exc.lineno)
             raise TemplateError(Problem(f"template syntax error: {exc.message}", location)) from None
-        except Withheld:
+        except (Withheld, Internal):
             raise  # render() names the fact and where it lives
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(
@@ -411,10 +462,22 @@ def _withheld_problem(exc: Withheld, relationship: Relationship, kind: str) -> T
         relationship.location(exc.path)))
 
 
+def _internal_problem(exc: Internal, relationship: Relationship, kind: str) -> TemplateError:
+    """An outgoing edition's template reads a field for the desk's eyes only: fail at its line."""
+    location = Location(f"{kind}{BRIEF_SUFFIX}")
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            location = Location(display_path(frame.filename), frame.lineno)
+            break
+    return TemplateError(Problem(
+        f"the outgoing {kind} brief for {relationship.slug} would print {dotted(exc.path)}, which is for"
+        " the desk's working edition only; show it under {% if working %}", location))
+
+
 def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str) -> dict[str, Any]:
     """Names, possessives and currency for the side the brief is written from.
 
-    A template says {{ possessive(country) }} ("our" or "Pakistan’s") and
+    A template says {{ possessive(country) }} ("our" or "Pakistan's") and
     {{ adjectival(country) }} ("our" or "the Pakistani") instead of testing the
     perspective itself."""
     countries = list(facts.metadata.countries)
@@ -429,7 +492,7 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
         return separator.join(c.name for c in ordered)
 
     def possessive(country) -> str:
-        return "our" if ours is not None and country.code == ours.code else f"{country.name}’s"
+        return "our" if ours is not None and country.code == ours.code else f"{country.name}'s"
 
     def adjectival(country) -> str:
         return "our" if ours is not None and country.code == ours.code else f"the {country.adjective}"
@@ -437,8 +500,14 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
     def money(value, convert: bool = True) -> Markup:
         """The amount, and where the reader's currency differs, its value at a dated rate."""
         text = escape(format_money(value, language))
-        rate, inverse = _exchange_rate(facts, value.currency, currency) if convert else (None, False)
+        when = unwrap(value.as_of) if getattr(value, "as_of", None) else None
+        rate, inverse = _exchange_rate(facts, value.currency, currency, when) if convert else (None, False)
         if rate is None:
+            if convert and currency and value.currency != currency and when is not None:
+                path = getattr(value, "_path", None)
+                notes.warnings.append((path, f"no {value.currency}/{currency} rate within"
+                                       f" {RATE_WINDOW_MONTHS} months before {when}; the figure is"
+                                       f" shown in {value.currency} only"))
             return Markup(text)
         factor = (1 / rate.rate) if inverse else rate.rate
         converted = format_money(type(unwrap(value))(amount=value.amount * factor, currency=currency,
@@ -460,15 +529,33 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
     }
 
 
-def _exchange_rate(facts, source: str, target: str):
-    """The newest dated rate between two currencies, and whether it must be inverted."""
+# A figure is converted only at a rate at most this many months older than the figure.
+RATE_WINDOW_MONTHS = 12
+
+
+def _months(value: PartialDate) -> int:
+    """Months since year 0 of the last month a date may mean (a year-only date: its December)."""
+    return value.year * 12 + (value.month or 12) - 1
+
+
+def _exchange_rate(facts, source: str, target: str, when: PartialDate | None = None):
+    """The dated rate between two currencies nearest before the figure's date ``when`` (at most
+    RATE_WINDOW_MONTHS older; the newest rate for an undated figure), and whether it must be
+    inverted; (None, False) when there is none."""
     if source == target:
         return None, False
-    for rate in sorted(facts.exchange_rates, key=lambda r: str(r.as_of), reverse=True):
-        if (rate.base, rate.quote) == (source, target):
-            return rate, False
-        if (rate.base, rate.quote) == (target, source):
-            return rate, True
+    rates = sorted(facts.exchange_rates, key=lambda r: _months(unwrap(r.as_of)), reverse=True)
+    for rate in rates:
+        pair = (rate.base, rate.quote)
+        if pair not in ((source, target), (target, source)):
+            continue
+        if when is not None:
+            age = _months(when) - _months(unwrap(rate.as_of))
+            if age < 0:
+                continue  # a rate after the figure's date
+            if age > RATE_WINDOW_MONTHS:
+                return None, False
+        return rate, pair == (target, source)
     return None, False
 
 
@@ -512,6 +599,24 @@ def _template_location(exc: BaseException, template_name: str, dirs: list[Path])
         if (folder / template_name).exists():
             return Location(display_path(folder / template_name))
     return Location(template_name)
+
+
+def _merge_repeated_notes(document: lxml.html.HtmlElement) -> bool:
+    """In an outgoing edition, a run of passages under one heading that cite the same sources
+    carries one note, at the end of the run (a table cell keeps its own). True if any went."""
+    spans = document.xpath('//main//span[@class="footnote"]')
+    heading_count = lxml.etree.XPath("count(preceding::h2 | preceding::h3 | preceding::h4)")
+
+    def in_cell(span) -> bool:
+        return any(a.tag in ("td", "th") for a in span.iterancestors())
+
+    removed = False
+    for earlier, later in zip(spans, spans[1:]):
+        if (earlier.text_content() == later.text_content() and not in_cell(earlier)
+                and not in_cell(later) and heading_count(earlier) == heading_count(later)):
+            earlier.drop_tree()  # keeps the text after it
+            removed = True
+    return removed
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")

@@ -27,6 +27,21 @@ class Withheld(Exception):
         self.path, self.marking, self.release = path, marking, release
 
 
+class Internal(Exception):
+    """An outgoing edition's template read a field only the desk's working edition may show
+    (a source's desk note, a freshness limit)."""
+
+    def __init__(self, path: Path_):
+        super().__init__(path)
+        self.path = path
+
+
+def internal_field(path: Path_) -> bool:
+    """Fields for the desk's eyes only: a source's ``note`` and the freshness policy."""
+    return (len(path) == 3 and path[0] == "sources" and path[2] == "note") or (
+        len(path) >= 2 and path[0] == "freshness")
+
+
 class Release:
     """Which facts an edition may show: those marked at or below ``level``."""
 
@@ -54,6 +69,8 @@ class ReadLog(set):
 
     last_missing: Path_ | None = None
     release: Release | None = None
+    # Set while an outgoing edition's templates run: reading an internal field is an error.
+    outgoing: bool = False
 
 
 def _hidden(log: set, value: Any) -> bool:
@@ -96,6 +113,8 @@ class _ModelProxy:
             marking = release.withheld(self._value)
             if marking is not None:
                 raise Withheld(self._path, marking, release.level)
+        if getattr(self._log, "outgoing", False) and internal_field(self._path + (name,)):
+            raise Internal(self._path + (name,))
         return track(getattr(self._value, name), self._log, self._path + (name,))
 
     def __bool__(self) -> bool:

@@ -50,7 +50,9 @@ def test_index_and_manifest_describe_every_output(built):
     outputs = planned(built)
     assert len(rows) == len({Path(o).stem for o in outputs})
     cells = [c.text_content() for c in rows[0].xpath("td")]
-    assert cells[1] == "default" and cells[3] == edition_date().isoformat() and cells[4] == "RESTRICTED"
+    # Human labels (issue 17): "Pakistan–Japan", "Outgoing", no internal words.
+    assert cells[0] == "Pakistan–Japan" and cells[1] == "Outgoing"
+    assert cells[3] == edition_date().isoformat() and cells[4] == "RESTRICTED"
     manifest = json.loads((built / "build/manifest.json").read_text())
     assert sorted(manifest["outputs"]) == sorted(str(Path(o).relative_to("build")) for o in outputs)
     for name, entry in manifest["outputs"].items():

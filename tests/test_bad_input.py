@@ -111,8 +111,8 @@ def test_fact_without_sources(project):
 
 
 def test_undefined_value_in_a_template(project):
-    edit(project, "templates/partials/_sec_people.html.j2", "{{ p.diaspora.size | number }}",
-         "{{ p.diaspora.headcount | number }}")
+    edit(project, "templates/partials/_sec_people.html.j2", "{{ p.diaspora.text | markup }}",
+         "{{ p.diaspora.headcount | markup }}")
     line = line_of(project, "templates/partials/_sec_people.html.j2", "headcount")
     problems = assert_fails_cleanly(project)
     assert problems == [

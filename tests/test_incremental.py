@@ -86,7 +86,7 @@ def test_force_rebuilds_everything(project):
 def test_one_failing_brief_does_not_stop_the_others(project):
     before = outputs(project)
     edit(project / "facts/pakistan-japan/economy.yaml", "{name: Sojitz}", "{name: Sojitz, sector: general trading}")
-    edit(project / "templates/partials/_sec_people.html.j2", "p.diaspora.size", "p.diaspora.headcount")
+    edit(project / "templates/partials/_sec_people.html.j2", "p.diaspora.text", "p.diaspora.headcount")
     result = run_briefs(project, "build")
     assert result.code == 1
     assert "templates/partials/_sec_people.html.j2:" in result.stderr and "headcount" in result.stderr
@@ -94,7 +94,7 @@ def test_one_failing_brief_does_not_stop_the_others(project):
     # economic-ties was rebuilt; the country brief kept its previous good files.
     assert changed(before, outputs(project)) == {f"pakistan-japan/economic-ties.{f}" for f in ("pdf", "docx", "html")}
     # Once the template is fixed, the next build finishes the job.
-    edit(project / "templates/partials/_sec_people.html.j2", "p.diaspora.headcount", "p.diaspora.size")
+    edit(project / "templates/partials/_sec_people.html.j2", "p.diaspora.headcount", "p.diaspora.text")
     again = run_briefs(project, "build")
     assert again.code == 0 and "built 3" in again.stdout
 

@@ -9,7 +9,6 @@ fact the edition may show, and no document it may carry, contains).
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 import zipfile

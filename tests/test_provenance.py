@@ -37,19 +37,31 @@ def test_stale_facts_are_warned_with_location_age_and_limit(project):
     assert strict.code == 1 and "fatal with --strict" in strict.stderr
 
 
+@pytest.mark.parametrize("reader", [pdf_text, docx_text, html_text])
+def test_outgoing_briefs_date_figures_plainly(built, reader):
+    # Outgoing (issue 17): the date of each figure, plainly; no stale marks or policy wording.
+    text = reader(built / OUT / f"overview.{reader.__name__[:-5]}")
+    assert "Information as of July 2023." in text
+    assert "2nd (January 2022)" in text
+    assert "stale" not in text and "freshness" not in text and "limit is" not in text
+
+
 @pytest.fixture(scope="module")
-def stale_overview(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("stale"))
+def working_overview(tmp_path_factory):
+    """The desk's working edition of an edition dated years after its facts."""
+    project = copy_project(tmp_path_factory.mktemp("working"))
     later_edition(project)
-    assert run_briefs(project, "build", "--only", "pakistan-japan/overview", "-q").code == 0
-    return project
+    result = run_briefs(project, "build", "--working", "--only", "pakistan-japan/overview", "--quiet")
+    assert result.code == 0, result.stderr
+    return project / OUT / "working"
 
 
 @pytest.mark.parametrize("reader", [pdf_text, docx_text, html_text])
-def test_briefs_mark_stale_figures_and_say_how_current_they_are(stale_overview, reader):
-    text = reader(stale_overview / OUT / f"overview.{reader.__name__[:-5]}")
+def test_the_working_edition_marks_stale_figures_and_says_how_current_they_are(working_overview, reader):
+    text = reader(working_overview / f"overview.{reader.__name__[:-5]}")
     assert "Information as of July 2023; the oldest dated figure is as of January 2022" in text
     assert "[stale: as of January 2022; the limit is 24 months]" in text
+    assert "freshness policy" in text
 
 
 def test_unknown_kind_in_freshness_policy_is_a_located_error(project):

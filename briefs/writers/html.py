@@ -46,7 +46,10 @@ class HtmlWriter(Writer):
             span.getparent().replace(span, sup)
         body = root.find("body")
         if len(notes):
-            section = E.SECTION(E.P(E.STRONG("Notes")), notes,
+            # A heading for assistive technology and the outline, without adding an h2 the
+            # PDF and DOCX (whose notes are footnotes) do not have.
+            section = E.SECTION(E.P(E.STRONG("Notes"), role="heading", **{"aria-level": "2",
+                                "class": "notes-title"}), notes,
                                 **{"class": "footnotes", "role": "doc-endnotes"})
             body.append(section)
         if brief.meta.marking:

@@ -67,6 +67,7 @@ class PdfWriter(Writer):
                 pdf = document.write_pdf(
                     stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
                     pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,
+                    custom_metadata=True,  # the marking (<meta name="marking">) in the properties
                     pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
                 )
             except WriteError:

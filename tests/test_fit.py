@@ -1,0 +1,229 @@
+"""Issue 17, "fit to send": what a ministry's reviewer checks, measured on the real outputs.
+
+Outgoing briefs carry no desk apparatus, keep fact text as written in every format, fit the
+genre's length, keep each note on the page of its call and carry an extractable marking."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import ROOT, copy_project, run_briefs
+from readback import docx_text, html_footnotes, html_root, html_text, normalize
+
+from briefs.load import load_relationship
+from briefs.model import walk
+
+OUT = Path("build/pakistan-japan")
+KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
+# The longest each kind may run, in A4 pages (GENRE.md: an overview two at most, a country
+# brief rarely over six).
+MOST_PAGES = {"overview": 2, "country-brief": 6, "economic-ties": 3, "institutional-mechanisms": 3}
+INTERNAL_WORDS = ["stale", "freshness", "fact base", "Kind:", "the title is ours", "disclaims",
+                  "Untitled", "unsigned", "limit is"]
+
+
+def _squash(text: str) -> str:
+    """Letters and digits only: fact text compared across formats regardless of white space,
+    line-end hyphenation and where a line or note broke it."""
+    return re.sub(r"[\s\u2010\u00ad-]+", "", text)
+
+
+def _plain(text: str) -> str:
+    """A fact's text as a reader sees it: its light markup (*emphasis*, [link](url)) undone."""
+    text = re.sub(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)", r"\1", text)
+    return re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1", text)
+
+
+def _fact_texts() -> list[tuple[str, str]]:
+    """(path, text) of every fact's text and of every other string a brief prints from a
+    fact (names, titles, purposes), as written in the fact base."""
+    relationship = load_relationship(ROOT / "facts/pakistan-japan")
+    texts = []
+    for path, model in walk(relationship.facts):
+        if path[:1] in (("metadata",), ("sources",), ("freshness",)):
+            continue
+        for name in ("text", "purpose"):
+            value = getattr(model, name, None)
+            if isinstance(value, str) and len(value) > 12:
+                texts.append((".".join(map(str, path + (name,))), " ".join(_plain(value).split())))
+    return texts
+
+
+def _pdf_body(path: Path, notes: list[str]) -> str:
+    """The PDF's running text: each page without its marking, footer and notes."""
+    body, number = [], 1
+    for page in pypdf.PdfReader(path).pages:
+        lines = (page.extract_text() or "").splitlines()
+        lines = [line for line in lines if line.strip() not in ("RESTRICTED", "OFFICIAL", "PUBLIC")
+                 and not re.search(r"Page \d+ of \d+", line)]
+        cut = len(lines)
+        for index, line in enumerate(lines):
+            match = re.match(r"(\d+)\.\s", line)
+            if match and int(match.group(1)) == number and number <= len(notes) \
+                    and _squash(line[match.end():])[:12] == _squash(notes[number - 1])[:12]:
+                cut = index
+                break
+        body.extend(lines[:cut])
+        # The notes of this page are those numbered before the next page's first.
+        page_notes = re.findall(r"(?:^|\s)(\d+)\.\u00a0|(?:^|\s)(\d+)\. ", "\n".join(lines[cut:]))
+        numbers = [int(a or b) for a, b in page_notes]
+        if numbers:
+            number = max(n for n in numbers if n <= len(notes)) + 1
+    return "\n".join(body)
+
+
+def test_fact_text_appears_unchanged_in_every_format(built):
+    """No filter may alter fact text: wherever a brief prints a fact's text (found whatever
+    its case), it prints it as written, whitespace aside, in HTML, DOCX and PDF alike."""
+    texts = _fact_texts()
+    assert len(texts) > 40
+    shown = set()
+    for kind in KINDS:
+        html_path = built / OUT / f"{kind}.html"
+        html = _squash(html_text(html_path))
+        docx = _squash(docx_text(built / OUT / f"{kind}.docx"))
+        pdf = _squash(_pdf_body(built / OUT / f"{kind}.pdf", html_footnotes(html_path)))
+        for path, text in texts:
+            if _squash(text).casefold() not in html.casefold():
+                continue  # this brief does not print it
+            shown.add(path)
+            assert _squash(text) in html, f"{kind}.html alters {path}: {text!r}"
+            assert _squash(text) in docx, f"{kind}.docx alters {path}: {text!r}"
+            assert _squash(text) in pdf, f"{kind}.pdf alters {path}: {text!r}"
+    assert len(shown) > 0.8 * len(texts)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_briefs_fit_the_genre_length(built, kind):
+    pages = len(pypdf.PdfReader(built / OUT / f"{kind}.pdf").pages)
+    assert pages <= MOST_PAGES[kind], f"{kind} runs to {pages} pages"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_marking_is_extractable_as_a_word_on_every_page_and_in_the_properties(built, kind):
+    path = built / OUT / f"{kind}.pdf"
+    marking = html_root(built / OUT / f"{kind}.html").xpath('//meta[@name="marking"]/@content')[0]
+    reader = pypdf.PdfReader(path)
+    for number, page in enumerate(reader.pages, start=1):
+        assert (page.extract_text() or "").count(marking) >= 2, f"pypdf, page {number}"
+    if shutil.which("pdftotext"):
+        for number in range(1, len(reader.pages) + 1):
+            text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+            assert text.count(marking) >= 2, f"pdftotext, page {number}"
+    assert reader.metadata.get("/marking") == marking
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_outgoing_briefs_carry_no_desk_apparatus(built, kind):
+    for text in (html_text(built / OUT / f"{kind}.html"), docx_text(built / OUT / f"{kind}.docx")):
+        for word in INTERNAL_WORDS:
+            assert word not in text, f"{kind} says {word!r}"
+
+
+def test_every_note_is_on_the_page_of_its_call():
+    """Laid out by WeasyPrint from the same document: each page holds the notes it calls."""
+    import weasyprint
+
+    from briefs.layout import Layout
+    from briefs.render import Renderer
+
+    layout = Layout.of(ROOT, "facts", [], "build", None)
+    relationship = load_relationship(ROOT / "facts/pakistan-japan")
+    rendered = Renderer(layout).render(relationship, "country-brief")
+    document = weasyprint.HTML(string=rendered.html, base_url=str(ROOT / "templates") + "/").render()
+    seen = 0
+    for number, page in enumerate(document.pages, start=1):
+        calls, notes = set(), set()
+        for box in page._page_box.descendants():
+            tag = getattr(box, "element_tag", "") or ""
+            text = "".join(getattr(child, "text", "") or "" for child in box.descendants())
+            if tag.endswith("::footnote-call"):
+                calls.add(text.strip())
+            elif tag.endswith("::footnote-marker"):
+                notes.add(text.strip().rstrip(".\u00a0 "))
+        assert calls == notes, f"page {number}: calls {sorted(calls)} but notes {sorted(notes)}"
+        seen += len(calls)
+    assert seen == len(rendered.meta.notes)
+
+
+def test_notes_are_compact_and_match_the_bibliography(built):
+    html = built / OUT / "country-brief.html"
+    notes = html_footnotes(html)
+    labels = [normalize(s.text_content()).strip()
+              for s in html_root(html).xpath('//section[@class="sources"]//li/strong')]
+    for note in notes:
+        assert len(note) < 120, note
+        for part in note.rstrip(".").split("; "):
+            assert part in labels, f"note label {part!r} is not in the Sources list {labels}"
+    entries = [normalize(li.text_content()) for li in
+               html_root(html).xpath('//section[@class="sources"]//li')]
+    for entry in entries:
+        assert re.search(r"\b(19|20)\d\d\b|undated", entry), entry
+
+
+def test_working_edition_keeps_the_apparatus_in_its_own_folder(built, tmp_path):
+    project = copy_project(tmp_path / "project")
+    shutil.copytree(built / "build", project / "build")
+    result = run_briefs(project, "build", "--working", "--only", "pakistan-japan/country-brief",
+                        "--format", "html", "--quiet")
+    assert result.code == 0, result.stderr
+    text = html_text(project / OUT / "working/country-brief.html")
+    assert "[stale:" in text and "freshness policy" in text and "Kind: official" in text
+    assert "not for circulation" in text
+    # The outgoing files keep their paths and their bytes.
+    assert (project / OUT / "country-brief.html").read_bytes() == (built / OUT / "country-brief.html").read_bytes()
+
+
+def test_an_outgoing_template_printing_a_desk_field_is_a_located_error(built, tmp_path):
+    project = copy_project(tmp_path / "project")
+    partial = project / "templates/partials/_sources.html.j2"
+    source = partial.read_text(encoding="utf-8")
+    partial.write_text(source.replace("{%- if working %} Kind:", "{{ source.note }}{%- if working %} Kind:"),
+                       encoding="utf-8")
+    line = next(n for n, t in enumerate(partial.read_text().splitlines(), 1) if "{{ source.note }}" in t)
+    result = run_briefs(project, "check")
+    assert result.code == 1
+    assert f"templates/partials/_sources.html.j2:{line}: " in result.stderr
+    assert "sources[0].note" in result.stderr and "working edition" in result.stderr
+    # The working edition may print it.
+    assert run_briefs(project, "check", "--working").code == 0
+
+
+def test_money_converts_at_the_sourced_rate_nearest_before_the_figure(built, tmp_path):
+    project = copy_project(tmp_path / "project")
+    rates = project / "facts/pakistan-japan/exchange-rates.yaml"
+    rates.write_text(rates.read_text(encoding="utf-8") + """
+  - base: USD
+    quote: JPY
+    rate: 136.9
+    as_of: 2023-06
+    text: About JPY 136.9 to the US dollar in June 2023.
+    sources: [ties-review]
+  - base: USD
+    quote: JPY
+    rate: 150
+    as_of: 2024-03
+    text: About JPY 150 to the US dollar in March 2024.
+    sources: [ties-review]
+""", encoding="utf-8")
+    result = run_briefs(project, "build", "--perspective", "japan", "--format", "html",
+                        "--only", "pakistan-japan/economic-ties", "--quiet")
+    assert result.code == 0, result.stderr
+    ties = html_text(project / OUT / "japan/economic-ties.html")
+    # July 2023: June 2023 is the nearest rate before it (not the newest, March 2024).
+    assert "USD 2.25 million (≈ JPY 308.02 million at JPY 136.9 per USD, June 2023)" in ties
+    assert "115.38" not in ties
+
+
+def test_a_figure_without_a_rate_near_its_date_stays_in_its_currency_and_check_warns(built):
+    result = run_briefs(built, "check", "--perspective", "japan")
+    assert result.code == 0
+    assert re.search(r"facts/pakistan-japan/development\.yaml:\d+: warning: development\.grants\[1\]\.value:"
+                     r" no USD/JPY rate within 12 months before 2023-07", result.stderr + result.stdout)
