@@ -200,7 +200,7 @@ def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_doc
         pdf_variant=pdf_variant or settings.pdf_variant,
         perspectives=(perspective,) if perspective else tuple(settings.perspectives),
         releases=(release,) if release else (None, *settings.releases),
-        working=bool(getattr(settings, "working", False)), working_only=working,
+        working=settings.working, working_only=working,
         **extra)
 
 

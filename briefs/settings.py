@@ -61,6 +61,9 @@ class Settings(_Strict):
     # Release editions to build besides the full one, by the highest marking each may show.
     releases: list[Marking] = []
     pdf_variant: Literal[PDF_VARIANTS] | None = None
+    # Also build the desk's working edition (stale marks, freshness wording, source notes,
+    # what each release withheld) beside the outgoing one, in <out>/<relationship>/working/.
+    working: bool = False
     # A Word document whose styles the DOCX files use.
     reference_docx: FolderName | None = None
     # Template folders (and other settings) for some relationships only, by folder name.
