@@ -111,6 +111,6 @@ def display_path(path: Path | str, root: Path | None = None) -> str:
             continue
         try:
             return str(path.resolve().relative_to(base.resolve()))
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # outside the base; a symlink loop
             continue
     return str(path)

@@ -10,8 +10,11 @@ a :class:`FactError`, each with its ``file:line``.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import difflib
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +22,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
-from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, kinds_of_fact, walk
+from .confine import inside, shown_name, why_not_plain
+from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, kinds_of_fact, walk
 from .model import dotted as _dotted
-from .project import fact_files, relationship_folders
+from .project import FACT_SUFFIXES, fact_files, relationship_folders
 from .yamlsource import YamlDocument, read_yaml
 
 
@@ -85,6 +89,12 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
     relationships: list[Relationship] = []
     problems: list[Problem] = []
     for folder in folders:
+        if not folder.name.isprintable():
+            problems.append(Problem(
+                f"the folder name {shown_name(folder.name)} holds characters that cannot be shown"
+                " (bytes that are not UTF-8, or control characters); rename the folder",
+                Location(display_path(facts_dir))))
+            continue
         try:
             relationships.append(load_relationship(folder))
         except FactError as exc:
@@ -97,11 +107,13 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
 def load_relationship(folder: Path) -> Relationship:
     """Read, merge, validate and cross-check one relationship folder."""
     files = fact_files(folder)
-    problems: list[Problem] = []
+    problems, outside = _odd_entries(folder)
     sections: dict[str, YamlDocument] = {}
     merged: dict[str, Any] = {}
-    unreadable = False
+    unreadable = bool(problems)
     for path in files:
+        if path in outside:
+            continue
         document, found = read_yaml(path, display_path(path))
         problems.extend(found)
         if document is None:
@@ -120,7 +132,8 @@ def load_relationship(folder: Path) -> Relationship:
             if key not in TOP_LEVEL_KEYS:
                 problems.append(
                     Problem(
-                        f"unknown section {key!r}; sections are: {', '.join(TOP_LEVEL_KEYS)}",
+                        f"unknown section {_short(key)}{did_you_mean(key, TOP_LEVEL_KEYS)};"
+                        f" sections are: {', '.join(TOP_LEVEL_KEYS)}",
                         document.location((key,)),
                     )
                 )
@@ -162,6 +175,50 @@ def load_relationship(folder: Path) -> Relationship:
     return relationship
 
 
+def _odd_entries(folder: Path) -> tuple[list[Problem], set[Path]]:
+    """Entries with a fact suffix that cannot be read as fact files (a symbolic link that
+    loops or leads out of the fact folder, a folder, a pipe, a name that cannot be shown),
+    each a problem; and the plain files among them not to read."""
+    problems: list[Problem] = []
+    outside: set[Path] = set()
+    facts_root = folder.parent
+    with os.scandir(folder) as entries:
+        odd = sorted((e.name, e.path) for e in entries if e.name.endswith(FACT_SUFFIXES))
+    for name, path in odd:
+        # The entry's own name, not its target's (display_path would resolve a symlink).
+        where = Location(display_path(folder) + ("" if not name.isprintable() else f"/{name}"))
+        if not name.isprintable():
+            problems.append(Problem(
+                f"the file name {shown_name(name)} holds characters that cannot be shown (bytes that"
+                " are not UTF-8, or control characters); rename the file", where))
+            continue
+        why = why_not_plain(path)
+        if why is not None:
+            problems.append(Problem(f"cannot read this fact file: it is {why}", where))
+        elif inside(facts_root, Path(folder.name) / name) is None:
+            problems.append(Problem(
+                f"this fact file is a symbolic link to {os.path.realpath(path)!r}, outside"
+                f" {display_path(facts_root)}/; copy the file in instead", where))
+            outside.add(folder / name)
+    return problems, outside
+
+
+def did_you_mean(word: Any, choices: Any) -> str:
+    """"; did you mean 'visits'?" when one of ``choices`` is close to ``word``, else ""."""
+    if not isinstance(word, str):
+        return ""
+    choices = [c for c in choices if isinstance(c, str)]
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it, cut short if long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
+
+
 def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location or Location(""), p.message))
 
@@ -180,13 +237,14 @@ def _validation_problem(
     if kind == "missing":
         return Problem(f"{_dotted(loc[:-1])}: missing required field {loc[-1]!r}", location)
     if kind == "extra_forbidden":
-        return Problem(f"{_dotted(loc[:-1])}: unknown field {loc[-1]!r}", location)
+        hint = did_you_mean(loc[-1], field_names_at(loc[:-1]))
+        return Problem(f"{_dotted(loc[:-1])}: unknown field {_short(loc[-1])}{hint}", location)
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     value = error.get("input")
     if kind not in ("value_error",) and not isinstance(value, (dict, list)):
-        message += f" (got {value!r})"
+        message += f" (got {_short(value)})"
     return Problem(f"{where}: {message[0].lower()}{message[1:]}", location)
 
 
@@ -211,7 +269,8 @@ def _check_citations(
                     if source_id not in known:
                         problems.append(
                             Problem(
-                                f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
+                                f"{_dotted(path + ('sources',))}: unknown source {_short(source_id)}"
+                                f"{did_you_mean(source_id, known)}"
                                 f" (known: {', '.join(sorted(k for k in known if isinstance(k, str)))})",
                                 sections[path[0]].location(path + ("sources", index)),
                             )
@@ -252,8 +311,7 @@ def _period_end(value: PartialDate) -> dt.date:
     if value.day:
         return value.earliest
     if value.month:
-        following = dt.date(value.year + value.month // 12, value.month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
+        return dt.date(value.year, value.month, calendar.monthrange(value.year, value.month)[1])
     return dt.date(value.year, 12, 31)
 
 
@@ -349,13 +407,22 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                     )
                 )
 
+    folder = display_path(relationship.folder)
     for index, source in enumerate(facts.sources):
-        if source.file and not (relationship.folder / source.file).is_file():
-            warnings.append(
-                Problem(f"source {source.id!r}: file {source.file!r} not found in"
-                        f" {display_path(relationship.folder)}/",
-                        relationship.location(("sources", index, "file")), severity="warning")
-            )
+        if not source.file:
+            continue
+        where = relationship.location(("sources", index, "file"))
+        real = inside(relationship.folder, source.file)
+        if real is None:
+            problems.append(Problem(
+                f"sources[{index}].file: {_short(source.file)} is outside {folder}/ (an absolute path,"
+                " '..' or a symbolic link leading out); keep source documents inside the"
+                " relationship's folder", where))
+        elif not real.exists():
+            warnings.append(Problem(f"source {source.id!r}: file {_short(source.file)} not found in"
+                                    f" {folder}/", where, severity="warning"))
+        elif (why := why_not_plain(real)) is not None:
+            problems.append(Problem(f"sources[{index}].file: {_short(source.file)} is {why}", where))
     meta = facts.metadata
     perspectives = [c.perspective for c in meta.countries] + ["neutral"]
     if meta.perspective is not None and meta.perspective not in perspectives:

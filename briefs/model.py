@@ -21,16 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic_core import core_schema
 
 from .writers.pdf import PDF_VARIANTS
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
+from .yamlsource import describe_character, forbidden
 
 def _no_control_characters(value: str) -> str:
-    match = _CONTROL.search(value)
+    """Control characters, lone surrogates and noncharacters cannot be stored in a document
+    (the YAML reader refuses them first; this guards data from anywhere else)."""
+    match = None if value.isascii() and value.isprintable() else next(forbidden(value), None)
     if match:
-        raise ValueError(
-            f"contains the control character U+{ord(match.group()):04X}, which documents cannot hold"
-        )
+        raise ValueError(f"contains {describe_character(match.group())}, which documents cannot hold")
     return value
 
 
@@ -113,6 +111,11 @@ class Strict(BaseModel):
             for item in value:
                 if isinstance(item, str):
                     _no_control_characters(item)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                for text in (key, item):
+                    if isinstance(text, str):
+                        _no_control_characters(text)
         return value
 
 
@@ -473,6 +476,24 @@ def dotted(path: tuple[Any, ...]) -> str:
         else:
             text += ("." if text else "") + str(part)
     return text
+
+
+def field_names_at(path: tuple[Any, ...]) -> list[str]:
+    """The field names of the model(s) found at ``path`` in a fact base (list indexes and
+    dict keys pass through), for "did you mean" hints; [] when the path names no model."""
+    models: list[type[BaseModel]] = [FactBase]
+    for part in path:
+        if isinstance(part, int):
+            continue
+        found: list[type[BaseModel]] = []
+        for model in models:
+            info = model.model_fields.get(part)
+            if info is not None:
+                found.extend(_model_types(info.annotation))
+        if not found:
+            return []
+        models = found
+    return sorted({name for model in models for name in model.model_fields})
 
 
 def walk(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:

@@ -14,17 +14,35 @@ from .errors import FactError, Location, Problem, display_path
 FACT_SUFFIXES = (".yaml", ".yml")
 
 
+def is_fact_file(entry: os.DirEntry) -> bool:
+    """A plain file with a fact suffix and a printable name. Anything else with a fact suffix
+    (a symlink loop, a folder, a pipe, an undecodable name) the loader reports instead."""
+    if not entry.name.endswith(FACT_SUFFIXES) or not entry.name.isprintable():
+        return False
+    try:
+        return entry.is_file()
+    except OSError:  # a symbolic link that loops
+        return False
+
+
 def fact_files(folder: Path) -> list[Path]:
     """The YAML files of one relationship, sorted by name."""
     # os.scandir: planning a portfolio of hundreds of relationships lists thousands of files.
     with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(FACT_SUFFIXES) and e.is_file())
+        names = sorted(e.name for e in entries if is_fact_file(e))
     return [folder / name for name in names]
 
 
 def _has_fact_files(folder: str) -> bool:
     with os.scandir(folder) as entries:
-        return any(e.name.endswith(FACT_SUFFIXES) and e.is_file() for e in entries)
+        return any(e.name.endswith(FACT_SUFFIXES) for e in entries)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symbolic link that loops
+        return False
 
 
 def relationship_folders(facts_dir: Path) -> list[Path]:
@@ -33,5 +51,5 @@ def relationship_folders(facts_dir: Path) -> list[Path]:
         raise FactError(Problem("no such fact folder", Location(display_path(facts_dir))))
     with os.scandir(facts_dir) as entries:
         names = sorted(e.name for e in entries
-                       if e.is_dir() and not e.name.startswith((".", "_")) and _has_fact_files(e.path))
+                       if not e.name.startswith((".", "_")) and _is_dir(e) and _has_fact_files(e.path))
     return [facts_dir / name for name in names]
