@@ -111,10 +111,12 @@ def load_relationship(folder: Path) -> Relationship:
     sections: dict[str, YamlDocument] = {}
     merged: dict[str, Any] = {}
     unreadable = bool(problems)
+    shown_folder = display_path(folder)
     for path in files:
         if path in outside:
             continue
-        document, found = read_yaml(path, display_path(path))
+        # Named as listed, not as resolved: a symlinked file keeps its own name in messages.
+        document, found = read_yaml(path, f"{shown_folder}/{path.name}")
         problems.extend(found)
         if document is None:
             unreadable = True
@@ -151,18 +153,25 @@ def load_relationship(folder: Path) -> Relationship:
     # Validate even when some files had problems, so every mistake is reported in one run;
     # but a section missing because its file could not be read is not a mistake of its own.
     relationship_location = Location(display_path(folder))
+    problems.extend(_size_problems(merged, sections))
     citation_problems, cited = _check_citations(merged, sections)
     problems.extend(citation_problems)
+    # A value the reader refused (an impossible date, a forbidden character) is not
+    # reported a second time by validation.
+    reported = {p.location for p in problems}
     try:
         facts = FactBase.model_validate(merged)
     except ValidationError as exc:
         for error in exc.errors():
             problem = _validation_problem(error, sections, relationship_location)
-            if not (unreadable and problem.message.startswith("missing section")):
-                problems.append(problem)
-        raise FactError(_sorted(problems)) from None
+            if unreadable and problem.message.startswith("missing section"):
+                continue
+            if problem.location in reported and problem.location.line:
+                continue
+            problems.append(problem)
+        raise FactError(_capped(_sorted(problems), folder)) from None
     if problems:
-        raise FactError(_sorted(problems))
+        raise FactError(_capped(_sorted(problems), folder))
 
     relationship = Relationship(folder.name, folder, facts, files, sections)
     problems, warnings = _cross_check(relationship, cited)
@@ -170,9 +179,64 @@ def load_relationship(folder: Path) -> Relationship:
     problems += dated_problems
     warnings += stale_warnings + _placeholders(relationship)
     if problems:
-        raise FactError(_sorted(problems))
+        raise FactError(_capped(_sorted(problems), folder))
     relationship.warnings = _sorted(warnings)
     return relationship
+
+
+# What one relationship may hold. A brief is laid out by WeasyPrint, which takes about a
+# half a minute for a thousand footnoted facts (each source note is a footnote, and footnote layout
+# grows faster than linearly) and minutes for ten thousand, using over a gigabyte; these
+# limits keep every build within about 30 seconds and well under 1 GB, with room to spare
+# for any real fact base (the shipped one holds about 100 facts and 40,000 characters).
+MAX_ITEMS = 500  # items in one list
+MAX_FACTS = 800  # facts (anything citing sources) in one relationship
+MAX_TEXT = 100_000  # characters in one value
+MAX_TOTAL_TEXT = 500_000  # characters in all values of a relationship, aliases expanded
+
+
+def _size_problems(merged: dict[str, Any], sections: dict[str, YamlDocument]) -> list[Problem]:
+    """Lists, values and fact bases too large to lay out in reasonable time: each a problem
+    at the line that crosses the limit. Over-long lists are cut to their limit (they are
+    reported), so that validating them does not take long either."""
+    problems: list[Problem] = []
+    totals = {"facts": 0, "text": 0}
+
+    def visit(value: Any, path: tuple[Any, ...], document: YamlDocument) -> None:
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                problems.append(Problem(
+                    f"{_dotted(path)}: {len(value):,} characters; a value may hold at most"
+                    f" {MAX_TEXT:,} (split the text into several facts)", document.location(path)))
+            before = totals["text"]
+            totals["text"] += len(value)
+            if before <= MAX_TOTAL_TEXT < totals["text"]:
+                problems.append(Problem(
+                    f"{_dotted(path)}: the fact base passes {MAX_TOTAL_TEXT:,} characters of text here;"
+                    " a relationship may hold at most that (a brief could not be laid out in"
+                    " reasonable time)", document.location(path)))
+        elif isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                problems.append(Problem(
+                    f"{_dotted(path)}: {len(value):,} items; a list may hold at most {MAX_ITEMS:,}"
+                    " (a brief could not be laid out in reasonable time)", document.location(path)))
+                del value[MAX_ITEMS:]
+            for index, item in enumerate(value):
+                visit(item, path + (index,), document)
+        elif isinstance(value, dict):
+            if "sources" in value and "text" in value or "quote" in value:
+                totals["facts"] += 1
+                if totals["facts"] == MAX_FACTS + 1:
+                    problems.append(Problem(
+                        f"{_dotted(path)}: fact number {MAX_FACTS + 1:,}; a relationship may hold at"
+                        f" most {MAX_FACTS:,} facts (each one's source note is a footnote, and a"
+                        " brief could not be laid out in reasonable time)", document.location(path)))
+            for key, item in value.items():
+                visit(item, path + (key,), document)
+
+    for key, value in merged.items():
+        visit(value, (key,), sections[key])
+    return problems
 
 
 def _odd_entries(folder: Path) -> tuple[list[Problem], set[Path]]:
@@ -217,6 +281,18 @@ def _short(value: Any, limit: int = 60) -> str:
     """A value as a message quotes it, cut short if long."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
+
+
+MAX_PROBLEMS = 100  # reported per relationship; a pasted list of garbage is not 10,000 lines
+
+
+def _capped(problems: list[Problem], folder: Path) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [Problem(
+        f"and {more:,} more problem{'s' if more > 1 else ''} in this relationship, not shown;"
+        " fix the ones above first", Location(display_path(folder)))]
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

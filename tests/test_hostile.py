@@ -106,7 +106,7 @@ def test_control_characters_are_located_errors(project):
     before = tree_digest(project / "build")
     result = run_briefs(project, "build")
     assert result.code == 1
-    assert f"facts/pakistan-japan/people.yaml:{line}: people.diaspora.trades: contains the control character U+0007" in result.stderr
+    assert f"facts/pakistan-japan/people.yaml:{line}: people.diaspora.trades[0]: contains the control character U+0007" in result.stderr
     assert tree_digest(project / "build") == before
 
 

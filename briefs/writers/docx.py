@@ -34,6 +34,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
 from ..render import BriefMeta, RenderedBrief
 from . import Writer, WriteOptions, register, template_of
@@ -98,7 +99,14 @@ def _open(reference: Path | None):
     styles this writer maps to."""
     if reference is None:
         return docx.Document()
-    where = Location(display_path(reference))
+    # The path as given, not its target's (display_path would resolve a symbolic link).
+    where = Location(f"{display_path(reference.parent)}/{reference.name}")
+    why = why_not_plain(reference)
+    if why is not None:
+        raise WriteError(Problem(f"cannot read the reference document: it is {why}", where))
+    if inside(reference.parent, reference.name) is None:
+        raise WriteError(Problem("the reference document is a symbolic link leading out of its"
+                                 " folder; copy the document in instead", where))
     try:
         document = docx.Document(str(reference))
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own kind
@@ -170,6 +178,31 @@ class _Builder:
         self.template = template
         self.warnings = warnings
         self._warned: set[str] = set()
+        self._style_ids: dict[str, str | None] = {}
+
+    def _character_style(self, style: str) -> str:
+        if style not in self._style_ids:
+            self._style_ids[style] = self.document.styles[style].style_id
+        return self._style_ids[style]
+
+    def add_paragraph(self, style: str) -> Paragraph:
+        """A new paragraph at the end of the body, as ``document.add_paragraph(style=...)``
+        makes it, in constant time: python-docx looks the style up among every style and
+        searches the body for its section properties on each call, which made a list of
+        10,000 items take minutes."""
+        if style not in self._style_ids:
+            found = self.document.styles[style]
+            default = self.document.styles.default(found.type)
+            self._style_ids[style] = None if default is not None and found == default else found.style_id
+        body = self.document.element.body
+        paragraph = OxmlElement("w:p")
+        last = body[-1] if len(body) else None
+        if last is not None and last.tag == ox.qn("w:sectPr"):
+            last.addprevious(paragraph)
+        else:
+            body.append(paragraph)
+        paragraph.style = self._style_ids[style]  # None (the default style) leaves an empty pPr, as before
+        return Paragraph(paragraph, self.document._body)
 
     def _unsupported(self, tag: str) -> None:
         if tag not in self._warned:
@@ -202,7 +235,7 @@ class _Builder:
                 self.bookmarks += 1
                 ox.add_bookmark(paragraph, ox.bookmark_name(element.get("id")), self.bookmarks)
         elif tag == "img":
-            paragraph = self.document.add_paragraph(style="Normal")
+            paragraph = self.add_paragraph("Normal")
             self.image(paragraph, paragraph._p, element)
         elif tag in ("ul", "ol"):
             self.list(element, 0)
@@ -224,7 +257,7 @@ class _Builder:
             self.paragraph(element, "Normal")
 
     def paragraph(self, element, style: str) -> Paragraph:
-        paragraph = self.document.add_paragraph(style=style)
+        paragraph = self.add_paragraph(style)
         self.inline(paragraph, element)
         return paragraph
 
@@ -236,7 +269,7 @@ class _Builder:
         for item in element:
             if item.tag != "li":
                 continue
-            paragraph = self.document.add_paragraph(style=style)
+            paragraph = self.add_paragraph(style)
             if num_id is not None:
                 ox.set_numbering(paragraph, num_id)
             self.inline(paragraph, item, skip={"ul", "ol"})
@@ -274,7 +307,7 @@ class _Builder:
         paragraphs = []
         for link in entries:
             level = len(link.xpath("ancestor::ol"))
-            paragraph = self.document.add_paragraph(style=f"TOC {min(level, 2)}")
+            paragraph = self.add_paragraph(f"TOC {min(level, 2)}")
             hyperlink = ox.add_hyperlink(paragraph, paragraph._p,
                                          anchor=ox.bookmark_name(link.get("href")[1:]))
             self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
@@ -373,7 +406,7 @@ class _Builder:
         if fmt.code:
             run.font.name = "DejaVu Sans Mono"
         if fmt.link:
-            run.style = self.document.styles["Hyperlink"]
+            run._r.style = self._character_style("Hyperlink")
         ox.mark_script(run, fmt.language)
         return run
 
@@ -424,20 +457,36 @@ def _header_and_footer(document, info: BriefMeta) -> None:
                 run.font.size = Pt(8.5)
 
 
+PROPERTY_LIMIT = 255
+
+
+def fit_property(value: str, limit: int = PROPERTY_LIMIT, separator: str = " ") -> str:
+    """``value`` cut to fit a DOCX core property (python-docx refuses more than 255
+    characters): at the last ``separator`` that fits, with an ellipsis."""
+    value = " ".join(value.split()) if separator == " " else value
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    if separator in cut:
+        cut = cut[: cut.rindex(separator)]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def _properties(document, info: BriefMeta) -> None:
     import datetime as dt
 
     props = document.core_properties
     created = dt.datetime(info.created.year, info.created.month, info.created.day)
-    props.title = info.title
-    props.subject = info.subject
-    props.author = info.author
-    props.last_modified_by = info.author
-    props.keywords = ", ".join(info.keywords)
-    props.language = info.language
-    props.content_status = info.marking
+    # Word's core properties hold at most 255 characters each; the full text is in the document.
+    props.title = fit_property(info.title)
+    props.subject = fit_property(info.subject)
+    props.author = fit_property(info.author)
+    props.last_modified_by = fit_property(info.author)
+    props.keywords = fit_property(", ".join(info.keywords), separator=", ")
+    props.language = fit_property(info.language)
+    props.content_status = fit_property(info.marking)
     props.category = "Brief"
-    props.comments = info.generator
+    props.comments = fit_property(info.generator)
     props.created = created
     props.modified = created
     props.last_printed = created
