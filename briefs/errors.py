@@ -7,6 +7,7 @@ user sees every mistake at once rather than one per run.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +112,11 @@ def display_path(path: Path | str, root: Path | None = None) -> str:
             continue
         try:
             return str(path.resolve().relative_to(base.resolve()))
-        except (ValueError, OSError, RuntimeError):  # outside the base; a symlink loop
+        except ValueError:
             continue
+        except (OSError, RuntimeError):  # a symbolic link that loops: shown unresolved
+            try:
+                return os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+            except ValueError:
+                continue
     return str(path)

@@ -16,6 +16,7 @@ import difflib
 import hashlib
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +90,6 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
     relationships: list[Relationship] = []
     problems: list[Problem] = []
     for folder in folders:
-        if not folder.name.isprintable():
-            problems.append(Problem(
-                f"the folder name {shown_name(folder.name)} holds characters that cannot be shown"
-                " (bytes that are not UTF-8, or control characters); rename the folder",
-                Location(display_path(facts_dir))))
-            continue
         try:
             relationships.append(load_relationship(folder))
         except FactError as exc:
@@ -106,6 +101,12 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
 
 def load_relationship(folder: Path) -> Relationship:
     """Read, merge, validate and cross-check one relationship folder."""
+    if not folder.name.isprintable():
+        # Its name would break every message and output path that shows it.
+        raise FactError(Problem(
+            f"the folder name {shown_name(folder.name)} holds characters that cannot be shown"
+            " (bytes that are not UTF-8, or control characters); rename the folder",
+            Location(display_path(folder.parent))))
     files = fact_files(folder)
     problems, outside = _odd_entries(folder)
     sections: dict[str, YamlDocument] = {}
@@ -279,7 +280,7 @@ def did_you_mean(word: Any, choices: Any) -> str:
 
 def _short(value: Any, limit: int = 60) -> str:
     """A value as a message quotes it, cut short if long."""
-    text = repr(value)
+    text = str(value) if isinstance(value, (dt.date, Decimal)) else repr(value)
     return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
 
 
@@ -489,15 +490,18 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
             continue
         where = relationship.location(("sources", index, "file"))
         real = inside(relationship.folder, source.file)
-        if real is None:
+        why = why_not_plain(relationship.folder / source.file)
+        if why == "a symbolic link that loops":
+            problems.append(Problem(f"sources[{index}].file: {_short(source.file)} is {why}", where))
+        elif real is None:
             problems.append(Problem(
                 f"sources[{index}].file: {_short(source.file)} is outside {folder}/ (an absolute path,"
                 " '..' or a symbolic link leading out); keep source documents inside the"
                 " relationship's folder", where))
-        elif not real.exists():
+        elif why in ("missing", "a symbolic link to a file that does not exist"):
             warnings.append(Problem(f"source {source.id!r}: file {_short(source.file)} not found in"
                                     f" {folder}/", where, severity="warning"))
-        elif (why := why_not_plain(real)) is not None:
+        elif why is not None:
             problems.append(Problem(f"sources[{index}].file: {_short(source.file)} is {why}", where))
     meta = facts.metadata
     perspectives = [c.perspective for c in meta.countries] + ["neutral"]

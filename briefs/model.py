@@ -122,7 +122,8 @@ class Strict(BaseModel):
 class Money(Strict):
     """An amount of money in one currency, valid as of a date."""
 
-    amount: Decimal = Field(gt=0)
+    # Bounded so that formatting (and converting at an exchange rate) stays exact.
+    amount: Decimal = Field(gt=0, lt=10**18)
     currency: CurrencyCode
     as_of: PartialDate
     approximate: bool = False
@@ -174,7 +175,8 @@ class Country(Strict):
     capital: Text
     native_name: Text | None = None
     # BCP 47 language of native_name, e.g. "ur" or "ja".
-    native_language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] | None = None
+    native_language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+                                                      max_length=35)] | None = None
     # Other names the sources use for the country or the pairing ("Pak", "Pak-Japan").
     also_called: list[Text] = []
 
@@ -186,7 +188,7 @@ class Country(Strict):
 
 class Edition(Strict):
     date: dt.date
-    number: int = Field(default=1, ge=1)
+    number: int = Field(default=1, ge=1, le=1_000_000)
 
 
 class Metadata(Strict):
@@ -210,6 +212,19 @@ class Metadata(Strict):
     pdf_variant: Literal[PDF_VARIANTS] = PDF_VARIANTS[0]
     # Brief kinds that carry a "Changes since the last edition" section.
     changes_in: list[Identifier] = ["country-brief"]
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        """Dates and numbers are written out in this language: one the formatter knows."""
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value)
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise ValueError(f"{value!r} is not a language dates and numbers can be written in;"
+                             " use a code such as en, ur, ja or fr") from None
+        return value
 
 
 class Source(Strict):
@@ -265,7 +280,7 @@ class Visit(Fact):
 
 
 class Round(Fact):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=1_000_000)
     date: PartialDate
 
 
@@ -290,7 +305,7 @@ class Agreement(Fact):
 class Ranked(Fact):
     """A fact that places something in an order ("second-largest donor")."""
 
-    rank: int = Field(ge=1)
+    rank: int = Field(ge=1, le=1_000_000)
     # Who is ranked, and among whose partners (e.g. JP among PK's trading partners).
     subject: CountryCode | None = None
     among: CountryCode | None = None
@@ -349,8 +364,8 @@ class Grant(Figure):
 
 
 class Schools(Fact):
-    built: int = Field(ge=0)
-    children: int = Field(ge=0)
+    built: int = Field(ge=0, le=10**12)
+    children: int = Field(ge=0, le=10**12)
     since: int = Field(ge=1800, le=2200)
 
 
@@ -368,7 +383,7 @@ class DevelopmentAssistance(Strict):
 class Diaspora(Fact):
     origin: CountryCode
     host: CountryCode
-    size: int = Field(gt=0)
+    size: int = Field(gt=0, le=10**12)
     approximate: bool = False
     trades: list[Text] = []
 
@@ -408,7 +423,7 @@ class ExchangeRate(Fact):
 
     base: CurrencyCode
     quote: CurrencyCode
-    rate: Decimal = Field(gt=0)
+    rate: Decimal = Field(gt=0, lt=10**9)
     as_of: PartialDate
 
 
@@ -420,7 +435,7 @@ class Freshness(Strict):
     Values are a number of months, or ``never``.
     """
 
-    limits: dict[str, Annotated[int, Field(ge=1)] | Literal["never"]] = {}
+    limits: dict[str, Annotated[int, Field(ge=1, le=12_000)] | Literal["never"]] = {}
 
 
 class FactBase(Strict):

@@ -38,18 +38,21 @@ def _has_fact_files(folder: str) -> bool:
         return any(e.name.endswith(FACT_SUFFIXES) for e in entries)
 
 
-def _is_dir(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:  # a symbolic link that loops
-        return False
-
-
 def relationship_folders(facts_dir: Path) -> list[Path]:
     """Every folder directly under ``facts_dir`` that holds fact files, sorted by name."""
     if not facts_dir.is_dir():
         raise FactError(Problem("no such fact folder", Location(display_path(facts_dir))))
+    names, loops = [], []
     with os.scandir(facts_dir) as entries:
-        names = sorted(e.name for e in entries
-                       if not e.name.startswith((".", "_")) and _is_dir(e) and _has_fact_files(e.path))
-    return [facts_dir / name for name in names]
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            try:
+                if entry.is_dir() and _has_fact_files(entry.path):
+                    names.append(entry.name)
+            except OSError:  # a symbolic link that loops
+                loops.append(Problem("cannot read this relationship folder: it is a symbolic link"
+                                     " that loops", Location(f"{display_path(facts_dir)}/{entry.name}")))
+    if loops:
+        raise FactError(loops)
+    return [facts_dir / name for name in sorted(names)]

@@ -401,7 +401,9 @@ class _Reader:
             self._problem(f"cannot read value: {exc.problem}", line)
             return None
         except (ValueError, OverflowError) as exc:  # e.g. 2023-02-30 looks like a date but is none
-            self._problem(f"invalid value {value!r}: {exc}", line)
+            shown = repr(value) if len(value) <= 40 else repr(value[:30]) + f"... ({len(value):,} characters)"
+            reason = str(exc).split(":")[0] if "integer string conversion" in str(exc) else exc
+            self._problem(f"invalid value {shown}: {reason}", line)
             return None
 
 
@@ -449,11 +451,11 @@ def syntax_problem(exc: yaml.MarkedYAMLError, lines: _Lines, display: str) -> Pr
         else:
             message = misaligned()
     elif "did not find expected key" in problem:
-        if char == "-":
+        if context_line == line or column > indent(line):
+            message = "text after the end of the value; put the whole value in quotes"
+        elif char == "-":
             message = ("a list item ('- ...') where a key was expected: indent it under its key,"
                        " or align it with the items above")
-        elif context_line == line:
-            message = "text after the end of the value; put the whole value in quotes"
         else:
             message = misaligned()
     elif "did not find expected '-' indicator" in problem:
@@ -462,6 +464,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, lines: _Lines, display: str) -> Pr
         line = context_line
         message = ("this line has no ':' after its key; a mapping line reads 'key: value'"
                    " (or indent it further to continue the text above)")
+    elif "tab character" in problem:
+        message = "a tab character; indent with spaces, not tabs"
     elif "cannot start any token" in problem:
         if char == "\t":
             message = "a tab character; indent with spaces, not tabs"
@@ -483,7 +487,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, lines: _Lines, display: str) -> Pr
         message = ("an unknown escape after '\\' in double quotes; write '\\\\' for a backslash,"
                    " or use single quotes")
     elif "invalid Unicode character escape" in problem:
-        message = "an escape that names no valid character (a lone surrogate such as \\uD800?)"
+        message = ("an escape that names no character: \\uD800 to \\uDFFF are halves of a UTF-16 pair;"
+                   " write the character itself, or its code with eight digits (\\U0001F600)")
     elif "while scanning an anchor" in context or "while scanning an alias" in context:
         message = ("'&' and '*' start YAML anchors and aliases; put a value starting with them in"
                    " quotes")

@@ -39,10 +39,11 @@ _IMAGE_CACHE: dict = {}
 # "word" took several minutes (and overflow-wrap: anywhere, over 7 s). A break opportunity
 # (<wbr>, which adds no visible character) every CHUNK characters of a word longer than
 # LONG_WORD keeps line breaking linear; the text itself is unchanged, and briefs whose
-# words are all shorter are laid out from the rendered HTML as it is.
+# words are all shorter are laid out from the rendered HTML as it is. Chinese, Japanese
+# and Korean text breaks between characters anyway and is left alone.
 LONG_WORD = 64
-CHUNK = 32
-_LONG_RUN = re.compile(r"\S{%d,}" % (LONG_WORD + 1))
+CHUNK = 64
+_LONG_RUN = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % (LONG_WORD + 1))
 
 
 def _pieces(text: str) -> list[str]:
