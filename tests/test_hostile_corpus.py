@@ -224,7 +224,7 @@ case("image-pipe", chain(fifo("templates/pipe.png"),
 case("image-symlink-out", chain(symlink("templates/leak.png", "/etc/passwd"),
                                 edit("x", "{% block content %}", '{% block content %}<img src="leak.png" alt="p">',
                                      path="templates/probe.html.j2")),
-     "templates/probe.html.j2: warning: refused to load 'leak.png': the file is outside the template folders",
+     "templates/probe.html.j2: warning: refused to load", "leak.png': the file is outside the template folders",
      code=0, args=PROBE_PDF, absent=["root:x:0"])
 
 # --- 2. deep nesting (libyaml's composer recursed: RecursionError, then a segfault) -----
