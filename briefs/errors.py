@@ -115,8 +115,7 @@ def display_path(path: Path | str, root: Path | None = None) -> str:
         except ValueError:
             continue
         except (OSError, RuntimeError):  # a symbolic link that loops: shown unresolved
-            try:
-                return os.path.relpath(os.path.abspath(path), os.path.abspath(base))
-            except ValueError:
-                continue
+            relative = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+            if not relative.startswith(".."):
+                return relative
     return str(path)
