@@ -52,10 +52,14 @@ def _unused_facts(relationships: dict[str, Relationship], rendered: list[Rendere
     notes = []
     for slug, relationship in relationships.items():
         read = set().union(*(b.fact_paths for b in rendered if b.relationship == slug))
+        read.discard(())
+        # A fact is used if a read path lies inside it or it lies inside a read path: set
+        # look-ups, not a scan of every read path per fact (10,000 facts took minutes).
+        within = {p[:i] for p in read for i in range(1, len(p) + 1)}
         for path, model in walk(relationship.facts):
             if not path or path[0] in ("sources", "metadata") or "sources" not in type(model).model_fields:
                 continue
-            used = any(p[: len(path)] == path or path[: len(p)] == p for p in read if p)
+            used = path in within or any(path[:i] in read for i in range(1, len(path)))
             if not used:
                 notes.append(Problem(f"note: {dotted(path)} is not used by any brief",
                                      relationship.location(path), severity="note"))

@@ -7,6 +7,7 @@ user sees every mistake at once rather than one per run.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,4 +114,8 @@ def display_path(path: Path | str, root: Path | None = None) -> str:
             return str(path.resolve().relative_to(base.resolve()))
         except ValueError:
             continue
+        except (OSError, RuntimeError):  # a symbolic link that loops: shown unresolved
+            relative = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+            if not relative.startswith(".."):
+                return relative
     return str(path)

@@ -10,20 +10,25 @@ a :class:`FactError`, each with its ``file:line``.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
+from .confine import inside, shown_name, why_not_plain
 from .evidence import check_passages, check_values
-from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, kinds_of_fact, walk
+from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, kinds_of_fact, walk
 from .model import dotted as _dotted
-from .project import fact_files, relationship_folders
+from .project import FACT_SUFFIXES, fact_files, relationship_folders
 from .yamlsource import YamlDocument, read_yaml
 
 # Top-level lists that may be spread over several files, joined in file-name order.
@@ -130,13 +135,23 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
     With ``verify`` (the default) every fact's passages are checked against its sources'
     documents and its dates, figures and names against its passages (briefs.evidence);
     earlier editions read for comparison are loaded without."""
+    if not folder.name.isprintable():
+        # Its name would break every message and output path that shows it.
+        raise FactError(Problem(
+            f"the folder name {shown_name(folder.name)} holds characters that cannot be shown"
+            " (bytes that are not UTF-8, or control characters); rename the folder",
+            Location(display_path(folder.parent))))
     files = fact_files(folder)
-    problems: list[Problem] = []
+    problems, outside = _odd_entries(folder)
     sections: dict[str, YamlDocument] = {}
     merged: dict[str, Any] = {}
-    unreadable = False
+    unreadable = bool(problems)
+    shown_folder = display_path(folder)
     for path in files:
-        document, found = read_yaml(path, display_path(path))
+        if path in outside:
+            continue
+        # Named as listed, not as resolved: a symlinked file keeps its own name in messages.
+        document, found = read_yaml(path, f"{shown_folder}/{path.name}")
         problems.extend(found)
         if document is None:
             unreadable = True
@@ -154,7 +169,8 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
             if key not in TOP_LEVEL_KEYS:
                 problems.append(
                     Problem(
-                        f"unknown section {key!r}; sections are: {', '.join(TOP_LEVEL_KEYS)}",
+                        f"unknown section {_short(key)}{did_you_mean(key, TOP_LEVEL_KEYS)};"
+                        f" sections are: {', '.join(TOP_LEVEL_KEYS)}",
                         document.location((key,)),
                     )
                 )
@@ -179,11 +195,15 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
     relationship_location = Location(display_path(folder))
     placeholders = _placeholders(merged, sections)
     problems.extend(problem for _, problem in placeholders)
+    problems.extend(_size_problems(merged, sections))
     citation_problems, cited = _check_citations(merged, sections)
     problems.extend(citation_problems)
     passages = check_passages(folder, merged, sections) if verify else None
     if passages is not None:
         problems.extend(passages.problems)
+    # A value the reader refused (an impossible date, a forbidden character) is not
+    # reported a second time by validation.
+    reported = {p.location for p in problems}
     try:
         facts = FactBase.model_validate(merged)
     except ValidationError as exc:
@@ -191,13 +211,16 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
             if any(_data_loc(error)[: len(path)] == path for path, _ in placeholders):
                 continue  # "TODO" in a date or number field: reported once, as a placeholder
             problem = _validation_problem(error, sections, relationship_location)
-            if not (unreadable and problem.message.startswith("missing section")):
-                problems.append(problem)
+            if unreadable and problem.message.startswith("missing section"):
+                continue
+            if problem.location in reported and problem.location.line:
+                continue
+            problems.append(problem)
         if passages is not None:
             problems.extend(_verify_valid_sections(folder, merged, sections, passages))
-        raise FactError(_sorted(problems)) from None
+        raise FactError(_capped(_sorted(problems), folder)) from None
     if problems:
-        raise FactError(_sorted(problems))
+        raise FactError(_capped(_sorted(problems), folder))
 
     relationship = Relationship(folder.name, folder, facts, files, sections)
     problems, warnings = _cross_check(relationship, cited)
@@ -211,7 +234,7 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
         relationship.evidence = report.facts
         relationship.documents = report.documents
     if problems:
-        raise FactError(_sorted(problems))
+        raise FactError(_capped(_sorted(problems), folder))
     relationship.warnings = _sorted(warnings)
     return relationship
 
@@ -238,6 +261,117 @@ def _verify_valid_sections(folder: Path, merged: dict[str, Any], sections: dict[
     return [p for p in check_values(partial, passages).problems if p.location and p.location.line]
 
 
+# What one relationship may hold. A brief is laid out by WeasyPrint, which takes about a
+# half a minute for a thousand footnoted facts (each source note is a footnote, and footnote layout
+# grows faster than linearly) and minutes for ten thousand, using over a gigabyte; these
+# limits keep every build within about 30 seconds and well under 1 GB, with room to spare
+# for any real fact base (the shipped one holds about 100 facts and 40,000 characters).
+MAX_ITEMS = 500  # items in one list
+MAX_FACTS = 800  # facts (anything citing sources) in one relationship
+MAX_TEXT = 100_000  # characters in one value
+MAX_TOTAL_TEXT = 500_000  # characters in all values of a relationship, aliases expanded
+
+
+def _size_problems(merged: dict[str, Any], sections: dict[str, YamlDocument]) -> list[Problem]:
+    """Lists, values and fact bases too large to lay out in reasonable time: each a problem
+    at the line that crosses the limit. Over-long lists are cut to their limit (they are
+    reported), so that validating them does not take long either."""
+    problems: list[Problem] = []
+    totals = {"facts": 0, "text": 0}
+
+    def visit(value: Any, path: tuple[Any, ...], document: YamlDocument) -> None:
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                problems.append(Problem(
+                    f"{_dotted(path)}: {len(value):,} characters; a value may hold at most"
+                    f" {MAX_TEXT:,} (split the text into several facts)", document.location(path)))
+            before = totals["text"]
+            totals["text"] += len(value)
+            if before <= MAX_TOTAL_TEXT < totals["text"]:
+                problems.append(Problem(
+                    f"{_dotted(path)}: the fact base passes {MAX_TOTAL_TEXT:,} characters of text here;"
+                    " a relationship may hold at most that (a brief could not be laid out in"
+                    " reasonable time)", document.location(path)))
+        elif isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                problems.append(Problem(
+                    f"{_dotted(path)}: {len(value):,} items; a list may hold at most {MAX_ITEMS:,}"
+                    " (a brief could not be laid out in reasonable time)", document.location(path)))
+                del value[MAX_ITEMS:]
+            for index, item in enumerate(value):
+                visit(item, path + (index,), document)
+        elif isinstance(value, dict):
+            if "sources" in value and "text" in value or "quote" in value:
+                totals["facts"] += 1
+                if totals["facts"] == MAX_FACTS + 1:
+                    problems.append(Problem(
+                        f"{_dotted(path)}: fact number {MAX_FACTS + 1:,}; a relationship may hold at"
+                        f" most {MAX_FACTS:,} facts (each one's source note is a footnote, and a"
+                        " brief could not be laid out in reasonable time)", document.location(path)))
+            for key, item in value.items():
+                visit(item, path + (key,), document)
+
+    for key, value in merged.items():
+        visit(value, (key,), sections[key])
+    return problems
+
+
+def _odd_entries(folder: Path) -> tuple[list[Problem], set[Path]]:
+    """Entries with a fact suffix that cannot be read as fact files (a symbolic link that
+    loops or leads out of the fact folder, a folder, a pipe, a name that cannot be shown),
+    each a problem; and the plain files among them not to read."""
+    problems: list[Problem] = []
+    outside: set[Path] = set()
+    facts_root = folder.parent
+    with os.scandir(folder) as entries:
+        odd = sorted((e.name, e.path) for e in entries if e.name.endswith(FACT_SUFFIXES))
+    for name, path in odd:
+        # The entry's own name, not its target's (display_path would resolve a symlink).
+        where = Location(display_path(folder) + ("" if not name.isprintable() else f"/{name}"))
+        if not name.isprintable():
+            problems.append(Problem(
+                f"the file name {shown_name(name)} holds characters that cannot be shown (bytes that"
+                " are not UTF-8, or control characters); rename the file", where))
+            continue
+        why = why_not_plain(path)
+        if why is not None:
+            problems.append(Problem(f"cannot read this fact file: it is {why}", where))
+        elif inside(facts_root, Path(folder.name) / name) is None:
+            problems.append(Problem(
+                f"this fact file is a symbolic link to {os.path.realpath(path)!r}, outside"
+                f" {display_path(facts_root)}/; copy the file in instead", where))
+            outside.add(folder / name)
+    return problems, outside
+
+
+def did_you_mean(word: Any, choices: Any) -> str:
+    """"; did you mean 'visits'?" when one of ``choices`` is close to ``word``, else ""."""
+    if not isinstance(word, str):
+        return ""
+    choices = [c for c in choices if isinstance(c, str)]
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it, cut short if long."""
+    text = str(value) if isinstance(value, (dt.date, Decimal)) else repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
+
+
+MAX_PROBLEMS = 100  # reported per relationship; a pasted list of garbage is not 10,000 lines
+
+
+def _capped(problems: list[Problem], folder: Path) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [Problem(
+        f"and {more:,} more problem{'s' if more > 1 else ''} in this relationship, not shown;"
+        " fix the ones above first", Location(display_path(folder)))]
+
+
 def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location or Location(""), p.message))
 
@@ -261,13 +395,14 @@ def _validation_problem(
     if kind == "missing":
         return Problem(f"{_dotted(loc[:-1])}: missing required field {loc[-1]!r}", location)
     if kind == "extra_forbidden":
-        return Problem(f"{_dotted(loc[:-1])}: unknown field {loc[-1]!r}", location)
+        hint = did_you_mean(loc[-1], field_names_at(loc[:-1]))
+        return Problem(f"{_dotted(loc[:-1])}: unknown field {_short(loc[-1])}{hint}", location)
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     value = error.get("input")
     if kind not in ("value_error",) and not isinstance(value, (dict, list)):
-        message += f" (got {value!r})"
+        message += f" (got {_short(value)})"
     return Problem(f"{where}: {message[0].lower()}{message[1:]}", location)
 
 
@@ -294,7 +429,8 @@ def _check_citations(
                 if source_id not in known:
                     problems.append(
                         Problem(
-                            f"{_dotted(path + ('sources',))}: unknown source {source_id!r}"
+                            f"{_dotted(path + ('sources',))}: unknown source {_short(source_id)}"
+                            f"{did_you_mean(source_id, known)}"
                             f" (known: {', '.join(sorted(k for k in known if isinstance(k, str)))})",
                             sections[path[0]].location(path + ("sources", index)),
                         )
@@ -341,8 +477,7 @@ def _period_end(value: PartialDate) -> dt.date:
     if value.day:
         return value.earliest
     if value.month:
-        following = dt.date(value.year + value.month // 12, value.month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
+        return dt.date(value.year, value.month, calendar.monthrange(value.year, value.month)[1])
     return dt.date(value.year, 12, 31)
 
 
@@ -442,13 +577,25 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                     )
                 )
 
+    folder = display_path(relationship.folder)
     for index, source in enumerate(facts.sources):
-        if source.file and not (relationship.folder / source.file).is_file():
-            warnings.append(
-                Problem(f"source {source.id!r}: file {source.file!r} not found in"
-                        f" {display_path(relationship.folder)}/",
-                        relationship.location(("sources", index, "file")), severity="warning")
-            )
+        if not source.file:
+            continue
+        where = relationship.location(("sources", index, "file"))
+        real = inside(relationship.folder, source.file)
+        why = why_not_plain(relationship.folder / source.file)
+        if why == "a symbolic link that loops":
+            problems.append(Problem(f"sources[{index}].file: {_short(source.file)} is {why}", where))
+        elif real is None:
+            problems.append(Problem(
+                f"sources[{index}].file: {_short(source.file)} is outside {folder}/ (an absolute path,"
+                " '..' or a symbolic link leading out); keep source documents inside the"
+                " relationship's folder", where))
+        elif why in ("missing", "a symbolic link to a file that does not exist"):
+            warnings.append(Problem(f"source {source.id!r}: file {_short(source.file)} not found in"
+                                    f" {folder}/", where, severity="warning"))
+        elif why is not None:
+            problems.append(Problem(f"sources[{index}].file: {_short(source.file)} is {why}", where))
     meta = facts.metadata
     perspectives = [c.perspective for c in meta.countries] + ["neutral"]
     if meta.perspective is not None and meta.perspective not in perspectives:

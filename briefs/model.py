@@ -25,16 +25,14 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import core_schema
 
 from .writers.pdf import PDF_VARIANTS
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
+from .yamlsource import describe_character, forbidden
 
 def _no_control_characters(value: str) -> str:
-    match = _CONTROL.search(value)
+    """Control characters, lone surrogates and noncharacters cannot be stored in a document
+    (the YAML reader refuses them first; this guards data from anywhere else)."""
+    match = None if value.isascii() and value.isprintable() else next(forbidden(value), None)
     if match:
-        raise ValueError(
-            f"contains the control character U+{ord(match.group()):04X}, which documents cannot hold"
-        )
+        raise ValueError(f"contains {describe_character(match.group())}, which documents cannot hold")
     return value
 
 
@@ -124,13 +122,19 @@ class Strict(BaseModel):
             for item in value:
                 if isinstance(item, str):
                     _no_control_characters(item)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                for text in (key, item):
+                    if isinstance(text, str):
+                        _no_control_characters(text)
         return value
 
 
 class Money(Strict):
     """An amount of money in one currency, valid as of a date."""
 
-    amount: Decimal = Field(gt=0)
+    # Bounded so that formatting (and converting at an exchange rate) stays exact.
+    amount: Decimal = Field(gt=0, lt=10**18)
     currency: CurrencyCode
     as_of: PartialDate
     approximate: bool = False
@@ -275,7 +279,8 @@ class Country(Strict):
     capital: Text
     native_name: Text | None = None
     # BCP 47 language of native_name, e.g. "ur" or "ja".
-    native_language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] | None = None
+    native_language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+                                                      max_length=35)] | None = None
     # Other names the sources use for the country or the pairing ("Pak", "Pak-Japan").
     also_called: list[Text] = []
 
@@ -287,7 +292,7 @@ class Country(Strict):
 
 class Edition(Strict):
     date: dt.date
-    number: int = Field(default=1, ge=1)
+    number: int = Field(default=1, ge=1, le=1_000_000)
 
 
 class Metadata(Strict):
@@ -311,6 +316,19 @@ class Metadata(Strict):
     pdf_variant: Literal[PDF_VARIANTS] = PDF_VARIANTS[0]
     # Brief kinds that carry a "Changes since the last edition" section.
     changes_in: list[Identifier] = ["country-brief"]
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        """Dates and numbers are written out in this language: one the formatter knows."""
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value)
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise ValueError(f"{value!r} is not a language dates and numbers can be written in;"
+                             " use a code such as en, ur, ja or fr") from None
+        return value
 
 
 class Source(Strict):
@@ -377,7 +395,7 @@ class Visit(Fact):
 
 
 class Round(Fact):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=1_000_000)
     # When the round was held, if the sources say.
     date: PartialDate | None = None
 
@@ -403,7 +421,7 @@ class Agreement(Fact):
 class Ranked(Fact):
     """A fact that places something in an order ("second-largest donor")."""
 
-    rank: int = Field(ge=1)
+    rank: int = Field(ge=1, le=1_000_000)
     # Who is ranked, and among whose partners (e.g. JP among PK's trading partners).
     subject: CountryCode | None = None
     among: CountryCode | None = None
@@ -467,8 +485,8 @@ class Grant(Figure):
 
 
 class Schools(Fact):
-    built: int = Field(ge=0)
-    children: int = Field(ge=0)
+    built: int = Field(ge=0, le=10**12)
+    children: int = Field(ge=0, le=10**12)
     since: int = Field(ge=1800, le=2200)
 
 
@@ -494,7 +512,7 @@ class DevelopmentAssistance(Strict):
 class Diaspora(Fact):
     origin: CountryCode
     host: CountryCode
-    size: int = Field(gt=0)
+    size: int = Field(gt=0, le=10**12)
     approximate: bool = False
     trades: list[Text] = []
 
@@ -555,7 +573,7 @@ class ExchangeRate(Fact):
 
     base: CurrencyCode
     quote: CurrencyCode
-    rate: Decimal = Field(gt=0)
+    rate: Decimal = Field(gt=0, lt=10**9)
     as_of: PartialDate
 
 
@@ -567,7 +585,7 @@ class Freshness(Strict):
     Values are a number of months, or ``never``.
     """
 
-    limits: dict[str, Annotated[int, Field(ge=1)] | Literal["never"]] = {}
+    limits: dict[str, Annotated[int, Field(ge=1, le=12_000)] | Literal["never"]] = {}
 
 
 class FactBase(Strict):
@@ -644,6 +662,24 @@ def fact_label(facts: Any, path: tuple[Any, ...]) -> str:
         else:
             text += ("." if text else "") + part
     return text
+
+
+def field_names_at(path: tuple[Any, ...]) -> list[str]:
+    """The field names of the model(s) found at ``path`` in a fact base (list indexes and
+    dict keys pass through), for "did you mean" hints; [] when the path names no model."""
+    models: list[type[BaseModel]] = [FactBase]
+    for part in path:
+        if isinstance(part, int):
+            continue
+        found: list[type[BaseModel]] = []
+        for model in models:
+            info = model.model_fields.get(part)
+            if info is not None:
+                found.extend(_model_types(info.annotation))
+        if not found:
+            return []
+        models = found
+    return sorted({name for model in models for name in model.model_fields})
 
 
 def walk(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:

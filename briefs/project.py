@@ -14,24 +14,45 @@ from .errors import FactError, Location, Problem, display_path
 FACT_SUFFIXES = (".yaml", ".yml")
 
 
+def is_fact_file(entry: os.DirEntry) -> bool:
+    """A plain file with a fact suffix and a printable name. Anything else with a fact suffix
+    (a symlink loop, a folder, a pipe, an undecodable name) the loader reports instead."""
+    if not entry.name.endswith(FACT_SUFFIXES) or not entry.name.isprintable():
+        return False
+    try:
+        return entry.is_file()
+    except OSError:  # a symbolic link that loops
+        return False
+
+
 def fact_files(folder: Path) -> list[Path]:
     """The YAML files of one relationship, sorted by name."""
     # os.scandir: planning a portfolio of hundreds of relationships lists thousands of files.
     with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(FACT_SUFFIXES) and e.is_file())
+        names = sorted(e.name for e in entries if is_fact_file(e))
     return [folder / name for name in names]
 
 
 def _has_fact_files(folder: str) -> bool:
     with os.scandir(folder) as entries:
-        return any(e.name.endswith(FACT_SUFFIXES) and e.is_file() for e in entries)
+        return any(e.name.endswith(FACT_SUFFIXES) for e in entries)
 
 
 def relationship_folders(facts_dir: Path) -> list[Path]:
     """Every folder directly under ``facts_dir`` that holds fact files, sorted by name."""
     if not facts_dir.is_dir():
         raise FactError(Problem("no such fact folder", Location(display_path(facts_dir))))
+    names, loops = [], []
     with os.scandir(facts_dir) as entries:
-        names = sorted(e.name for e in entries
-                       if e.is_dir() and not e.name.startswith((".", "_")) and _has_fact_files(e.path))
-    return [facts_dir / name for name in names]
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            try:
+                if entry.is_dir() and _has_fact_files(entry.path):
+                    names.append(entry.name)
+            except OSError:  # a symbolic link that loops
+                loops.append(Problem("cannot read this relationship folder: it is a symbolic link"
+                                     " that loops", Location(f"{display_path(facts_dir)}/{entry.name}")))
+    if loops:
+        raise FactError(loops)
+    return [facts_dir / name for name in sorted(names)]

@@ -26,6 +26,8 @@ FORMAT_VERSION = 2
 
 def file_hash(path: Path) -> str | None:
     try:
+        if not path.is_file():  # a pipe would block forever; a loop or folder has no content
+            return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None

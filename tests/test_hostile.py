@@ -108,7 +108,7 @@ def test_control_characters_are_located_errors(project):
     before = tree_digest(project / "build")
     result = run_briefs(project, "build")
     assert result.code == 1
-    assert f"facts/pakistan-japan/people.yaml:{line}: people.diaspora.trades: contains the control character U+0007" in result.stderr
+    assert f"facts/pakistan-japan/people.yaml:{line}: people.diaspora.trades[0]: contains the control character U+0007" in result.stderr
     assert tree_digest(project / "build") == before
 
 
@@ -194,3 +194,55 @@ def test_clean_removes_only_the_build_folder(project):
     result = run_briefs(project, "clean")
     assert result.code == 0, result.stderr
     assert keep.read_text() == "keep me" and (project / "facts").is_dir() and not (project / "build").exists()
+
+
+# --- light markup, long words, Word's property limit: unit checks -----------------------
+
+
+@pytest.mark.parametrize("text, html", [
+    ("see [the *forum*](https://x.org/*a*/b) and *this*",
+     'see <a href="https://x.org/*a*/b">the <em>forum</em></a> and <em>this</em>'),
+    ("*see [a* b](https://x.org/c)", '*see <a href="https://x.org/c">a* b</a>'),
+    ("[x](https://x.org/?a=1&b=<2>)", '<a href="https://x.org/?a=1&amp;b=&lt;2&gt;">x</a>'),
+    ("[x](javascript:alert(1))", "[x](javascript:alert(1))"),
+])
+def test_emphasis_never_enters_a_link_address_or_crosses_its_edge(text, html):
+    from briefs.render import markup
+
+    assert str(markup(text)) == html
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "[a](http://" * 9_000, "*a " * 30_000, "[" + "a" * 100_000])
+def test_markup_is_linear(text):
+    from briefs.render import markup
+
+    started = time.perf_counter()
+    markup(text)
+    assert time.perf_counter() - started < 1
+
+
+def test_long_words_get_break_opportunities_and_keep_their_text():
+    import lxml.html
+
+    from briefs.writers.pdf import LONG_WORD, breakable
+
+    short = "<html><body><p>" + "a" * LONG_WORD + " word</p></body></html>"
+    assert breakable(short, lxml.html.document_fromstring(short)) == short
+    html = ("<html><body><p>x <b>" + "b" * 300 + "</b>" + "t" * 200 + " 日本" * 50
+            + "</p><style>" + "s" * 200 + "</style></body></html>")
+    document = lxml.html.document_fromstring(html)
+    out = lxml.html.document_fromstring(breakable(html, document))
+    assert out.text_content() == document.text_content()
+    assert len(out.xpath("//wbr")) == 300 // 64 + 200 // 64
+    assert not out.xpath("//style/wbr")
+
+
+def test_word_properties_fit_255_characters():
+    from briefs.writers.docx import fit_property
+
+    assert fit_property("short") == "short"
+    cut = fit_property("word " * 100)
+    assert len(cut) <= 255 and cut.endswith("word…")
+    keywords = fit_property(", ".join(["keyword"] * 60), separator=", ")
+    assert len(keywords) <= 255 and keywords.endswith("keyword…")
+    assert len(fit_property("x" * 1000)) == 255

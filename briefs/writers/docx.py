@@ -39,6 +39,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
 from ..render import BriefMeta, RenderedBrief
 from . import Writer, WriteOptions, register, template_of
@@ -112,7 +113,14 @@ def _open(reference: Path | None):
     styles this writer maps to."""
     if reference is None:
         return docx.Document()
-    where = Location(display_path(reference))
+    # The path as given, not its target's (display_path would resolve a symbolic link).
+    where = Location(f"{display_path(reference.parent)}/{reference.name}")
+    why = why_not_plain(reference)
+    if why is not None:
+        raise WriteError(Problem(f"cannot read the reference document: it is {why}", where))
+    if inside(reference.parent, reference.name) is None:
+        raise WriteError(Problem("the reference document is a symbolic link leading out of its"
+                                 " folder; copy the document in instead", where))
     try:
         document = docx.Document(str(reference))
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own kind
@@ -300,6 +308,11 @@ class _Builder:
         # The contents' PAGEREF fields: the bookmark each points to, the run holding its value.
         self.contents: list[tuple[str, object]] = []
 
+    def _character_style(self, style: str) -> str:
+        if style not in self._style_ids:
+            self._style_ids[style] = self.document.styles[style].style_id
+        return self._style_ids[style]
+
     def _unsupported(self, tag: str) -> None:
         if tag not in self._warned:
             self._warned.add(tag)
@@ -311,7 +324,16 @@ class _Builder:
 
     def _paragraph(self, style: str) -> Paragraph:
         """A new body paragraph; the first after a table keeps the table's bottom margin."""
-        paragraph = self.document.add_paragraph()
+        # Appended in constant time: document.add_paragraph() searches the body for the
+        # section properties on every call, which made a list of 10,000 items take minutes.
+        body = self.document.element.body
+        element = OxmlElement("w:p")
+        last = body[-1] if len(body) else None
+        if last is not None and last.tag == ox.qn("w:sectPr"):
+            last.addprevious(element)
+        else:
+            body.append(element)
+        paragraph = Paragraph(element, self.document._body)
         self._set_style(paragraph, style)
         if self._after_table:
             self._after_table = False
@@ -641,7 +663,7 @@ class _Builder:
         if fmt.code:
             run.font.name = self.styles.mono_font
         if fmt.link:
-            run.style = self.document.styles["Hyperlink"]
+            run._r.style = self._character_style("Hyperlink")
         ox.mark_script(run, fmt.language, self.styles.east_asian_font, self.styles.complex_font)
         return run
 
@@ -811,20 +833,36 @@ def _settings(document) -> None:
     ox.drop_stale_parts(document)
 
 
+PROPERTY_LIMIT = 255
+
+
+def fit_property(value: str, limit: int = PROPERTY_LIMIT, separator: str = " ") -> str:
+    """``value`` cut to fit a DOCX core property (python-docx refuses more than 255
+    characters): at the last ``separator`` that fits, with an ellipsis."""
+    value = " ".join(value.split()) if separator == " " else value
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    if separator in cut:
+        cut = cut[: cut.rindex(separator)]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def _properties(document, info: BriefMeta) -> None:
     import datetime as dt
 
     props = document.core_properties
     created = dt.datetime(info.created.year, info.created.month, info.created.day)
-    props.title = info.title
-    props.subject = info.subject
-    props.author = info.author
-    props.last_modified_by = info.author
-    props.keywords = ", ".join(info.keywords)
-    props.language = info.language
-    props.content_status = info.marking
+    # Word's core properties hold at most 255 characters each; the full text is in the document.
+    props.title = fit_property(info.title)
+    props.subject = fit_property(info.subject)
+    props.author = fit_property(info.author)
+    props.last_modified_by = fit_property(info.author)
+    props.keywords = fit_property(", ".join(info.keywords), separator=", ")
+    props.language = fit_property(info.language)
+    props.content_status = fit_property(info.marking)
     props.category = "Brief"
-    props.comments = info.generator
+    props.comments = fit_property(info.generator)
     props.created = created
     props.modified = created
     props.last_printed = created

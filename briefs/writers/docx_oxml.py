@@ -181,7 +181,8 @@ def set_language(document: DocumentObject, language: str) -> None:
 
 def reproducible_zip(data: bytes, when: dt.date) -> bytes:
     """Rewrite a saved package with fixed timestamps so equal inputs give equal bytes."""
-    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    # A ZIP (DOS) timestamp holds the years 1980 to 2107 only.
+    stamp = (min(max(when.year, 1980), 2107), when.month, when.day, 0, 0, 0)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(
         out, "w", compression=zipfile.ZIP_DEFLATED

@@ -39,6 +39,8 @@ def resolve(url: str, roots: list[Path], base: Path | None = None) -> tuple[str,
         return "refused", "no such file"
     if not any(real == root or root in real.parents for root in roots):
         return "refused", "the file is outside the template folders"
+    if not real.is_file():  # a folder, or a pipe that would block the build forever
+        return "refused", "not a plain file"
     return "file", real
 
 

@@ -8,15 +8,17 @@ character that no available font can draw is reported instead of printed as a bo
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
+import re
 import threading
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, WriteError
 from . import Writer, WriteOptions, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
-from .pdf_fonts import font_face_rules, undrawable_characters
+from .pdf_fonts import confined_fonts, font_face_rules, undrawable_characters
 
 if TYPE_CHECKING:
     from ..render import RenderedBrief
@@ -30,6 +32,59 @@ _EPOCH_LOCK = threading.Lock()
 # Kept for the life of a worker: fonts are loaded once and images decoded once, not per document.
 _FONT_CONFIGS: dict[tuple, tuple] = {}
 _IMAGE_CACHE: dict = {}
+
+
+# A word longer than a line is split by WeasyPrint at its hyphenation points: it tries each
+# one in turn, laying out the rest of the paragraph again every time, so a 10,000-letter
+# "word" took several minutes (and overflow-wrap: anywhere, over 7 s). A break opportunity
+# (<wbr>, which adds no visible character) every CHUNK characters of a word longer than
+# LONG_WORD keeps line breaking linear; the text itself is unchanged, and briefs whose
+# words are all shorter are laid out from the rendered HTML as it is. Chinese, Japanese
+# and Korean text breaks between characters anyway and is left alone.
+LONG_WORD = 64
+CHUNK = 64
+_LONG_RUN = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % (LONG_WORD + 1))
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` cut at a break opportunity every CHUNK characters of its long words."""
+    cuts = [0]
+    for match in _LONG_RUN.finditer(text):
+        cuts.extend(range(match.start() + CHUNK, match.end(), CHUNK))
+    cuts.append(len(text))
+    return [text[a:b] for a, b in zip(cuts, cuts[1:])]
+
+
+def breakable(html: str, document) -> str:
+    """The HTML to lay out: ``html`` itself, or, if its body holds words longer than
+    LONG_WORD, a copy with break opportunities in them."""
+    body = document.find("body")
+    if body is None or not any(_LONG_RUN.search(text) for text in body.itertext()):
+        return html
+    document = copy.deepcopy(document)
+    body = document.find("body")
+    for element in list(body.iter()):
+        if not isinstance(element.tag, str) or element.tag in ("style", "script"):
+            continue
+        if element.text and _LONG_RUN.search(element.text):
+            first, *rest = _pieces(element.text)
+            element.text = first
+            for index, piece in enumerate(rest):
+                wbr = element.makeelement("wbr", {})
+                wbr.tail = piece
+                element.insert(index, wbr)
+        if element is not body and element.tail and _LONG_RUN.search(element.tail):
+            first, *rest = _pieces(element.tail)
+            element.tail = first
+            anchor = element
+            for piece in rest:
+                wbr = element.makeelement("wbr", {})
+                wbr.tail = piece
+                anchor.addnext(wbr)
+                anchor = wbr
+    import lxml.html
+
+    return "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
 
 
 @register
@@ -47,7 +102,7 @@ class PdfWriter(Writer):
             raise WriteError(Problem(f"unknown PDF variant {variant!r}; use one of {', '.join(PDF_VARIANTS)}"))
         layout = options.layout
         base_url = str(layout.template_dirs[0].resolve()) + os.sep
-        fonts = layout.font_files()
+        fonts = confined_fonts(layout.font_files())
         created = brief.meta.created
         edition = dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc)
         with _EPOCH_LOCK:
@@ -63,7 +118,8 @@ class PdfWriter(Writer):
                     for name, data, description in brief.attachments
                 ] if variant.startswith("pdf/a") else []
                 fetcher = weasyprint_fetcher(layout.asset_roots(), self.warnings, template_of(brief))
-                document = weasyprint.HTML(string=brief.html, base_url=base_url, url_fetcher=fetcher)
+                document = weasyprint.HTML(string=breakable(brief.html, brief.document),
+                                           base_url=base_url, url_fetcher=fetcher)
                 pdf = document.write_pdf(
                     stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
                     pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,

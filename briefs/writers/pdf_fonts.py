@@ -7,6 +7,7 @@ import functools
 import unicodedata
 from pathlib import Path
 
+from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
 
 _FORMATS = {".ttf": "truetype", ".otf": "opentype", ".woff": "woff", ".woff2": "woff2"}
@@ -35,6 +36,24 @@ def _describe(path: Path, _stamp: tuple[int, int]) -> tuple[str, int, str, froze
 def describe(path: Path) -> tuple[str, int, str, frozenset[int]]:
     stat = path.stat()
     return _describe(path.resolve(), (stat.st_mtime_ns, stat.st_size))
+
+
+def confined_fonts(fonts: list[Path]) -> list[Path]:
+    """The font files, each checked to be a plain file inside its own ``fonts/`` folder;
+    a symbolic link leading out, a loop, a folder or a pipe is a WriteError naming it."""
+    problems = []
+    for path in fonts:
+        # The path as listed, not its target's (display_path would resolve a symbolic link).
+        where = Location(f"{display_path(path.parent)}/{path.name}")
+        why = why_not_plain(path)
+        if why is not None:
+            problems.append(Problem(f"cannot use this font file: it is {why}", where))
+        elif inside(path.parent, path.name) is None:
+            problems.append(Problem("this font file is a symbolic link leading out of its fonts/"
+                                    " folder; copy the font in instead", where))
+    if problems:
+        raise WriteError(problems)
+    return fonts
 
 
 def font_face_rules(fonts: list[Path]) -> tuple[str, list[str]]:
