@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .confine import inside, why_not_plain
 from .errors import Problem, UsageError, display_path
 
 BRIEF_SUFFIX = ".html.j2"
@@ -69,7 +70,10 @@ class Layout:
         folders = self.template_dirs
         if name.startswith(DEFAULT_PREFIX):
             name, folders = name[len(DEFAULT_PREFIX):], (self.shipped,)
-        return next((folder / name for folder in folders if (folder / name).is_file()), None)
+        # Only a plain file inside its folder: a symbolic link out of a template folder (to
+        # /etc/passwd, a colleague's home) is not a template.
+        return next((folder / name for folder in folders
+                     if inside(folder, name) is not None and why_not_plain(folder / name) is None), None)
 
     def brief_kinds(self) -> list[str]:
         """Brief kinds are the top-level ``*.html.j2`` templates not starting with ``_``."""
@@ -99,14 +103,14 @@ class Layout:
 
     def check_out_dir(self) -> None:
         """Refuse an output folder that would overwrite or mix with the project's inputs."""
-        out = self.out_dir.resolve()
+        out = _resolved(self.out_dir)
         if out.exists() and not out.is_dir():
             raise UsageError(Problem(f"the output folder {display_path(self.out_dir)} is a file"))
         inputs = [self.facts_dir, *self.template_dirs, self.root / "assets"]
         if self.reference_override is not None:
             inputs.append(self.reference_override)
         for folder in inputs:
-            folder = folder.resolve()
+            folder = _resolved(folder)
             if out == folder or folder in out.parents or out in folder.parents:
                 raise UsageError(Problem(
                     f"the output folder {display_path(self.out_dir)} would mix with the input"
@@ -124,3 +128,10 @@ class Layout:
 def _under(root: Path, path: Path | str) -> Path:
     path = Path(path).expanduser()
     return path if path.is_absolute() else root / path
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        raise UsageError(Problem(f"{display_path(path)} is a symbolic link that loops")) from None

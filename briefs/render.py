@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from . import __version__
 from .errors import Location, Problem, TemplateError, display_path
 from .attachments import attachments_for
+from .confine import inside, why_not_plain
 from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
@@ -282,6 +283,18 @@ class _TrackingEnvironment(jinja2.Environment):
 _BYTECODE_CACHE = jinja2.FileSystemBytecodeCache()
 
 
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that is a symbolic link out of its folder
+    (a shared template folder must not carry /etc/passwd into a brief) or not a plain file."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(inside(folder, template) == Path(filename).resolve() for folder in self.searchpath) \
+                or why_not_plain(filename):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 class Renderer:
     """Renders briefs from one ordered search path of template folders."""
 
@@ -291,8 +304,8 @@ class Renderer:
         # The first folder holding a template wins; "!default/NAME" names the shipped
         # template so that an override can extend the original.
         loader = jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader([str(p) for p in self.template_dirs]),
-            jinja2.PrefixLoader({DEFAULT_PREFIX.rstrip("/"): jinja2.FileSystemLoader(str(layout.shipped))},
+            _ConfinedLoader([str(p) for p in self.template_dirs]),
+            jinja2.PrefixLoader({DEFAULT_PREFIX.rstrip("/"): _ConfinedLoader(str(layout.shipped))},
                                 delimiter="/"),
         ])
         self.env = _TrackingEnvironment(
