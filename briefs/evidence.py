@@ -39,6 +39,7 @@ from typing import Any, Iterable
 import lxml.html
 
 from .errors import Location, Problem, display_path
+from .confine import why_not_plain
 from .model import dotted, fact_label
 
 DOCUMENT_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx")
@@ -64,8 +65,11 @@ def source_path(folder: Path, file: str) -> tuple[Path | None, str | None]:
                       " relationship folder, e.g. seeds/brief.txt")
     if ".." in re.split(r"[\\/]", file):
         return None, f"file {file!r} climbs out of the relationship folder with '..'"
-    base = folder.resolve()
-    target = (folder / relative).resolve()
+    try:
+        base = folder.resolve()
+        target = (folder / relative).resolve()
+    except (OSError, RuntimeError):
+        return None, f"file {file!r} is a symbolic link that loops"
     if target != base and base not in target.parents:
         return None, f"file {file!r} leads outside the relationship folder (through a symbolic link)"
     return target, None
@@ -487,7 +491,7 @@ def _number_values(text: str, field: Path_) -> tuple[list[Value], str]:
 
 
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w]*(?:[-.'][^\W_][\w]*)*")
-_MARKUP_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://[^\s)]+)\)")
+_MARKUP_LINK = re.compile(r"\[([^\[\]\n]+)\]\((?:https?://[^\s)]+)\)")  # no "[" inside: linear on runs of brackets
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -874,9 +878,9 @@ class _RawChecker:
                 " verified", self.location(path + ("id",)), severity="warning"))
         elif isinstance(file, str):
             resolved, why = source_path(self.folder, file)
-            if why:
-                self.problems.append(Problem(f"sources[{index}].file: {why}", self.location(path + ("file",))))
-            elif resolved is not None and resolved.is_file():
+            # A path that leaves the folder is reported (once) by the loader's cross-check;
+            # here it is only not read.
+            if not why and resolved is not None and why_not_plain(resolved) is None:
                 try:
                     self.documents[source["id"]] = read_document(resolved)
                 except DocumentError as exc:

@@ -99,7 +99,11 @@ class Layout:
         else the first ``reference.docx`` on the search path, else none (python-docx's own)."""
         if self.reference_override is not None:
             return self.reference_override
-        return self.template_file("reference.docx")
+        # Found even when it is a link leading out of its folder: the DOCX writer then refuses
+        # it with a located error, rather than quietly using python-docx's own styles.
+        return next((folder / "reference.docx" for folder in self.template_dirs
+                     if (folder / "reference.docx").exists() or (folder / "reference.docx").is_symlink()),
+                    None)
 
     def check_out_dir(self) -> None:
         """Refuse an output folder that would overwrite or mix with the project's inputs."""
@@ -110,7 +114,10 @@ class Layout:
         if self.reference_override is not None:
             inputs.append(self.reference_override)
         for folder in inputs:
-            folder = _resolved(folder)
+            try:
+                folder = folder.resolve()
+            except (OSError, RuntimeError):
+                continue  # an input folder whose links loop is reported when it is read
             if out == folder or folder in out.parents or out in folder.parents:
                 raise UsageError(Problem(
                     f"the output folder {display_path(self.out_dir)} would mix with the input"

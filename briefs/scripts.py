@@ -10,10 +10,10 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from .errors import Problem
+from .errors import BriefsError, Problem
 from .load import Relationship
 from .model import dotted, walk
-from .writers.pdf_fonts import SYSTEM_FONTS, describe
+from .writers.pdf_fonts import SYSTEM_FONTS, confined_fonts, describe
 
 
 def undrawable_in_facts(relationship: Relationship, fonts: list[Path]) -> list[Problem]:
@@ -22,8 +22,11 @@ def undrawable_in_facts(relationship: Relationship, fonts: list[Path]) -> list[P
     if not SYSTEM_FONTS.available():
         return []
     extra: set[int] = set()
-    for path in fonts:
-        extra |= describe(path)[3]
+    for path in confined_fonts(fonts):
+        try:
+            extra |= describe(path)[3]
+        except BriefsError:
+            continue  # a broken font file is reported by the PDF writer, at the font's path
     problems = []
     for path, model in walk(relationship.facts):
         for name in type(model).model_fields:
