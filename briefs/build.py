@@ -5,13 +5,19 @@
    hashes of the fact files, of the fact values each brief read, of its templates,
    its options and the output file itself. Nothing to do means no parsing and no
    rendering.
-3. **Load** every relationship that has work: any invalid fact stops the build
+3. **Start the writer processes** (:mod:`briefs.workers`), before anything heavy is
+   imported: they import WeasyPrint while this process does the next two steps.
+4. **Load** every relationship that has work: any invalid fact stops the build
    before anything is written.
-4. **Dispatch** the stale briefs to a process pool (:mod:`briefs.produce`); each
-   result is written as it arrives, through a temporary file renamed into place
-   (:mod:`briefs.output`), so an interrupted build leaves old or new files, never
-   half files. A template or writer failure affects only its own outputs.
-5. **Publish** (:mod:`briefs.publish`) the index and manifest, and **report**.
+5. **Dispatch**: render each stale brief here (:mod:`briefs.produce`) and hand it to
+   a writer process; each result is written as it arrives, through a temporary file
+   renamed into place (:mod:`briefs.output`), so an interrupted build leaves old or
+   new files, never half files. A template or writer failure affects only its own
+   outputs.
+6. **Publish** (:mod:`briefs.publish`) the index and manifest, and **report**.
+
+Up to step 3 only light modules are imported; the fact model, Jinja and the
+publishing code are imported where they are first used, once there is work.
 """
 
 from __future__ import annotations
@@ -21,18 +27,20 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .editions import snapshot_bytes, snapshot_path
 from .errors import BriefsError, Problem, display_path, fatal
 from .layout import Layout
-from .load import Relationship
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_planned, plan, withheld
-from .produce import Produced, init_worker, keep_loaded, produce, read_digest
-from .publish import index_page, manifest
 from .state import STATE_FILE, BuildState, Inputs
+from .workers import Writers
+
+if TYPE_CHECKING:
+    from .load import Relationship
+    from .produce import Produced
+    from .writers import Written
 
 
 @dataclass
@@ -91,20 +99,14 @@ class _Build:
         self._format_keys: dict[tuple[str, Layout], dict[str, Any]] = {}
         # Under --strict, outputs wait here until the whole build is known to be clean.
         self._held: list[tuple[PlannedBrief, Produced]] = []
+        # The briefs being produced, and those finished but not yet reported (plan order).
+        self._work: list[tuple[PlannedBrief, list[str]]] = []
+        self._finished: dict[int, tuple[PlannedBrief, list[Path], list[Problem]]] = {}
+        self._reported = 0
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
         pending = self._stale(briefs)
-        relationships: dict[str, Relationship] = {}
-        if pending:
-            relationships, warnings = load_planned(self.options, list(pending))
-            self.result.warn(warnings)
-            work = [(brief, formats) for brief, formats in
-                    ((b, self._still_stale(b, f, relationships[b.relationship])) for b, f in pending.items())
-                    if formats]
-            if self._jobs(work) == 1:
-                for relationship in {brief.relationship for brief, _ in work}:
-                    keep_loaded(relationships[relationship])
-            self._dispatch(work)
+        relationships = self._produce(pending) if pending else {}
         if self.options.strict:
             self._write_held_if_clean()
         if self.result.failures and not self.result.built:
@@ -116,6 +118,20 @@ class _Build:
                 self._snapshot(relationship)
         self._publish()
         return self.result
+
+    def _produce(self, pending: dict[PlannedBrief, dict[str, str]]) -> dict[str, Relationship]:
+        """Load the relationships of the pending briefs; produce those still stale."""
+        with Writers(self.options.chosen_formats) as writers:
+            # Started before loading imports the fact model: they import WeasyPrint meanwhile.
+            writers.start(self._writers(sum("stale" in verdicts.values() for verdicts in pending.values())))
+            relationships, warnings = load_planned(self.options, list(pending))
+            self.result.warn(warnings)
+            self._work = [(brief, formats) for brief, formats in
+                          ((b, self._still_stale(b, f, relationships[b.relationship])) for b, f in pending.items())
+                          if formats]
+            writers.start(self._writers(len(self._work)))
+            self._dispatch(relationships, writers)
+        return relationships
 
     def _note_withheld(self, relationships: dict[str, Relationship]) -> None:
         """Tell the editor what each release edition left out, so that nothing goes missing silently."""
@@ -183,6 +199,8 @@ class _Build:
     def _still_stale(self, brief: PlannedBrief, verdicts: dict[str, str], relationship: Relationship) -> list[str]:
         """The formats whose brief read facts that changed (the fact files changed, but perhaps
         not what this brief read: then the record notes the new files and the output stays)."""
+        from .produce import read_digest  # the fact model is loaded by now
+
         stale = []
         for fmt, verdict in verdicts.items():
             path = brief.output(self.options.out_dir, fmt)
@@ -198,57 +216,66 @@ class _Build:
 
     def _snapshot(self, relationship: Relationship) -> None:
         """Record this edition's facts in the output folder, for comparisons where there is no git."""
+        from .editions import snapshot_bytes, snapshot_path
+
         number = relationship.facts.metadata.edition.number
         atomic_write(snapshot_path(self.options.out_dir, relationship.slug, number),
                      snapshot_bytes(relationship.facts))
 
     # --- dispatch -----------------------------------------------------------------------
 
-    def _jobs(self, work: list) -> int:
-        return max(1, min(self.options.jobs or os.cpu_count() or 1, len(work)))
+    def _writers(self, briefs: int) -> int:
+        """Writer processes for this many briefs: one per core (-j N: N), none for -j 1."""
+        jobs = self.options.jobs or os.cpu_count() or 1
+        return 0 if jobs == 1 else min(jobs, briefs)
 
-    def _dispatch(self, work: list[tuple[PlannedBrief, list[str]]]) -> None:
-        """Produce every stale brief, in parallel; write and report each in plan order."""
-        jobs = self._jobs(work)
-        self.reporter.start(len(work))
-        finished: dict[int, tuple] = {}
-        next_to_report = 0
+    def _dispatch(self, relationships: dict[str, Relationship], writers: Writers) -> None:
+        """Render each stale brief here and hand it to the writers, rendering the next while
+        they write; write each result as it arrives and report them in plan order."""
+        from .produce import Producer, write_options
 
-        def accept(index: int, produced: Produced) -> None:
-            nonlocal next_to_report
-            brief, _formats = work[index]
-            if self.options.strict:
-                self._held.append((brief, produced))
-                self._account(produced)
-                written = []
-            else:
-                written = self._write(brief, produced)
-            finished[index] = (brief, written, produced.problems)
-            while next_to_report in finished:
-                self.reporter.done(*finished.pop(next_to_report))
-                next_to_report += 1
-
+        producer = Producer(self.options, relationships)
+        waiting: dict[int, Produced] = {}  # rendered, being written
+        self.reporter.start(len(self._work))
         try:
-            if jobs == 1:
-                for index, (brief, formats) in enumerate(work):
-                    accept(index, produce(self.options, brief, formats))
-            else:
-                # multiprocessing is loaded only when there are briefs to share among processes.
-                from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-                with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker) as pool:
-                    futures = {pool.submit(produce, self.options, brief, formats): index
-                               for index, (brief, formats) in enumerate(work)}
-                    remaining = set(futures)
-                    while remaining:
-                        done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                        for future in sorted(done, key=futures.__getitem__):
-                            accept(futures[future], future.result())
+            for index, (brief, formats) in enumerate(self._work):
+                produced, rendered = producer.render(brief)
+                if rendered is None:
+                    self._accept(index, produced)
+                    continue
+                while not writers.ready:
+                    self._collect(writers.finished(), waiting)
+                waiting[index] = produced
+                writers.submit(index, rendered, write_options(self.options, brief.relationship), formats)
+                self._collect(writers.finished(block=False), waiting)
+            while writers.busy:
+                self._collect(writers.finished(), waiting)
         finally:
             # Whatever was written is recorded, so an interrupted build resumes where it stopped.
             if self.result.built:
                 self._save_state()
             self.reporter.finish()
+
+    def _collect(self, finished: list[tuple[int, Written]], waiting: dict[int, Produced]) -> None:
+        """Accept the briefs the writers finished, with what rendering recorded of them."""
+        for index, written in finished:
+            produced = waiting.pop(index)
+            produced.add(written)
+            self._accept(index, produced)
+
+    def _accept(self, index: int, produced: Produced) -> None:
+        """Write (or under --strict, hold) a produced brief; report finished briefs in plan order."""
+        brief, _formats = self._work[index]
+        if self.options.strict:
+            self._held.append((brief, produced))
+            self._account(produced)
+            written = []
+        else:
+            written = self._write(brief, produced)
+        self._finished[index] = (brief, written, produced.problems)
+        while self._reported in self._finished:
+            self.reporter.done(*self._finished.pop(self._reported))
+            self._reported += 1
 
     def _account(self, produced: Produced) -> None:
         """Count a produced brief's warnings and problems (written or not)."""
@@ -275,6 +302,8 @@ class _Build:
     # --- publish ------------------------------------------------------------------------
 
     def _publish(self) -> None:
+        from .publish import index_page, manifest
+
         out_dir, layout = self.options.out_dir, self.options.layout
         if self.result.built or not (out_dir / "index.html").exists() \
                 or not (out_dir / "manifest.json").exists():

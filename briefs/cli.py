@@ -20,22 +20,18 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .audit import write_audits
 from .build import Reporter, build
-from .check import check
-from .editions import describe, diff
 from .errors import BriefsError, Problem, display_path, set_display_root
 from .layout import Layout
-from .new import create
 from .output import atomic_write
 from .plan import BuildOptions, PlannedBrief, plan
-from .publish import bundle
 from .project import relationship_folders
-from .schema import schema_text
 from .settings import Settings, check_relationships, read_settings, settings_schema_text
 from .writers import default_formats, formats as known_formats, writer_class
 from .writers.pdf import PDF_VARIANTS
 
+# What only some commands need (the fact model, Jinja) is imported in those commands, so
+# that `briefs build` starts its writer processes before importing it (see briefs.build).
 _DIR = click.Path(file_okay=False, path_type=Path)
 
 
@@ -316,6 +312,8 @@ def check_command(**params):
 
         briefs check --strict
     """
+    from .check import check
+
     result = check(_options(**params))
     _report(result.notes)
     _report(result.warnings)
@@ -359,6 +357,8 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 
         briefs diff HEAD~3 --json
     """
+    from .editions import describe, diff
+
     layout = _layout(facts_dir, out_dir)
     results = diff(layout.facts_dir, layout.out_dir, revision)
     if as_json:
@@ -386,7 +386,7 @@ def new_command(first, second, facts_dir):
 
         briefs new india japan
     """
-    from .new import placeholder_count
+    from .new import create, placeholder_count
 
     target = create(_layout(facts_dir).facts_dir, first, second)
     click.echo(f"created {display_path(target)}/ with {len(list(target.iterdir()))} files and"
@@ -435,6 +435,8 @@ def dist_command(out_dir, perspective, release):
 
         briefs dist --release PUBLIC
     """
+    from .publish import bundle
+
     target = bundle(_layout(out_dir=out_dir).out_dir, perspective, release)
     click.echo(f"wrote {display_path(target)}")
 
@@ -468,6 +470,8 @@ def schema_command(output, of_settings):
 
         briefs schema -o facts/briefs.schema.json
     """
+    from .schema import schema_text
+
     text = settings_schema_text() if of_settings else schema_text()
     if output is None:
         click.echo(text, nl=False)
@@ -498,6 +502,8 @@ def audit_command(facts_dir, template_dirs, only, out_dir):
 
         briefs audit --only pakistan-japan --out build
     """
+    from .audit import write_audits
+
     layout = _layout(facts_dir, out_dir, template_dirs)
     layout.check_out_dir()
     paths, warnings = write_audits(layout, [name.strip("/") for name in only])

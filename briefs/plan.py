@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FactError, Problem, TemplateError, UsageError, Location, display_path, fatal
 from .layout import Layout
-from .load import Relationship, load_relationship
-from .model import dotted, walk
 from .project import relationship_folders
 from .writers import default_formats, writer_class
-from .scripts import undrawable_in_facts
+
+# Planning needs folder listings only. Loading facts needs the fact model (pydantic), which
+# is imported where facts are loaded: a build checks what is up to date, and starts its
+# writer processes, before that.
+if TYPE_CHECKING:
+    from .load import Relationship
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ def _perspectives(options: BuildOptions, folders: dict[str, Path]) -> dict[str, 
     asked = list(options.perspectives)
     if not asked and options.releases == (None,):
         return {slug: [None] for slug in folders}  # no need to read any facts to know
+    from .load import load_relationship
+
     result, levels = {}, None
     for slug, folder in folders.items():
         try:
@@ -171,6 +177,9 @@ def _perspectives(options: BuildOptions, folders: dict[str, Path]) -> dict[str, 
 def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
                  ) -> tuple[dict[str, Relationship], list[Problem]]:
     """Load and validate each relationship once; raise once with every fact problem."""
+    from .load import load_relationship
+    from .scripts import undrawable_in_facts
+
     relationships, problems, warnings = {}, [], []
     for folder in dict.fromkeys(brief.folder for brief in briefs):
         try:
@@ -191,6 +200,8 @@ def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
 
 def withheld(relationship: Relationship, release: str) -> list[tuple[str, Location]]:
     """The facts an edition released at ``release`` leaves out: (fact path, file:line)."""
+    from .model import dotted, walk
+
     meta = relationship.facts.metadata
     rank = {marking: index for index, marking in enumerate(meta.markings)}
     found = []

@@ -1,10 +1,11 @@
-"""Produce one brief: render it once, write it in each format asked for, and record
-what it read. Runs in a build worker; returns bytes and never touches the output folder.
+"""Produce one brief: render it once, have it written in each format asked for, and
+record what it read. Rendering happens in the build's process, which holds the loaded
+facts; writing, in a writer process (:mod:`briefs.workers`) or in the build's. Nothing
+here touches the output folder.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,12 @@ from typing import Any
 from .errors import BriefsError, Problem
 from .editions import changes_for
 from .layout import Layout
-from .load import Relationship, load_relationship
+from .load import Relationship
 from .plan import BuildOptions, PlannedBrief
 from .render import RenderedBrief, Renderer
 from .state import Inputs
 from .tracking import digest, fingerprint, prune
-from .writers import WriteOptions, writer_class
+from .writers import WriteOptions, Written
 
 
 @dataclass
@@ -29,6 +30,12 @@ class Produced:
     warnings: dict[str, list[Problem]] = field(default_factory=dict)
     # The fact paths read, their digest, the templates loaded and the brief's metadata.
     record: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, written: Written) -> None:
+        """The files a writer made of the rendered brief."""
+        self.outputs.update(written.outputs)
+        self.warnings.update(written.warnings)
+        self.problems.extend(written.problems)
 
 
 def write_options(options: BuildOptions, relationship: str) -> WriteOptions:
@@ -50,83 +57,31 @@ def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, ou
     return value if changes is None else f"{value}:{fingerprint(changes)}"
 
 
-def produce(options: BuildOptions, brief: PlannedBrief, formats: list[str]) -> Produced:
-    """Render one brief and write it in the given formats, in memory."""
-    relationship = _cached_relationship(brief.folder)
-    try:
-        rendered = render_planned(_renderer(options.layout_for(brief.relationship)), relationship, brief,
-                                  options.out_dir)
-    except BriefsError as exc:
-        return Produced(problems=exc.problems)
-    inputs = Inputs(options.layout_for(brief.relationship))
-    paths = [list(path) for path in prune(rendered.fact_paths)]
-    meta = rendered.meta
-    produced = Produced(record={
-        "paths": paths,
-        "digest": read_digest(relationship, brief, paths, options.out_dir),
-        "templates": {name: inputs.template(name) for name in rendered.template_names},
-        "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking},
-    })
-    settings = write_options(options, brief.relationship)
-    for fmt in formats:
-        writer = writer_class(fmt)()
+class Producer:
+    """Renders the briefs of one build, one renderer per template search path, and records
+    what each brief read."""
+
+    def __init__(self, options: BuildOptions, relationships: dict[str, Relationship]):
+        self.options, self.relationships = options, relationships
+        self._renderers: dict[Layout, Renderer] = {}
+        self._inputs: dict[Layout, Inputs] = {}
+
+    def render(self, brief: PlannedBrief) -> tuple[Produced, RenderedBrief | None]:
+        """The brief rendered (None if it failed) and its :class:`Produced`, holding the
+        record of what it read (or the problems that stopped it), awaiting its files."""
+        relationship = self.relationships[brief.relationship]
+        layout = self.options.layout_for(brief.relationship)
+        if layout not in self._renderers:
+            self._renderers[layout], self._inputs[layout] = Renderer(layout), Inputs(layout)
         try:
-            produced.outputs[fmt] = writer.write(rendered, settings)
+            rendered = render_planned(self._renderers[layout], relationship, brief, self.options.out_dir)
         except BriefsError as exc:
-            produced.problems.extend(exc.problems)
-            continue
-        produced.warnings[fmt] = list(writer.warnings)
-    _log_memory(len(produced.outputs))
-    return produced
-
-
-# --- what a worker keeps between briefs ---------------------------------------------------
-
-_WORKER: dict[Any, Any] = {}
-_RECENT = 4  # relationships a worker keeps loaded (tasks arrive grouped by relationship)
-
-
-def init_worker() -> None:
-    import weasyprint  # noqa: F401  (imported once per worker, not once per document)
-
-
-def _renderer(layout: Layout) -> Renderer:
-    key = ("renderer", layout)
-    if key not in _WORKER:
-        _WORKER[key] = Renderer(layout)
-    return _WORKER[key]
-
-
-def keep_loaded(relationship: Relationship) -> None:
-    """Hand a relationship the build has already loaded to briefs produced in this process."""
-    relationship.loaded_digest = relationship.digest()
-    _WORKER.setdefault("relationships", {})[relationship.folder] = relationship
-
-
-def _cached_relationship(folder: Path) -> Relationship:
-    """The relationship, loaded once while its briefs are being built, then let go, so a
-    worker's memory does not grow with the size of the portfolio."""
-    recent = _WORKER.setdefault("relationships", {})
-    entry = recent.pop(folder, None)
-    if entry is None or entry.digest() != entry.loaded_digest:
-        entry = load_relationship(folder)
-        entry.loaded_digest = entry.digest()
-    recent[folder] = entry
-    while len(recent) > _RECENT:
-        recent.pop(next(iter(recent)))
-    return entry
-
-
-def _log_memory(documents: int) -> None:
-    """For the benchmark: each worker's resident memory after each brief (BRIEFS_MEMORY_LOG)."""
-    log = os.environ.get("BRIEFS_MEMORY_LOG")
-    if not log:
-        return
-    _WORKER["documents"] = _WORKER.get("documents", 0) + documents
-    try:
-        with open("/proc/self/statm", encoding="ascii") as stream:
-            resident_kb = int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-    except OSError:
-        return
-    with open(log, "a", encoding="ascii") as stream:
-        stream.write(f"{os.getpid()} {_WORKER['documents']} {resident_kb}\n")
+            return Produced(problems=exc.problems), None
+        paths = [list(path) for path in prune(rendered.fact_paths)]
+        meta = rendered.meta
+        return Produced(record={
+            "paths": paths,
+            "digest": read_digest(relationship, brief, paths, self.options.out_dir),
+            "templates": {name: self._inputs[layout].template(name) for name in rendered.template_names},
+            "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking},
+        }), rendered

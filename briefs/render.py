@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -35,46 +34,8 @@ from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted
+from .rendered import BriefMeta, RenderedBrief
 from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
-
-
-@dataclass(frozen=True)
-class BriefMeta:
-    """What a brief says about itself; every writer stamps the same values, and the index
-    and manifest list them. The HTML head declares the same, from the same context."""
-
-    title: str
-    author: str
-    subject: str
-    keywords: tuple[str, ...]
-    created: dt.date
-    marking: str
-    language: str
-    perspective: str
-    generator: str = f"briefs {__version__}"
-    # The text of each source note, in the order the brief cites them.
-    notes: tuple[str, ...] = ()
-
-
-@dataclass
-class RenderedBrief:
-    """One brief as HTML (text and parsed tree), its metadata, and what went into it."""
-
-    relationship: str
-    kind: str
-    html: str
-    document: lxml.html.HtmlElement
-    meta: BriefMeta
-    templates: list[str] = field(default_factory=list)
-    # What an archival PDF carries: (name inside the PDF, bytes, description), made from
-    # what the brief rendered (see briefs.attachments).
-    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
-    pdf_variant: str | None = None
-    # Template name -> file it was loaded from, and the fact paths the brief read.
-    template_names: dict[str, str] = field(default_factory=dict)
-    fact_paths: set[tuple[Any, ...]] = field(default_factory=set)
-    # Located warnings the render found (a figure with no exchange rate near its date).
-    warnings: list[Problem] = field(default_factory=list)
 
 
 class _Notes:

@@ -1,6 +1,6 @@
 """Writers: one per output format, registered by name; the registry is the one list of formats.
 
-A writer takes a :class:`~briefs.render.RenderedBrief` (the HTML document model
+A writer takes a :class:`~briefs.rendered.RenderedBrief` (the HTML document model
 and the brief's metadata) and returns the bytes of one file; it never touches
 the build folder. A format named ``X`` is the module ``briefs/writers/X.py``
 holding a :class:`Writer` subclass decorated with :func:`register`, listed in
@@ -15,11 +15,11 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem, UsageError, display_path
+from ..errors import BriefsError, Problem, UsageError, display_path
 from ..layout import Layout
 
 if TYPE_CHECKING:  # the writers are imported by render's callers, never by render itself
-    from ..render import RenderedBrief
+    from ..rendered import RenderedBrief
 
 # The shipped formats, in the order the index links them.
 BUILTIN = ("pdf", "docx", "html", "txt")
@@ -54,6 +54,11 @@ class Writer:
 
     def write(self, brief: "RenderedBrief", options: WriteOptions) -> bytes:
         raise NotImplementedError
+
+    @classmethod
+    def prepare(cls) -> None:
+        """Import what writing needs (a writer process does this as it starts, while the
+        build renders the briefs it will be given)."""
 
 
 _REGISTRY: dict[str, type[Writer]] = {}
@@ -93,6 +98,30 @@ def default_formats() -> tuple[str, ...]:
 def format_order(name: str) -> tuple[int, str]:
     """Sort key: the shipped formats in their order, then others by name (imports nothing)."""
     return (BUILTIN.index(name) if name in BUILTIN else len(BUILTIN), name)
+
+
+@dataclass
+class Written:
+    """One brief written in some formats: the bytes by format, each writer's warnings,
+    and the problems that stopped a format."""
+
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    warnings: dict[str, list[Problem]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def write_formats(brief: "RenderedBrief", options: WriteOptions, names: list[str]) -> Written:
+    """Write one rendered brief in each format named; a format that fails does not stop the others."""
+    written = Written()
+    for fmt in names:
+        writer = writer_class(fmt)()
+        try:
+            written.outputs[fmt] = writer.write(brief, options)
+        except BriefsError as exc:
+            written.problems.extend(exc.problems)
+            continue
+        written.warnings[fmt] = list(writer.warnings)
+    return written
 
 
 def check_options(chosen: dict[str, dict[str, Any]]) -> None:

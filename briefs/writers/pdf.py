@@ -19,6 +19,7 @@ from ..errors import Problem, WriteError
 from . import Writer, WriteOptions, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
 from .pdf_fonts import confined_fonts, font_face_rules, undrawable_characters
+from .pdf_import import import_weasyprint
 
 if TYPE_CHECKING:
     from ..render import RenderedBrief
@@ -93,8 +94,12 @@ class PdfWriter(Writer):
     suffix = ".pdf"
     options = {"variant": PDF_VARIANTS}
 
+    @classmethod
+    def prepare(cls) -> None:
+        import_weasyprint()  # most of a first PDF's time
+
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
-        import weasyprint  # heavy: imported only when a PDF is wanted
+        weasyprint = import_weasyprint()  # heavy: imported only when a PDF is wanted
 
         self.warnings = []
         variant = options.option("pdf", "variant") or brief.pdf_variant or PDF_VARIANTS[0]
