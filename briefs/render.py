@@ -109,8 +109,9 @@ class _Notes:
                 label = f"{source.short or source.title} ({source.kind})"
             else:
                 label = source_label(source, self._language)
-            # A source restating another cited one is not a second, corroborating account.
-            origins = restated(source_id, fact.sources, self._sources)
+            # A source restating another cited one is not a second, corroborating account: the
+            # desk's working edition says so (outgoing notes stay short).
+            origins = restated(source_id, fact.sources, self._sources) if self._working else []
             if origins:
                 label += ", restating " + " and ".join(
                     self._sources[o].short or self._sources[o].title for o in origins)

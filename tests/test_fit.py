@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import ROOT, copy_project, run_briefs
+from conftest import ROOT, copy_project, edition_date, run_briefs
 from readback import docx_text, html_footnotes, html_root, html_text, normalize
 
 from briefs.load import load_relationship
@@ -171,13 +171,17 @@ def test_notes_are_compact_and_match_the_bibliography(built):
 def test_working_edition_keeps_the_apparatus_in_its_own_folder(built, tmp_path):
     project = copy_project(tmp_path / "project")
     shutil.copytree(built / "build", project / "build")
+    # Dated years after its facts, so that some are stale.
+    metadata = project / "facts/pakistan-japan/metadata.yaml"
+    day = edition_date().isoformat()
+    metadata.write_text(metadata.read_text(encoding="utf-8").replace(f"date: {day}", "date: 2026-11-20"))
     result = run_briefs(project, "build", "--working", "--only", "pakistan-japan/country-brief",
                         "--format", "html", "--quiet")
     assert result.code == 0, result.stderr
     text = html_text(project / OUT / "working/country-brief.html")
     assert "[stale:" in text and "freshness policy" in text and "Kind: official" in text
     assert "not for circulation" in text
-    # The outgoing files keep their paths and their bytes.
+    # The outgoing files keep their paths, untouched by a working build.
     assert (project / OUT / "country-brief.html").read_bytes() == (built / OUT / "country-brief.html").read_bytes()
 
 
@@ -209,15 +213,15 @@ def test_money_converts_at_the_sourced_rate_nearest_before_the_figure(built, tmp
   - base: USD
     quote: JPY
     rate: 150
-    as_of: 2024-03
-    text: About JPY 150 to the US dollar in March 2024.
+    as_of: 2023-09
+    text: About JPY 150 to the US dollar in September 2023.
     sources: [ties-review]
 """, encoding="utf-8")
     result = run_briefs(project, "build", "--perspective", "japan", "--format", "html",
                         "--only", "pakistan-japan/economic-ties", "--quiet")
     assert result.code == 0, result.stderr
     ties = html_text(project / OUT / "japan/economic-ties.html")
-    # July 2023: June 2023 is the nearest rate before it (not the newest, March 2024).
+    # July 2023: June 2023 is the nearest rate before it (not the newest, September 2023).
     assert "USD 2.25 million (≈ JPY 308.02 million at JPY 136.9 per USD, June 2023)" in ties
     assert "115.38" not in ties
 
