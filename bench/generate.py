@@ -1,7 +1,8 @@
 """Write a synthetic portfolio: N relationships shaped like the Pakistan-Japan fact base.
 
 Each copy gets a different partner country (name, adjective, code) and varied
-figures, so that briefs differ in length and content like a real portfolio.
+figures, in its facts and its seed documents alike, so that briefs differ like a real
+portfolio's and still pass the evidence checks.
 
     python bench/generate.py OUT_DIR N
 """
@@ -36,17 +37,20 @@ def generate(out_dir: Path, count: int, seed: int = 7) -> list[str]:
         slug = f"pakistan-{name.lower()}-{index:03d}"
         target = out_dir / slug
         shutil.copytree(TEMPLATE, target)
-        for path in target.glob("*.yaml"):
+        diaspora, schools = rng.randrange(2_000, 90_000), rng.randrange(20, 900)
+        # The seed documents change with the facts, so that every passage the facts quote
+        # is still in its document and the evidence checks pass as they would for a desk.
+        figures = [(r"size: 19000", f"size: {diaspora}"), (r"\b19,000\b", f"{diaspora:,}"),
+                   (r"built: 300\b", f"built: {schools}"), (r"\b300 schools", f"{schools} schools")]
+        for path in [*target.glob("*.yaml"), *(target / "seeds").glob("*.txt")]:
             text = path.read_text(encoding="utf-8")
             text = text.replace("Japanese", adjective).replace("Japan", name)
             text = re.sub(r"\bjapan\b", name.lower(), text)
             text = re.sub(r"\bJP\b", code, text)
             text = re.sub(r"native_name: 日本", "native_name: " + name, text)
             text = re.sub(r"\n      native_language: ja", "", text)
-            text = re.sub(r"size: 19000", f"size: {rng.randrange(2_000, 90_000)}", text)
-            text = re.sub(r"rank: (\d)", lambda m: f"rank: {rng.randrange(1, 12)}", text)
-            text = re.sub(r"amount: ([\d_]+)", lambda m: f"amount: {int(int(m.group(1).replace('_', '')) * rng.uniform(0.2, 3)):_}", text)
-            text = re.sub(r"built: 300\b", f"built: {rng.randrange(20, 900)}", text)
+            for pattern, replacement in figures:
+                text = re.sub(pattern, replacement, text)
             path.write_text(text, encoding="utf-8")
         slugs.append(slug)
     return slugs
