@@ -111,6 +111,16 @@ def test_pdf_metadata(built):
     assert "Pakistan" in meta.get("/Keywords", "")
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_pdf_metadata_carries_the_banner_marking(built, kind):
+    """Archives read handling terms from the XMP packet, viewers from the info dictionary:
+    both say the banner marking, and nothing above it."""
+    banner = html_root(output(built, kind, "html")).xpath('//meta[@name="marking"]/@content')[0]
+    reader = pypdf.PdfReader(output(built, kind, "pdf"))
+    assert reader.metadata["/marking"] == banner
+    assert reader.xmp_metadata.dc_rights == {"x-default": banner}
+
+
 def test_country_brief_has_a_table_of_contents_with_page_numbers(built):
     first_page = pdf_pages(output(built, "country-brief", "pdf"))[0]
     assert "Contents" in first_page

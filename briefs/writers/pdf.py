@@ -1,7 +1,8 @@
 """PDF writer: the rendered HTML laid out by WeasyPrint with the print stylesheet.
 
 Every PDF is tagged for accessibility (PDF/UA-1) unless archival PDF/A-3u is
-asked for, which also embeds the brief's fact files and source documents. Fonts
+asked for, which also embeds a data file of the facts the brief shows and the source
+documents at or below its marking. The marking is in the info dictionary and the XMP. Fonts
 placed in a ``fonts/`` template folder are registered with ``@font-face``; a
 character that no available font can draw is reported instead of printed as a box.
 """
@@ -14,6 +15,7 @@ import os
 import re
 import threading
 from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import Problem, WriteError
 from . import Writer, WriteOptions, register, source_date_epoch, template_of
@@ -129,6 +131,7 @@ class PdfWriter(Writer):
                     stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
                     pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,
                     custom_metadata=True,  # the marking (<meta name="marking">) in the properties
+                    finisher=_MarkingInXmp(brief.meta.marking),
                     pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
                 )
             except WriteError:
@@ -170,3 +173,25 @@ class PdfWriter(Writer):
                                                   font_config=font_config, url_fetcher=fetcher))
             _FONT_CONFIGS[key] = (font_config, stylesheets)
         return _FONT_CONFIGS[key]
+
+
+class _MarkingInXmp:
+    """Adds the banner marking to the PDF's XMP packet as ``dc:rights``, where archives and
+    document systems read a file's handling terms. It goes inside WeasyPrint's own
+    ``rdf:RDF`` (readers take the first one only), as a standard property, so that
+    PDF/A needs no extension schema; a finisher runs after WeasyPrint has written it."""
+
+    def __init__(self, marking: str):
+        escaped = xml_escape(marking).encode("utf-8")
+        self._description = (
+            b'<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            b'<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">' + escaped
+            + b'</rdf:li></rdf:Alt></dc:rights></rdf:Description>')
+
+    def __call__(self, _document, pdf) -> None:
+        reference = pdf.catalog.get("Metadata")
+        if reference is None:  # no XMP packet to mark (no PDF variant)
+            return
+        stream = pdf.objects[int(reference.split()[0])]
+        packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
+        stream.stream = [packet.replace(b"</rdf:RDF>", self._description + b"</rdf:RDF>", 1)]
