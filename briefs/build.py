@@ -33,7 +33,7 @@ from . import __version__
 from .errors import BriefsError, Problem, display_path, fatal
 from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
-from .plan import BuildOptions, PlannedBrief, load_planned, plan, withheld
+from .plan import BuildOptions, PlannedBrief, load_planned, plan
 from .state import STATE_FILE, BuildState, Inputs
 from .workers import Writers
 
@@ -103,6 +103,8 @@ class _Build:
         self._work: list[tuple[PlannedBrief, list[str]]] = []
         self._finished: dict[int, tuple[PlannedBrief, list[Path], list[Problem]]] = {}
         self._reported = 0
+        # Relationships whose working edition was written: its notes link to their audit page.
+        self._audited: set[str] = set()
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
         pending = self._stale(briefs)
@@ -112,6 +114,7 @@ class _Build:
         if self.result.failures and not self.result.built:
             return self.result  # a failed build changes nothing in the output folder
         self._note_withheld(relationships)
+        self._write_audits(relationships)
         for relationship in relationships.values():
             self.state.remember_fact_warnings(relationship.slug, relationship.warnings)
             if not self.result.failures:
@@ -135,11 +138,23 @@ class _Build:
 
     def _note_withheld(self, relationships: dict[str, Relationship]) -> None:
         """Tell the editor what each release edition left out, so that nothing goes missing silently."""
+        from .model import dotted  # the fact model: loaded by now, but not before (see above)
+
         for slug, relationship in relationships.items():
             for release in self.options.releases:
                 if release is not None:
                     self.result.withheld[f"{slug} {release}"] = [
-                        f"{path} ({location})" for path, location in withheld(relationship, release)]
+                        f"{dotted(path)} ({location})" for path, location in relationship.withheld(release)]
+
+    def _write_audits(self, relationships: dict[str, Relationship]) -> None:
+        """The audit page of each relationship whose working edition was written, so that the
+        links of its source notes lead to their passages."""
+        from .audit import audit_page, audit_path, briefs_citing  # renders: loaded by now (see above)
+
+        for slug in sorted(self._audited):
+            relationship = relationships[slug]
+            page = audit_page(relationship, briefs_citing(relationship, self.options.layout_for(slug)))
+            atomic_write(audit_path(self.options.out_dir, slug), page.encode("utf-8"))
 
     def _write_held_if_clean(self) -> None:
         """Under --strict a warning is an error, and a build with an error writes nothing."""
@@ -295,6 +310,8 @@ class _Build:
             warnings = produced.warnings.get(fmt, [])
             self.state.remember_output(path, brief.key, deps_id, self._format_key(fmt, brief), data, warnings)
             written.append(path)
+        if written and brief.working:
+            self._audited.add(brief.relationship)
         self._account(produced)
         self.result.built.extend(written)
         return written

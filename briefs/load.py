@@ -29,6 +29,7 @@ from .evidence import check_passages, check_values
 from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, kinds_of_fact, walk
 from .model import dotted as _dotted
 from .project import FACT_SUFFIXES, fact_files, relationship_folders
+from .tracking import Release
 from .yamlsource import YamlDocument, read_yaml
 
 # Top-level lists that may be spread over several files, joined in file-name order.
@@ -94,6 +95,19 @@ class Relationship:
         if document is None:
             return Location(display_path(self.folder))
         return document.location(path)
+
+    def withheld(self, release: str) -> list[tuple[tuple[Any, ...], Location]]:
+        """The facts an edition released at ``release`` leaves out, each with its ``file:line``
+        (a fact inside one already listed is not listed again)."""
+        meta = self.facts.metadata
+        rule = Release(meta.markings, meta.marking, release)
+        found: list[tuple[Any, ...]] = []
+        for path, model in walk(self.facts):
+            if not path or path[0] in ("sources", "metadata") or rule.withheld(model) is None:
+                continue
+            if not any(path[: len(outer)] == outer for outer in found):
+                found.append(path)
+        return [(path, self.location(path)) for path in found]
 
     def digest(self) -> str:
         """A content hash of the fact files, for caching and build records."""

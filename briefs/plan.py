@@ -196,20 +196,3 @@ def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
     if options.strict and warnings:
         raise FactError(fatal(warnings))
     return relationships, warnings
-
-
-def withheld(relationship: Relationship, release: str) -> list[tuple[str, Location]]:
-    """The facts an edition released at ``release`` leaves out: (fact path, file:line)."""
-    from .model import dotted, walk
-
-    meta = relationship.facts.metadata
-    rank = {marking: index for index, marking in enumerate(meta.markings)}
-    found = []
-    for path, model in walk(relationship.facts):
-        if not path or path[0] in ("sources", "metadata") or "marking" not in type(model).model_fields:
-            continue
-        marking = getattr(model, "marking", None) or meta.marking
-        if rank.get(marking, 0) > rank.get(release, len(rank)):
-            if not any(path[: len(outer)] == outer for outer, _ in found):  # inside one already listed
-                found.append((path, relationship.location(path)))
-    return [(dotted(path), location) for path, location in found]

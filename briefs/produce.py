@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BriefsError, Problem
+from .audit import audit_href
 from .editions import changes_for
 from .layout import Layout
 from .load import Relationship
@@ -46,8 +47,16 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
                    out_dir: Path) -> RenderedBrief:
     """Render one planned brief, with its changes section where its kind carries one."""
     changes = changes_for(relationship, brief.kind, out_dir, brief.release)
+    passage_href = None
+    if brief.working:
+        # The build writes the audit page beside the working edition: OUT/audit/<relationship>.html.
+        depth = 1 + len(brief.variant.split("/"))
+
+        def passage_href(record, source_id: str) -> str:
+            return audit_href(relationship.slug, record, source_id, depth)
+
     return renderer.render(relationship, brief.kind, changes, brief.perspective, brief.release,
-                           working=brief.working)
+                           working=brief.working, passage_href=passage_href)
 
 
 def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, out_dir: Path) -> str:

@@ -17,7 +17,7 @@ import re
 import traceback
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import jinja2
 import lxml.etree
@@ -33,7 +33,7 @@ from .confine import inside, why_not_plain
 from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
-from .model import Fact, Money, PartialDate, Quotation, Source, dotted
+from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .rendered import BriefMeta, RenderedBrief
 from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
 
@@ -42,8 +42,14 @@ class _Notes:
     """Source notes of one brief, in the order the template cites them."""
 
     def __init__(self, sources: list[Source], language: str, stale: dict | None = None,
-                 markings: Release | None = None, portion_marks: bool = False, working: bool = False):
+                 markings: Release | None = None, portion_marks: bool = False, working: bool = False,
+                 evidence: dict | None = None, passage_href: Callable[[Any, str], str] | None = None):
         self._sources = {str(source.id): source for source in sources}
+        # Working edition only: each fact's evidence (briefs.evidence.FactEvidence, by path),
+        # so that a note links each source to the passage on the audit page and says what
+        # the desk inferred.
+        self._evidence = evidence or {}
+        self._passage_href = passage_href
         # The desk's working edition marks stale facts and says how each source was judged;
         # the outgoing edition dates each figure plainly and keeps its notes short.
         self._working = working
@@ -101,7 +107,7 @@ class _Notes:
                 "oldest": format_partial_date(oldest, self._language)}
 
     def _note(self, fact: Fact | Quotation) -> Markup:
-        parts = []
+        labels = []
         for source_id in fact.sources:
             source = self._sources[source_id]
             self.cited.setdefault(source_id, source)
@@ -115,19 +121,45 @@ class _Notes:
             if origins:
                 label += ", restating " + " and ".join(
                     self._sources[o].short or self._sources[o].title for o in origins)
-            parts.append(label)
-        if self._working:
-            text = "Source" + ("s" if len(parts) > 1 else "") + ": " + "; ".join(parts) + "."
-            as_of = getattr(fact, "as_of", None)
-            if as_of is not None:
-                text += f" As of {format_partial_date(as_of, self._language)}."
-        else:
-            text = "; ".join(parts) + "."
-        self.texts.append(text)
-        return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
+            labels.append((source_id, label))
+        if not self._working:
+            text = "; ".join(label for _, label in labels) + "."
+            self.texts.append(text)
+            return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
+        record = self._evidence.get(getattr(fact, "_path", None))
+        head = "Source" + ("s" if len(labels) > 1 else "") + ": "
+        tail = "."
+        as_of = getattr(fact, "as_of", None)
+        if as_of is not None:
+            tail += f" As of {format_partial_date(as_of, self._language)}."
+        for inference in getattr(fact, "inferred", None) or ():
+            tail += f" Inferred: {inference.value} ({inference.reason})."
+        self.texts.append(head + "; ".join(label for _, label in labels) + tail)
+        linked = Markup("; ").join(self._linked(label, record, source_id) for source_id, label in labels)
+        return Markup('<span class="footnote">') + escape(head) + linked + escape(tail) + Markup("</span>")
+
+    def _linked(self, label: str, record: Any, source_id: str) -> Markup:
+        """A working note's source label, linked to its passage on the audit page where it has one."""
+        if record is None or self._passage_href is None or not record.passage_anchor(source_id):
+            return escape(label)
+        return (Markup('<a class="passage" href="') + escape(self._passage_href(record, source_id))
+                + Markup('">') + escape(label) + Markup("</a>"))
 
     def sources(self) -> list[Source]:
         return list(self.cited.values())
+
+
+def _withheld_from_releases(relationship: Relationship, read: set) -> list[dict[str, Any]]:
+    """For the working edition: per release level below the highest, the facts this brief
+    showed that an edition at that level leaves out, with their ``file:line``."""
+    listing = []
+    for level in relationship.facts.metadata.markings[:-1]:
+        facts = [{"fact": fact_label(relationship.facts, path), "where": str(location)}
+                 for path, location in relationship.withheld(level)
+                 if any(shown[: len(path)] == path for shown in read)]
+        if facts:
+            listing.append({"release": level, "facts": facts})
+    return listing
 
 
 def source_label(source: Source, language: str = "en") -> str:
@@ -308,13 +340,14 @@ class Renderer:
 
     def render(self, relationship: Relationship, kind: str, changes=None,
                perspective: str | None = None, release: str | None = None,
-               working: bool = False) -> RenderedBrief:
+               working: bool = False, passage_href: Callable[[Any, str], str] | None = None) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location.
 
         ``perspective`` is whose side the brief takes (a country's perspective name or
         "neutral"; default: the fact base's); ``release`` leaves out facts marked above it;
         ``working`` renders the desk's working edition (stale marks, freshness wording, source
-        notes) instead of the outgoing one, whose templates may not read those fields."""
+        notes) instead of the outgoing one, whose templates may not read those fields; there,
+        ``passage_href(evidence, source_id)`` links each source note to its passage."""
         meta = relationship.facts.metadata
         perspective = perspective or meta.perspective or meta.countries[0].perspective
         # Two passes: the first learns which facts the brief cites, so that the second can
@@ -326,14 +359,15 @@ class Renderer:
                 read.release = Release(meta.markings, meta.marking, release)
             try:
                 html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
-                                                       perspective, working)
+                                                       perspective, working, passage_href)
             except TemplateError as exc:
                 raise _explain_missing(exc, read, relationship) from None
             except Withheld as exc:
                 raise _withheld_problem(exc, relationship, kind) from None
             except Internal as exc:
                 raise _internal_problem(exc, relationship, kind) from None
-            first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking)}
+            first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking),
+                          "withheld": _withheld_from_releases(relationship, read) if working else []}
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
         document = lxml.html.document_fromstring(html)
@@ -361,7 +395,7 @@ class Renderer:
         )
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
-                     changes, perspective: str, working: bool = False):
+                     changes, perspective: str, working: bool = False, passage_href=None):
         facts = track(relationship.facts, read)
         # Settings read below without the proxy still shape the brief: record them as read.
         for setting in (facts.freshness.limits, facts.metadata.edition.date, facts.metadata.markings,
@@ -375,7 +409,8 @@ class Renderer:
         language = meta.language
         markings = Release(meta.markings, meta.marking, meta.markings[-1])
         notes = _Notes(list(facts.sources), language, relationship.stale, markings,
-                       kind in meta.portion_markings_in, working)
+                       kind in meta.portion_markings_in, working,
+                       relationship.evidence if working else None, passage_href)
         countries = {country.code: country for country in facts.metadata.countries}
         context = {
             "facts": facts,
@@ -389,6 +424,7 @@ class Renderer:
             "cited_sources": notes.sources,
             "information_as_of": first_pass.get("summary"),
             "banner": first_pass.get("banner") or meta.marking,
+            "withheld_from_releases": first_pass.get("withheld", []),
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
             "source_label": lambda source: source_label(source, language),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pypdf
@@ -17,7 +18,7 @@ from conftest import ROOT, copy_project, edition_date, run_briefs
 from readback import docx_text, html_footnotes, html_root, html_text, normalize
 
 from briefs.load import load_relationship
-from briefs.model import walk
+from briefs.model import fact_label, walk
 
 OUT = Path("build/pakistan-japan")
 KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
@@ -231,3 +232,52 @@ def test_a_figure_without_a_rate_near_its_date_stays_in_its_currency_and_check_w
     assert result.code == 0
     assert re.search(r"facts/pakistan-japan/development\.yaml:\d+: warning: development\.grants\[1\]\.value:"
                      r" no USD/JPY rate within 12 months before 2023-07", result.stderr + result.stdout)
+
+
+def test_working_edition_links_notes_to_passages_shows_inferences_and_lists_what_releases_withhold(tmp_path):
+    """The desk's working edition: every source note links to its passage on the audit page
+    (which the build writes beside it, in HTML and PDF alike), a fact's inferences are in its
+    note, and what each release level would leave out of the brief is listed with file:line."""
+    project = copy_project(tmp_path / "project")
+    for edition in (["--working"], ["--working", "--release", "PUBLIC"], ["--only", "pakistan-japan/country-brief"]):
+        result = run_briefs(project, "build", *edition, "--format", "html,pdf,docx", "--quiet")
+        assert result.code == 0, result.stderr
+    relationship = load_relationship(project / "facts/pakistan-japan")
+    audit = project / "build/audit/pakistan-japan.html"
+    anchors = set(html_root(audit).xpath("//@id"))
+    for folder in ("working", "public/working"):
+        for kind in ("overview", "country-brief", "economic-ties", "institutional-mechanisms"):
+            html = project / OUT / folder / f"{kind}.html"
+            root = html_root(html)
+            notes = root.xpath('//section[@class="footnotes"]//li')
+            assert notes
+            hrefs = []
+            for note in notes:
+                links = note.xpath('.//a[@class="passage"]/@href')
+                assert len(links) == note.text_content().count("(") - note.text_content().count("Inferred"), \
+                    normalize(note.text_content())
+                hrefs += links
+            for href in hrefs:
+                path, _, anchor = href.partition("#")
+                assert (html.parent / path).resolve() == audit.resolve() and anchor in anchors, href
+            pdf = pypdf.PdfReader(project / OUT / folder / f"{kind}.pdf")
+            pdf_links = {annotation.get_object()["/A"]["/URI"] for page in pdf.pages
+                         for annotation in page.get("/Annots", []) if "/A" in annotation.get_object()}
+            assert set(hrefs) <= pdf_links, "the PDF's notes link where the HTML's do"
+            with zipfile.ZipFile(project / OUT / folder / f"{kind}.docx") as docx:
+                rels = docx.read("word/_rels/footnotes.xml.rels").decode("utf-8")
+            assert set(hrefs) == set(re.findall(r'Target="([^"]+)" TargetMode="External"', rels)), \
+                "the Word footnotes link where the HTML's do"
+    country = html_root(project / OUT / "working/country-brief.html")
+    inferred = [n for n in country.xpath('//section[@class="footnotes"]//li') if "Inferred: 1952" in n.text_content()]
+    assert inferred and "gives no date" in inferred[0].text_content()
+    listed = {h.text_content(): [normalize(li.text_content()) for li in h.xpath("following-sibling::ul[1]/li")]
+              for h in country.xpath('//section[@class="withheld"]/h3')}
+    expected = [f"{fact_label(relationship.facts, path)} (facts/pakistan-japan/{Path(location.file).name}:{location.line})"
+                for path, location in relationship.withheld("PUBLIC")]
+    assert expected and listed["PUBLIC edition"] == expected
+    assert all(re.search(r"facts/pakistan-japan/\w[\w-]*\.yaml:\d+\)$", entry) for entry in expected)
+    # The outgoing editions carry none of it.
+    outgoing = html_text(project / OUT / "country-brief.html")
+    assert "Withheld from release editions" not in outgoing and "Inferred:" not in outgoing
+    assert not html_root(project / OUT / "country-brief.html").xpath('//a[@class="passage"]')

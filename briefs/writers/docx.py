@@ -590,7 +590,7 @@ class _Builder:
                 if tag not in INLINES:
                     self._unsupported(tag)
                 if "footnote" in classes:
-                    note_id = self.footnotes.add(_SPACE.sub(" ", child.text_content()).strip())
+                    note_id = self.footnotes.add(_note_pieces(child), self._character_style("Hyperlink"))
                     ox.add_footnote_reference(container, note_id)
                 elif "stale" in classes:
                     self._inline(paragraph, container, child, replace(fmt_child, stale=True), skip, runs)
@@ -666,6 +666,20 @@ class _Builder:
             run._r.style = self._character_style("Hyperlink")
         ox.mark_script(run, fmt.language, self.styles.east_asian_font, self.styles.complex_font)
         return run
+
+
+def _note_pieces(span) -> list[tuple[str, str | None]]:
+    """A note's text in pieces, each with the address it links to (None for plain text),
+    white space collapsed as in the other formats."""
+    pieces = [(span.text or "", None)]
+    for child in span:
+        pieces.append((child.text_content(), child.get("href") if child.tag == "a" else None))
+        pieces.append((child.tail or "", None))
+    pieces = [(_SPACE.sub(" ", text), url) for text, url in pieces if text]
+    if pieces:
+        pieces[0] = (pieces[0][0].lstrip(), pieces[0][1])
+        pieces[-1] = (pieces[-1][0].rstrip(), pieces[-1][1])
+    return [(text, url) for text, url in pieces if text]
 
 
 def _style_size(style) -> float | None:

@@ -31,7 +31,7 @@ class Footnotes:
 
     def __init__(self, document: DocumentObject):
         xml = (
-            f"<w:footnotes {nsdecls('w')}>"
+            f"<w:footnotes {nsdecls('w', 'r')}>"
             '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0"'
             ' w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
             '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing'
@@ -44,9 +44,12 @@ class Footnotes:
             document.part.package,
         )
         document.part.relate_to(part, RT.FOOTNOTES)
+        self._part = part
         self.count = 0
 
-    def add(self, text: str) -> int:
+    def add(self, pieces: list[tuple[str, str | None]], link_style: str | None = None) -> int:
+        """One note from its pieces of text, each with the address it links to, if any (a
+        working edition's note links each source to its passage)."""
         self.count += 1
         note_id = self.count
         footnote = OxmlElement("w:footnote")
@@ -58,7 +61,21 @@ class Footnotes:
         ppr.append(style)
         paragraph.append(ppr)
         paragraph.append(_styled_run("FootnoteReference", OxmlElement("w:footnoteRef")))
-        paragraph.append(_text_run(" " + text))
+        for index, (text, url) in enumerate(pieces):
+            run = _text_run(" " + text if index == 0 else text)
+            if url is None:
+                paragraph.append(run)
+                continue
+            if link_style:
+                rpr = OxmlElement("w:rPr")
+                style = OxmlElement("w:rStyle")
+                style.set(qn("w:val"), link_style)
+                rpr.append(style)
+                run.insert(0, rpr)
+            link = OxmlElement("w:hyperlink")
+            link.set(qn("r:id"), self._part.relate_to(url, RT.HYPERLINK, is_external=True))
+            link.append(run)
+            paragraph.append(link)
         footnote.append(paragraph)
         self._element.append(footnote)
         return note_id

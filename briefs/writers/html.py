@@ -39,7 +39,13 @@ class HtmlWriter(Writer):
             sup = E.SUP(call)
             sup.tail = span.tail
             note = E.LI(id=f"fn-{number}")
-            note.text = span.text_content().strip() + " "
+            note.text = (span.text or "").lstrip()
+            for child in span:  # a working edition's note links its sources to their passages
+                note.append(child)
+            if len(note):
+                note[-1].tail = (note[-1].tail or "").rstrip() + " "
+            else:
+                note.text = note.text.rstrip() + " "
             back = E.A("↩", href=f"#fnref-{number}", **{"class": "footnote-back", "role": "doc-backlink"})
             note.append(back)
             notes.append(note)

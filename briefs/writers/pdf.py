@@ -15,6 +15,7 @@ import os
 import re
 import threading
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import Problem, WriteError
@@ -131,7 +132,7 @@ class PdfWriter(Writer):
                     stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
                     pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,
                     custom_metadata=True,  # the marking (<meta name="marking">) in the properties
-                    finisher=_MarkingInXmp(brief.meta.marking),
+                    finisher=_Finish(brief.meta.marking, _relative_links(brief, base_url)),
                     pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
                 )
             except WriteError:
@@ -175,23 +176,54 @@ class PdfWriter(Writer):
         return _FONT_CONFIGS[key]
 
 
-class _MarkingInXmp:
-    """Adds the banner marking to the PDF's XMP packet as ``dc:rights``, where archives and
-    document systems read a file's handling terms. It goes inside WeasyPrint's own
-    ``rdf:RDF`` (readers take the first one only), as a standard property, so that
-    PDF/A needs no extension schema; a finisher runs after WeasyPrint has written it."""
+def _relative_links(brief: RenderedBrief, base_url: str) -> dict[str, str]:
+    """Each link to another file of the output folder (a working edition's notes link to the
+    audit page), as WeasyPrint resolves it against the template folder -> as written."""
+    from weasyprint.urls import ensure_url, url_join
 
-    def __init__(self, marking: str):
+    base = ensure_url(base_url)
+    return {url_join(base, href, False, href): href
+            for href in brief.document.xpath("//a/@href")
+            if not href.startswith("#") and not urlsplit(href).scheme}
+
+
+class _Finish:
+    """What WeasyPrint's own writing leaves to do, run after it (a finisher):
+
+    - the banner marking goes into the XMP packet as ``dc:rights``, where archives and
+      document systems read a file's handling terms: inside WeasyPrint's own ``rdf:RDF``
+      (readers take the first one only), a standard property, so PDF/A needs no
+      extension schema;
+    - links to files beside the PDF stay relative, so that they work wherever the output
+      folder is copied (WeasyPrint made them absolute against the template folder)."""
+
+    def __init__(self, marking: str, relative_links: dict[str, str]):
         escaped = xml_escape(marking).encode("utf-8")
         self._description = (
             b'<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
             b'<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">' + escaped
             + b'</rdf:li></rdf:Alt></dc:rights></rdf:Description>')
+        self._relative_links = relative_links
 
     def __call__(self, _document, pdf) -> None:
+        self._mark_xmp(pdf)
+        if self._relative_links:
+            self._relink(pdf)
+
+    def _mark_xmp(self, pdf) -> None:
         reference = pdf.catalog.get("Metadata")
         if reference is None:  # no XMP packet to mark (no PDF variant)
             return
         stream = pdf.objects[int(reference.split()[0])]
         packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
         stream.stream = [packet.replace(b"</rdf:RDF>", self._description + b"</rdf:RDF>", 1)]
+
+    def _relink(self, pdf) -> None:
+        for annotation in pdf.objects:
+            action = annotation.get("A") if isinstance(annotation, dict) else None
+            target = action.get("URI") if isinstance(action, dict) else None
+            relative = self._relative_links.get(getattr(target, "string", None))
+            if relative is not None:
+                target.string = relative
+                if "Contents" in annotation:
+                    annotation["Contents"].string = relative
