@@ -60,8 +60,13 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
 
 
 def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, out_dir: Path) -> str:
-    """The values of the facts a brief read, and for briefs with a changes section, those changes."""
+    """The values of the facts a brief read, the source documents behind them (their passages
+    are checked against them; archival PDFs attach them), and for briefs with a changes
+    section, those changes."""
     value = digest(relationship.facts, paths)
+    if relationship.documents:
+        value += ":" + fingerprint(sorted((source, document.digest)
+                                          for source, document in relationship.documents.items()))
     changes = changes_for(relationship, brief.kind, out_dir, brief.release)
     return value if changes is None else f"{value}:{fingerprint(changes)}"
 

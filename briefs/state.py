@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,17 @@ def file_hash(path: Path) -> str | None:
         return None
 
 
+def _documents(folder: Path) -> list[Path]:
+    """The files under a relationship's folder that are not its fact files (hidden ones and
+    folders reached through symbolic links aside), sorted."""
+    facts = set(fact_files(folder))
+    found = []
+    for root, folders, names in os.walk(folder):  # does not follow links to folders: no loops
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found += [Path(root) / name for name in names if not name.startswith(".")]
+    return sorted(path for path in found if path not in facts)
+
+
 @dataclass
 class Inputs:
     """Hashes of the build's inputs, each computed at most once per build."""
@@ -47,7 +59,13 @@ class Inputs:
         return self._files[path]
 
     def fact_files(self, folder: Path) -> dict[str, str]:
-        return {p.name: self.file(p) or "" for p in fact_files(folder)}
+        """Hashes of a relationship's fact files and of the other files in its folder, the
+        source documents among them: a changed document is checked against the passages
+        the facts quote from it, and attached anew to archival PDFs."""
+        hashes = {p.name: self.file(p) or "" for p in fact_files(folder)}
+        for path in _documents(folder):
+            hashes[path.relative_to(folder).as_posix()] = self.file(path) or ""
+        return hashes
 
     def template(self, name: str) -> str | None:
         """Hash of the file a template name resolves to on the search path (None if none)."""

@@ -170,3 +170,21 @@ def test_formats_built_at_different_times_each_track_their_own_inputs(project):
     result = run_briefs(project, "build", "--format", "html")
     assert result.code == 0
     assert "Treaties, agreements" in (project / OUT / "institutional-mechanisms.html").read_text()
+
+
+def test_a_changed_source_document_is_checked_again(project):
+    """The build record covers the source documents: a document edited so that a passage the
+    facts quote is gone fails the next build at the fact, and nothing is written; an edit that
+    leaves every passage in place rebuilds the relationship's briefs and passes."""
+    before = tree_digest(project / "build")
+    seed = next((project / "facts/pakistan-japan/seeds").glob("004_*.txt"))
+    edit(seed, "around 19,000 strong", "around 18,000 strong")
+    result = run_briefs(project, "build")
+    assert result.code == 1
+    assert "people.yaml:" in result.stderr and "passage not in source 'fo-brief'" in result.stderr
+    assert tree_digest(project / "build") == before
+    edit(seed, "around 18,000 strong", "around 19,000 strong")
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nA line no fact quotes.\n", encoding="utf-8")
+    result = run_briefs(project, "build")
+    assert result.code == 0, result.stderr
+    assert f"built {len(planned(project))}, skipped 0" in result.stdout
