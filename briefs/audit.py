@@ -8,8 +8,9 @@ briefs cite the fact. It ends with a sign-off block bound to a fingerprint of th
 files and the source documents, so a signature names exactly what was reviewed.
 
 Every fact and every passage has a stable ``id`` (see :func:`briefs.evidence.anchor_for`),
-so a brief's working edition can link each source note to its passage:
-:func:`audit_href` gives the link from a brief's folder.
+so a brief's working edition links each source note to its passage (:func:`audit_href`
+gives the link from a brief's folder); a build that writes a working edition writes this
+page too.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def briefs_citing(relationship, layout: Layout) -> dict[Path_, list[str]]:
     """For each fact (by path), the briefs that cite it, as "kind" or "kind (perspective)".
 
     Renders every brief kind in memory from each side; a fact feeds a brief when the brief
-    prints its source note. (The integrator may swap this for the build's own render call.)"""
+    prints its source note."""
     renderer = Renderer(layout)
     meta = relationship.facts.metadata
     default = meta.perspective or meta.countries[0].perspective
