@@ -215,7 +215,7 @@ def main() -> None:
         relationship = sorted((large / "facts").iterdir())[large_n // 2]
         rename_investor(relationship, "Sojitz", "Sojitz Corporation")
         one_change, summary = briefs(large)
-        say(f"- after changing one investor's name in {target.parent.name}: {one_change:.2f} s ({summary})")
+        say(f"- after changing one investor's name in {relationship.name}: {one_change:.2f} s ({summary})")
         workers: dict[str, list[tuple[int, int]]] = {}
         for line in memory_log.read_text().splitlines():
             pid, documents, kb = line.split()

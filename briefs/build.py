@@ -138,6 +138,8 @@ class _Build:
 
     def _note_withheld(self, relationships: dict[str, Relationship]) -> None:
         """Tell the editor what each release edition left out, so that nothing goes missing silently."""
+        if not relationships:
+            return
         from .model import dotted  # the fact model: loaded by now, but not before (see above)
 
         for slug, relationship in relationships.items():
@@ -149,6 +151,8 @@ class _Build:
     def _write_audits(self, relationships: dict[str, Relationship]) -> None:
         """The audit page of each relationship whose working edition was written, so that the
         links of its source notes lead to their passages."""
+        if not self._audited:
+            return
         from .audit import audit_page, audit_path, briefs_citing  # renders: loaded by now (see above)
 
         for slug in sorted(self._audited):
@@ -319,11 +323,11 @@ class _Build:
     # --- publish ------------------------------------------------------------------------
 
     def _publish(self) -> None:
-        from .publish import index_page, manifest
-
         out_dir, layout = self.options.out_dir, self.options.layout
         if self.result.built or not (out_dir / "index.html").exists() \
                 or not (out_dir / "manifest.json").exists():
+            from .publish import index_page, manifest  # renders: not needed by a build with nothing to do
+
             try:
                 atomic_write(out_dir / "index.html", index_page(layout, self.state))
             except BriefsError as exc:

@@ -66,6 +66,27 @@ print(seen[0], "weasyprint" in sys.modules)
     assert (project / "build/pakistan-japan/overview.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_a_build_with_nothing_to_do_imports_no_fact_model_jinja_or_weasyprint(tmp_path):
+    """Up to date is decided from hashes alone: no YAML model, no templates, no writers' work."""
+    project = copy_project(tmp_path / "project")
+    code = f"""
+import sys
+from briefs.cli import cli
+for _ in range(2):
+    try:
+        cli(["build", "--only", "pakistan-japan/overview", "--format", "html", "-q"])
+    except SystemExit as exit:
+        assert not exit.code, exit.code
+    loaded = [m for m in {HEAVY!r} if m in sys.modules]
+    for name in [m for m in sys.modules if m.startswith(("briefs.", "jinja2", "weasyprint", "pydantic"))]:
+        del sys.modules[name]  # the second build starts as a fresh process would
+print(loaded)
+"""
+    result = _python(code, project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
 def test_a_rendered_brief_travels_as_its_html():
     layout = Layout.of(ROOT)
     rendered = Renderer(layout).render(load_relationship(ROOT / "facts/pakistan-japan"), "overview")

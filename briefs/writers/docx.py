@@ -41,7 +41,7 @@ from docx.text.run import Run
 
 from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
-from ..render import BriefMeta, RenderedBrief
+from ..rendered import BriefMeta, RenderedBrief
 from . import Writer, WriteOptions, register, template_of
 from .fetch import refusal, resolve
 from . import docx_oxml as ox

@@ -17,7 +17,7 @@ from lxml.html import builder as E
 from . import Writer, WriteOptions, register
 
 if TYPE_CHECKING:
-    from ..render import RenderedBrief
+    from ..rendered import RenderedBrief
 
 
 def footnote_spans(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:

@@ -25,7 +25,7 @@ from .pdf_fonts import confined_fonts, font_face_rules, undrawable_characters
 from .pdf_import import import_weasyprint
 
 if TYPE_CHECKING:
-    from ..render import RenderedBrief
+    from ..rendered import RenderedBrief
 
 # pdf/ua-1: tagged and accessible (the default); pdf/a-3u: archival, with its evidence attached.
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")

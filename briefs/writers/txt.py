@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from . import Writer, WriteOptions, register
 
 if TYPE_CHECKING:
-    from ..render import RenderedBrief
+    from ..rendered import RenderedBrief
 
 WIDTH = 69
 _SPACE = re.compile(r"\s+")
