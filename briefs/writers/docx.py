@@ -42,7 +42,7 @@ from docx.text.run import Run
 from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
 from ..render import BriefMeta, RenderedBrief
-from . import Writer, WriteOptions, register, template_of
+from . import BlockWalker, Writer, WriteOptions, html_classes, register, template_of
 from .fetch import refusal, resolve
 from . import docx_oxml as ox
 from .docx_pages import estimate_heading_pages
@@ -62,10 +62,6 @@ SKIPPED = {"head", "style", "script", "template", "meta", "title", "link"}
 _SPACE = re.compile(r"\s+")
 # Superscript (note calls) is drawn at about two thirds of the text size.
 _SUPERSCRIPT_SCALE = 0.67
-
-
-def _classes(element) -> set[str]:
-    return set((element.get("class") or "").split())
 
 
 @dataclass(frozen=True)
@@ -291,7 +287,9 @@ def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
                 Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
 
 
-class _Builder:
+class _Builder(BlockWalker):
+    skipped = frozenset(SKIPPED)
+
     def __init__(self, document, template: str, warnings: list[Problem], roots: list[Path],
                  styles: StyleMap):
         self.document = document
@@ -363,16 +361,8 @@ class _Builder:
 
     # --- blocks ---------------------------------------------------------------------
 
-    def blocks(self, element) -> None:
-        for child in element:
-            if isinstance(child.tag, str):
-                self.block(child)
-
-    def block(self, element) -> None:
-        tag = element.tag
-        classes = _classes(element)
-        if tag in SKIPPED or "marking" in classes:
-            return  # the marking is printed in the header and footer instead
+    def visit(self, element, tag: str, classes: set[str]) -> None:
+        # The marking, passed over by BlockWalker, is printed in the header and footer instead.
         if tag == "nav" and "toc" in classes:
             self.table_of_contents(element)
         elif tag == "header" and "title-block" in classes:
@@ -582,7 +572,7 @@ class _Builder:
         for child in element:
             tag = child.tag
             if isinstance(tag, str) and tag not in skip and tag not in SKIPPED:
-                classes = _classes(child)
+                classes = html_classes(child)
                 if child.get("lang"):
                     fmt_child = replace(fmt, language=child.get("lang"))
                 else:
