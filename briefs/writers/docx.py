@@ -225,6 +225,18 @@ def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
                 for numbering in ppr.findall(ox.qn("w:numPr")):
                     ppr.remove(numbering)  # python-docx's Subtitle is oddly numbered
         styles["TOC Heading"].base_style = styles["Normal"]
+    looks = _looks(s)
+    if own_styles:
+        restyle |= set(looks) | {name for name, _, _ in ADDED_STYLES}
+    present = {style.name for style in styles}
+    for name, (text, options) in looks.items():
+        if name in restyle and name in present:
+            _look(styles[name], text, s, **options)
+    _restyle_details(styles, s, restyle)
+
+
+def _looks(s: StyleMap) -> dict[str, tuple[Text, dict]]:
+    """Each paragraph style's text and paragraph options, from the PDF's stylesheet."""
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY if s.justify else WD_ALIGN_PARAGRAPH.LEFT
     left = WD_ALIGN_PARAGRAPH.LEFT
     looks = {
@@ -254,12 +266,12 @@ def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
         for base in ("List Bullet", "List Number"):
             looks[base + level] = (Text(s.body.font, s.body.size, s.body.colour, after=s.list_item_after,
                                         line_height=s.body.line_height), dict(align=left))
-    if own_styles:
-        restyle |= set(looks) | {name for name, _, _ in ADDED_STYLES}
-    present = {style.name for style in styles}
-    for name, (text, options) in looks.items():
-        if name in restyle and name in present:
-            _look(styles[name], text, s, **options)
+    return looks
+
+
+def _restyle_details(styles, s: StyleMap, restyle: set[str]) -> None:
+    """What some of the restyled styles need besides their text: rules, superscript, link
+    colour, tab stops."""
     if "Sources Differ" in restyle and s.accounts_rule:
         width, colour = s.accounts_rule
         paragraph = styles["Sources Differ"]
