@@ -198,24 +198,67 @@ def audit_page(relationship, feeds: dict[Path_, list[str]] | None = None) -> str
     add(f'<p class="meta">Fact base <code>{_e(display_path(relationship.folder))}/</code>, edition'
         f" {meta.edition.number} of {meta.edition.date.isoformat()}. Fingerprint of the fact files and source"
         f" documents: <code>{stamp[:16]}</code>.</p>\n")
-    verified = sum(1 for p in passages if p.found)
-    with_evidence = sum(1 for r in records.values() if r.passages)
-    add("<table class=\"summary\"><tbody>\n"
-        f"<tr><th>Facts</th><td>{len(records)}, of which {with_evidence} cite passages</td></tr>\n"
-        f"<tr><th>Passages</th><td>{len(passages)}, of which {verified} were found in their documents"
-        f"{'' if verified == len(passages) else f' ({len(passages) - verified} could not be checked)'}</td></tr>\n"
-        f"<tr><th>Inferences</th><td>{len(inferences)}: values the desk concluded that no passage states"
-        " (listed below)</td></tr>\n"
-        f"<tr><th>Sources</th><td>{len(sources)}</td></tr>\n"
-        f"<tr><th>Open warnings</th><td>{len(warnings)} (besides {len(stale)} stale fact(s))</td></tr>\n"
-        "</tbody></table>\n")
+    add(_summary_table(records, passages, inferences, sources, warnings, stale))
     add("<p>For each fact below: the text as briefs print it, then every source it cites with the"
         " passage <mark>highlighted</mark> in its paragraph of the document. The program has checked that"
         " each passage is in its document and that every date, figure and name in the fact is in one of its"
         " passages or declared as inferred; the reviewer judges whether the passages say what the fact"
         " says, ticks each fact, and signs at the end.</p>\n</header>\n")
 
-    # Sources
+    add(_sources_html(relationship, records))
+    add(_inferences_and_warnings_html(inferences, warnings))
+
+    # Contents
+    sections = list(dict.fromkeys(path[0] for path in records))
+    add('<nav>\n<h2>Facts by section</h2>\n<ol>\n')
+    for section in sections:
+        count = sum(1 for p in records if p[0] == section)
+        add(f'<li><a href="#section-{_e(section)}">{_e(section)}</a> ({count})</li>\n')
+    add("</ol>\n</nav>\n")
+
+    for section in sections:
+        add(f'<section id="section-{_e(section)}">\n<h2>{_e(section)}</h2>\n')
+        for path, record in records.items():
+            if path[0] != section:
+                continue
+            add(_fact_html(relationship, path, models[path], record, sources, feeds, stale))
+        add("</section>\n")
+
+    add(_sign_off_html(len(records), stamp))
+    return "".join(out)
+
+
+def _sign_off_html(facts: int, stamp: str) -> str:
+    return ('<section class="signoff" id="sign-off">\n<h2>Sign-off</h2>\n'
+            f"<p>I have read each of the {facts} facts above against its passages and inferences, and"
+            " found each one supported, except as noted in the margin.</p>\n"
+            f"<p class=\"meta\">This sign-off covers the fact base and documents with fingerprint"
+            f" <code>{stamp}</code>; any change to them gives a new fingerprint and needs a new review.</p>\n"
+            '<p class="line">Reviewer (name and office)</p>\n<p class="line">Date</p>\n'
+            '<p class="line">Signature</p>\n</section>\n</body>\n</html>\n')
+
+
+def _summary_table(records, passages, inferences, sources, warnings, stale) -> str:
+    """The counts a reviewer starts from."""
+    verified = sum(1 for p in passages if p.found)
+    with_evidence = sum(1 for r in records.values() if r.passages)
+    return ("<table class=\"summary\"><tbody>\n"
+            f"<tr><th>Facts</th><td>{len(records)}, of which {with_evidence} cite passages</td></tr>\n"
+            f"<tr><th>Passages</th><td>{len(passages)}, of which {verified} were found in their documents"
+            f"{'' if verified == len(passages) else f' ({len(passages) - verified} could not be checked)'}</td></tr>\n"
+            f"<tr><th>Inferences</th><td>{len(inferences)}: values the desk concluded that no passage states"
+            " (listed below)</td></tr>\n"
+            f"<tr><th>Sources</th><td>{len(sources)}</td></tr>\n"
+            f"<tr><th>Open warnings</th><td>{len(warnings)} (besides {len(stale)} stale fact(s))</td></tr>\n"
+            "</tbody></table>\n")
+
+
+def _sources_html(relationship, records: dict[Path_, FactEvidence]) -> str:
+    """The table of sources: what each is, its document, what it restates, how often it is cited."""
+    facts = relationship.facts
+    sources = {source.id: source for source in facts.sources}
+    out: list[str] = []
+    add = out.append
     add('<section id="sources">\n<h2>Sources</h2>\n<table>\n<thead><tr><th>Id</th><th>Title</th><th>Kind</th>'
         "<th>Date</th><th>Document</th><th>Restates</th><th>Cited by</th></tr></thead>\n<tbody>\n")
     citing = {sid: sum(1 for r in records.values() if sid in r.sources) for sid in sources}
@@ -234,8 +277,13 @@ def audit_page(relationship, feeds: dict[Path_, list[str]] | None = None) -> str
             f"<td>{_e(source.kind)}</td><td>{date}</td><td>{file}</td><td>{derived}</td>"
             f"<td>{citing.get(source.id, 0)} fact(s)</td></tr>\n")
     add("</tbody></table>\n</section>\n")
+    return "".join(out)
 
-    # Inferences and warnings at a glance
+
+def _inferences_and_warnings_html(inferences, warnings) -> str:
+    """The inferences and open warnings, at a glance."""
+    out: list[str] = []
+    add = out.append
     add('<section id="inferences">\n<h2>Inferences</h2>\n')
     if inferences:
         add("<table><thead><tr><th>Fact</th><th>Value</th><th>Reason</th></tr></thead><tbody>\n")
@@ -251,30 +299,6 @@ def audit_page(relationship, feeds: dict[Path_, list[str]] | None = None) -> str
         for warning in warnings:
             add(f"<li><code>{_e(warning.location or '')}</code> {_e(warning.message)}</li>\n")
         add("</ul>\n</section>\n")
-
-    # Contents
-    sections = list(dict.fromkeys(path[0] for path in records))
-    add('<nav>\n<h2>Facts by section</h2>\n<ol>\n')
-    for section in sections:
-        count = sum(1 for p in records if p[0] == section)
-        add(f'<li><a href="#section-{_e(section)}">{_e(section)}</a> ({count})</li>\n')
-    add("</ol>\n</nav>\n")
-
-    for section in sections:
-        add(f'<section id="section-{_e(section)}">\n<h2>{_e(section)}</h2>\n')
-        for path, record in records.items():
-            if path[0] != section:
-                continue
-            add(_fact_html(relationship, path, models[path], record, sources, feeds, stale))
-        add("</section>\n")
-
-    add('<section class="signoff" id="sign-off">\n<h2>Sign-off</h2>\n'
-        f"<p>I have read each of the {len(records)} facts above against its passages and inferences, and"
-        " found each one supported, except as noted in the margin.</p>\n"
-        f"<p class=\"meta\">This sign-off covers the fact base and documents with fingerprint"
-        f" <code>{stamp}</code>; any change to them gives a new fingerprint and needs a new review.</p>\n"
-        '<p class="line">Reviewer (name and office)</p>\n<p class="line">Date</p>\n'
-        '<p class="line">Signature</p>\n</section>\n</body>\n</html>\n')
     return "".join(out)
 
 
@@ -310,29 +334,7 @@ def _fact_html(relationship, path, model, record: FactEvidence, sources, feeds, 
                    + ", ".join(f"<code>{_e(s)}</code>" for s in record.sources)
                    + " without the words that support it, so it is unverified.</p>\n")
     for source_id in record.sources:
-        source = sources.get(source_id)
-        name = source.short or source.title if source else source_id
-        origins = restated(source_id, record.sources, sources)
-        restates = (f' <span class="restates">restates {", ".join(_e(o) for o in origins)}: not an independent'
-                    " account</span>") if origins else ""
-        mine = [p for p in record.passages if p.source == source_id]
-        if not mine:
-            continue
-        out.append(f'<p class="source"><a href="#source-{_e(source_id)}">{_e(name)}</a>'
-                   f" <span class=\"meta\">({_e(source.kind) if source else ''}"
-                   f"{', ' + _e(source.file) if source and source.file else ''})</span>{restates}</p>\n")
-        document = relationship.documents.get(source_id)
-        for passage in mine:
-            if passage.found and document is not None:
-                before, middle, after = document.paragraph(passage.span)
-                out.append(f'<blockquote id="{passage.anchor}">{_e(before)}<mark>{_e(middle)}</mark>'
-                           f"{_e(after)}</blockquote>\n")
-            elif passage.found is None:
-                out.append(f'<blockquote class="missing" id="{passage.anchor}"><mark>{_e(passage.text)}</mark>'
-                           " <em>(not checked: the source has no document)</em></blockquote>\n")
-            else:
-                out.append(f'<blockquote class="missing" id="{passage.anchor}"><mark>{_e(passage.text)}</mark>'
-                           " <em>(not found in the document)</em></blockquote>\n")
+        out.append(_passages_html(relationship, record, source_id, sources))
     for inference in record.inferred:
         out.append(f'<p class="inferred"><strong>Inferred:</strong> {_e(inference.value)} —'
                    f" {_e(inference.reason)}</p>\n")
@@ -350,6 +352,35 @@ def _fact_html(relationship, path, model, record: FactEvidence, sources, feeds, 
     used = feeds.get(path)
     out.append('<p class="feeds">Feeds: ' + (", ".join(_e(k) for k in used) if used else "no brief") + ".</p>\n")
     out.append('<p class="review">☐ reviewed</p>\n</article>\n')
+    return "".join(out)
+
+
+def _passages_html(relationship, record: FactEvidence, source_id: str, sources) -> str:
+    """One cited source of a fact, and each of its passages in its paragraph of the document."""
+    out: list[str] = []
+    source = sources.get(source_id)
+    name = source.short or source.title if source else source_id
+    origins = restated(source_id, record.sources, sources)
+    restates = (f' <span class="restates">restates {", ".join(_e(o) for o in origins)}: not an independent'
+                " account</span>") if origins else ""
+    mine = [p for p in record.passages if p.source == source_id]
+    if not mine:
+        return ""
+    out.append(f'<p class="source"><a href="#source-{_e(source_id)}">{_e(name)}</a>'
+               f" <span class=\"meta\">({_e(source.kind) if source else ''}"
+               f"{', ' + _e(source.file) if source and source.file else ''})</span>{restates}</p>\n")
+    document = relationship.documents.get(source_id)
+    for passage in mine:
+        if passage.found and document is not None:
+            before, middle, after = document.paragraph(passage.span)
+            out.append(f'<blockquote id="{passage.anchor}">{_e(before)}<mark>{_e(middle)}</mark>'
+                       f"{_e(after)}</blockquote>\n")
+        elif passage.found is None:
+            out.append(f'<blockquote class="missing" id="{passage.anchor}"><mark>{_e(passage.text)}</mark>'
+                       " <em>(not checked: the source has no document)</em></blockquote>\n")
+        else:
+            out.append(f'<blockquote class="missing" id="{passage.anchor}"><mark>{_e(passage.text)}</mark>'
+                       " <em>(not found in the document)</em></blockquote>\n")
     return "".join(out)
 
 

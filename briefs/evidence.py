@@ -1001,33 +1001,41 @@ def check_values(relationship: Any, raw: _RawChecker) -> EvidenceReport:
             problems.append(Problem(
                 f"{dotted(path)}.quote: the quotation is not in its passages; quote the words as the"
                 " source prints them", relationship.location(path + ("quote",))))
-
-        source_dates = [by_id[s].date for s in model.sources if s in by_id and by_id[s].date is not None]
-        inferred_values = [(inference, _inference_keys(inference.value, ordinary)) for inference in model.inferred]
-        used: set[int] = set()
-        for value in values:
-            if support.supports(value):
-                continue
-            if value.kind == "as_of" and any(_covers(_date_key(d), value.key) for d in source_dates):
-                continue
-            excused = [n for n, (inference, keys) in enumerate(inferred_values)
-                       if _excuses(inference.value, keys, value)]
-            if excused:
-                used.update(excused)
-                continue
-            unsupported.append(value)
-            problems.append(_unsupported_problem(relationship, path, model, value, support))
-        strings = [fold(s) for s in fact_strings(model)]
-        for number, (inference, keys) in enumerate(inferred_values):
-            if number in used:
-                continue
-            if fold(inference.value) and any(fold(inference.value) in s for s in strings):
-                continue
-            problems.append(Problem(
-                f"{dotted(path)}.inferred[{number}]: {inference.value!r} is not among the fact's values;"
-                " `value` names what the desk inferred, as the fact states it",
-                relationship.location(path + ("inferred", number, "value"))))
+        problems += _value_problems(relationship, path, model, record, support, by_id, ordinary)
     return EvidenceReport(problems, raw.warnings + warnings, records, raw.documents)
+
+
+def _value_problems(relationship: Any, path: Path_, model: Any, record: FactEvidence, support: Support,
+                    by_id: dict[str, Any], ordinary: frozenset[str]) -> list[Problem]:
+    """A fact's values its passages do not support (collected in ``record.unsupported``), and
+    inferences that name none of its values."""
+    problems: list[Problem] = []
+    source_dates = [by_id[s].date for s in model.sources if s in by_id and by_id[s].date is not None]
+    inferred_values = [(inference, _inference_keys(inference.value, ordinary)) for inference in model.inferred]
+    used: set[int] = set()
+    for value in record.values:
+        if support.supports(value):
+            continue
+        if value.kind == "as_of" and any(_covers(_date_key(d), value.key) for d in source_dates):
+            continue
+        excused = [n for n, (inference, keys) in enumerate(inferred_values)
+                   if _excuses(inference.value, keys, value)]
+        if excused:
+            used.update(excused)
+            continue
+        record.unsupported.append(value)
+        problems.append(_unsupported_problem(relationship, path, model, value, support))
+    strings = [fold(s) for s in fact_strings(model)]
+    for number, (inference, keys) in enumerate(inferred_values):
+        if number in used:
+            continue
+        if fold(inference.value) and any(fold(inference.value) in s for s in strings):
+            continue
+        problems.append(Problem(
+            f"{dotted(path)}.inferred[{number}]: {inference.value!r} is not among the fact's values;"
+            " `value` names what the desk inferred, as the fact states it",
+            relationship.location(path + ("inferred", number, "value"))))
+    return problems
 
 
 def _walk_sections(facts: Any, walk) -> Iterable[tuple[Path_, Any]]:

@@ -157,13 +157,62 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
             Location(display_path(folder.parent))))
     files = fact_files(folder)
     problems, outside = _odd_entries(folder)
+    sections, merged, found, unreadable_file = _read_sections(folder, [p for p in files if p not in outside])
+    unreadable = bool(problems) or unreadable_file
+    problems.extend(found)
+
+    # Validate even when some files had problems, so every mistake is reported in one run;
+    # but a section missing because its file could not be read is not a mistake of its own.
+    relationship_location = Location(display_path(folder))
+    placeholders = _placeholders(merged, sections)
+    problems.extend(problem for _, problem in placeholders)
+    problems.extend(_size_problems(merged, sections))
+    citation_problems, cited = _check_citations(merged, sections)
+    problems.extend(citation_problems)
+    passages = check_passages(folder, merged, sections) if verify else None
+    if passages is not None:
+        problems.extend(passages.problems)
+    # A value the reader refused (an impossible date, a forbidden character) is not
+    # reported a second time by validation.
+    reported = {p.location for p in problems}
+    try:
+        facts = FactBase.model_validate(merged)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(exc, placeholders, sections, relationship_location, unreadable,
+                                             reported))
+        if passages is not None:
+            problems.extend(_verify_valid_sections(folder, merged, sections, passages))
+        raise FactError(_capped(_sorted(problems), folder)) from None
+    if problems:
+        raise FactError(_capped(_sorted(problems), folder))
+
+    relationship = Relationship(folder.name, folder, facts, files, sections)
+    problems, warnings = _cross_check(relationship, cited)
+    dated_problems, stale_warnings = _check_dates(relationship)
+    problems += dated_problems
+    warnings += stale_warnings
+    if passages is not None:
+        report = check_values(relationship, passages)
+        problems += report.problems
+        warnings += report.warnings
+        relationship.evidence = report.facts
+        relationship.documents = report.documents
+    if problems:
+        raise FactError(_capped(_sorted(problems), folder))
+    relationship.warnings = _sorted(warnings)
+    return relationship
+
+
+def _read_sections(folder: Path, files: list[Path]) -> tuple[dict[str, YamlDocument], dict[str, Any],
+                                                             list[Problem], bool]:
+    """Read the fact files and merge their sections: each section with the file it came
+    from, the merged data, the problems found, and whether some file could not be read."""
+    problems: list[Problem] = []
     sections: dict[str, YamlDocument] = {}
     merged: dict[str, Any] = {}
-    unreadable = bool(problems)
+    unreadable = False
     shown_folder = display_path(folder)
     for path in files:
-        if path in outside:
-            continue
         # Named as listed, not as resolved: a symlinked file keeps its own name in messages.
         document, found = read_yaml(path, f"{shown_folder}/{path.name}")
         problems.extend(found)
@@ -203,54 +252,23 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
             else:
                 sections[key] = document
                 merged[key] = value
+    return sections, merged, problems, unreadable
 
-    # Validate even when some files had problems, so every mistake is reported in one run;
-    # but a section missing because its file could not be read is not a mistake of its own.
-    relationship_location = Location(display_path(folder))
-    placeholders = _placeholders(merged, sections)
-    problems.extend(problem for _, problem in placeholders)
-    problems.extend(_size_problems(merged, sections))
-    citation_problems, cited = _check_citations(merged, sections)
-    problems.extend(citation_problems)
-    passages = check_passages(folder, merged, sections) if verify else None
-    if passages is not None:
-        problems.extend(passages.problems)
-    # A value the reader refused (an impossible date, a forbidden character) is not
-    # reported a second time by validation.
-    reported = {p.location for p in problems}
-    try:
-        facts = FactBase.model_validate(merged)
-    except ValidationError as exc:
-        for error in exc.errors():
-            if any(_data_loc(error)[: len(path)] == path for path, _ in placeholders):
-                continue  # "TODO" in a date or number field: reported once, as a placeholder
-            problem = _validation_problem(error, sections, relationship_location)
-            if unreadable and problem.message.startswith("missing section"):
-                continue
-            if problem.location in reported and problem.location.line:
-                continue
-            problems.append(problem)
-        if passages is not None:
-            problems.extend(_verify_valid_sections(folder, merged, sections, passages))
-        raise FactError(_capped(_sorted(problems), folder)) from None
-    if problems:
-        raise FactError(_capped(_sorted(problems), folder))
 
-    relationship = Relationship(folder.name, folder, facts, files, sections)
-    problems, warnings = _cross_check(relationship, cited)
-    dated_problems, stale_warnings = _check_dates(relationship)
-    problems += dated_problems
-    warnings += stale_warnings
-    if passages is not None:
-        report = check_values(relationship, passages)
-        problems += report.problems
-        warnings += report.warnings
-        relationship.evidence = report.facts
-        relationship.documents = report.documents
-    if problems:
-        raise FactError(_capped(_sorted(problems), folder))
-    relationship.warnings = _sorted(warnings)
-    return relationship
+def _validation_problems(exc: ValidationError, placeholders, sections: dict[str, YamlDocument],
+                         relationship_location: Location, unreadable: bool, reported: set[Location]) -> list[Problem]:
+    """The validation errors worth reporting: not those already reported another way."""
+    problems = []
+    for error in exc.errors():
+        if any(_data_loc(error)[: len(path)] == path for path, _ in placeholders):
+            continue  # "TODO" in a date or number field: reported once, as a placeholder
+        problem = _validation_problem(error, sections, relationship_location)
+        if unreadable and problem.message.startswith("missing section"):
+            continue
+        if problem.location in reported and problem.location.line:
+            continue
+        problems.append(problem)
+    return problems
 
 
 def _verify_valid_sections(folder: Path, merged: dict[str, Any], sections: dict[str, YamlDocument],
@@ -542,10 +560,37 @@ def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Proble
 
 def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Problem], list[Problem]]:
     facts = relationship.facts
+    problems, source_ids = _duplicate_source_ids(relationship)
+    country_codes = [country.code for country in facts.metadata.countries]
+    if len(set(country_codes)) != len(country_codes):
+        problems.append(
+            Problem("metadata.countries: the two countries need different codes",
+                    relationship.location(("metadata", "countries")))
+        )
+    problems += _id_and_country_problems(relationship, country_codes)
+    file_problems, warnings = _source_file_problems(relationship)
+    problems += file_problems
+    problems += _perspective_and_marking_problems(relationship)
+    problems += _markings_below_sources(relationship)
+    for index, rate in enumerate(facts.exchange_rates):
+        if rate.base == rate.quote:
+            problems.append(Problem("exchange_rates: base and quote must be different currencies",
+                                    relationship.location(("exchange_rates", index))))
+
+    for source_id, path in source_ids.items():
+        if source_id not in cited:
+            warnings.append(
+                Problem(f"source {source_id!r} is not cited by any fact",
+                        relationship.location(path), severity="warning")
+            )
+    return problems, warnings
+
+
+def _duplicate_source_ids(relationship: Relationship) -> tuple[list[Problem], dict[str, tuple[Any, ...]]]:
+    """Problems for source ids used twice, and where each id is first defined."""
     problems: list[Problem] = []
-    warnings: list[Problem] = []
     source_ids: dict[str, tuple[Any, ...]] = {}
-    for index, source in enumerate(facts.sources):
+    for index, source in enumerate(relationship.facts.sources):
         path = ("sources", index, "id")
         if source.id in source_ids:
             first = relationship.location(source_ids[source.id])
@@ -555,16 +600,14 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
             )
         else:
             source_ids[source.id] = path
+    return problems, source_ids
 
-    country_codes = [country.code for country in facts.metadata.countries]
-    if len(set(country_codes)) != len(country_codes):
-        problems.append(
-            Problem("metadata.countries: the two countries need different codes",
-                    relationship.location(("metadata", "countries")))
-        )
 
+def _id_and_country_problems(relationship: Relationship, country_codes: list[str]) -> list[Problem]:
+    """Fact ids used twice, and country fields naming neither of the relationship's countries."""
+    problems: list[Problem] = []
     ids: dict[str, tuple[Any, ...]] = {}
-    for path, model in walk(facts):
+    for path, model in walk(relationship.facts):
         if not path or path[0] == "sources":
             continue
         fields = type(model).model_fields
@@ -590,9 +633,16 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                         relationship.location(path + (name,)),
                     )
                 )
+    return problems
 
+
+def _source_file_problems(relationship: Relationship) -> tuple[list[Problem], list[Problem]]:
+    """Source documents that are outside the folder or not plain files (problems), or missing
+    (warnings)."""
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
     folder = display_path(relationship.folder)
-    for index, source in enumerate(facts.sources):
+    for index, source in enumerate(relationship.facts.sources):
         if not source.file:
             continue
         where = relationship.location(("sources", index, "file"))
@@ -610,7 +660,13 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                                     f" {folder}/", where, severity="warning"))
         elif why is not None:
             problems.append(Problem(f"sources[{index}].file: {_short(source.file)} is {why}", where))
-    meta = facts.metadata
+    return problems, warnings
+
+
+def _perspective_and_marking_problems(relationship: Relationship) -> list[Problem]:
+    """Perspectives and markings that name nothing metadata defines."""
+    problems: list[Problem] = []
+    meta = relationship.facts.metadata
     perspectives = [c.perspective for c in meta.countries] + ["neutral"]
     if meta.perspective is not None and meta.perspective not in perspectives:
         problems.append(Problem(
@@ -625,26 +681,14 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
         problems.append(Problem(
             f"metadata.marking: {meta.marking!r} is not in metadata.markings ({', '.join(meta.markings)})",
             relationship.location(("metadata", "marking"))))
-    for path, model in walk(facts):
+    for path, model in walk(relationship.facts):
         marking = getattr(model, "marking", None) if path[:1] != ("metadata",) else None
         if marking is not None and marking not in meta.markings:
             problems.append(Problem(
                 f"{_dotted(path + ('marking',))}: {marking!r} is not one of the markings defined in"
                 f" metadata.markings ({', '.join(meta.markings)})",
                 relationship.location(path + ("marking",))))
-    problems += _markings_below_sources(relationship)
-    for index, rate in enumerate(facts.exchange_rates):
-        if rate.base == rate.quote:
-            problems.append(Problem("exchange_rates: base and quote must be different currencies",
-                                    relationship.location(("exchange_rates", index))))
-
-    for source_id, path in source_ids.items():
-        if source_id not in cited:
-            warnings.append(
-                Problem(f"source {source_id!r} is not cited by any fact",
-                        relationship.location(path), severity="warning")
-            )
-    return problems, warnings
+    return problems
 
 
 def _markings_below_sources(relationship: Relationship) -> list[Problem]:

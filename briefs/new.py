@@ -147,27 +147,44 @@ def _todo(what: str) -> str:
     return _q(f"TODO: {what}")
 
 
+def _todo_fields(indent: int, **what: str) -> str:
+    """Lines ``key: "TODO: ..."`` at one indentation: the values a new relationship's
+    author must fill in, each saying what belongs there."""
+    return "\n".join(f"{' ' * indent}{key}: {_todo(text)}" for key, text in what.items())
+
+
+def _fact(indent: int, id: str | None = None, **what: str) -> str:
+    """A fact for the author to fill in (a list item where it has an id): its values, and
+    the one source the scaffold has, for the author to replace with the real ones."""
+    inner = indent + 2 if id else indent
+    item = f"{' ' * indent}- id: {id}\n" if id else ""
+    return item + _todo_fields(inner, **what) + f"\n{' ' * inner}sources: [source-1]"
+
+
+def _country(c: CountryInfo) -> str:
+    """One country's entry in metadata.yaml."""
+    lines = [
+        f"    - code: {c.code}              # ISO 3166-1 (pycountry)",
+        f"      name: {_q(c.name)}",
+        f"      official_name: {_q(c.official_name)}",
+        f"      adjective: {_todo(f'the adjective for {c.name}, as in “the … community”')}",
+        f"      capital: {_todo(f'the capital of {c.name}')}",
+    ]
+    if c.currency:
+        lines.append(f"      currency: {c.currency}            # figures are shown in it from {c.name}'s side"
+                     " (given a rate in exchange_rates); USD keeps them in dollars")
+    if c.native_name:
+        lines.append(f"      # native_name: {_q(c.native_name)}   # from CLDR; uncomment to print it"
+                     f" (needs a font that has its script)")
+        lines.append(f"      # native_language: {c.native_language}")
+    return "\n".join(lines)
+
+
 def files(a: CountryInfo, b: CountryInfo) -> dict[str, str]:
     """The scaffold's files and their text."""
+    # Long: one template per fact file, kept together as the text of the files it writes,
+    # so that a reader sees the scaffold as the user will.
     A, B, both = a.name, b.name, f"{a.code} or {b.code}"
-
-    def country(c: CountryInfo) -> str:
-        lines = [
-            f"    - code: {c.code}              # ISO 3166-1 (pycountry)",
-            f"      name: {_q(c.name)}",
-            f"      official_name: {_q(c.official_name)}",
-            f"      adjective: {_todo(f'the adjective for {c.name}, as in “the … community”')}",
-            f"      capital: {_todo(f'the capital of {c.name}')}",
-        ]
-        if c.currency:
-            lines.append(f"      currency: {c.currency}            # figures are shown in it from {c.name}'s side"
-                         " (given a rate in exchange_rates); USD keeps them in dollars")
-        if c.native_name:
-            lines.append(f"      # native_name: {_q(c.native_name)}   # from CLDR; uncomment to print it"
-                         f" (needs a font that has its script)")
-            lines.append(f"      # native_language: {c.native_language}")
-        return "\n".join(lines)
-
     return {
         "metadata.yaml": f"""\
 # Who issues the briefs on this relationship, and how they are marked.
@@ -185,8 +202,8 @@ metadata:
     number: 1
   keywords: [{_q(A)}, {_q(B)}, bilateral relations]
   countries:
-{country(a)}
-{country(b)}
+{_country(a)}
+{_country(b)}
 """,
         "sources.yaml": f"""\
 # Every document the facts rest on; facts cite these ids in `sources`.
@@ -197,8 +214,7 @@ metadata:
 # `briefs check` can find each fact's passages in it.
 sources:
   - id: source-1              # any lower-case id, e.g. mofa-brief-2026
-    title: {_todo("title of the document")}
-    kind: {_todo("official, press or analysis")}
+{_todo_fields(4, title="title of the document", kind="official, press or analysis")}
 """,
         "freshness.yaml": """\
 # How old each kind of fact may get, in months from the edition date, or never.
@@ -225,9 +241,8 @@ relations:
         "history.yaml": f"""\
 history:
   establishment:
-    date: {_todo("the day diplomatic relations were established, e.g. 1952-04-28")}
-    text: {_todo("when and how diplomatic relations were established")}
-    sources: [source-1]
+{_fact(4, date="the day diplomatic relations were established, e.g. 1952-04-28",
+       text="when and how diplomatic relations were established")}
   # background: and milestones: take events with id, date, title, text, sources.
 """,
         "visits.yaml": f"""\
@@ -248,30 +263,21 @@ visits:
 # Standing dialogue mechanisms. Add `in_official_list: true` to those the
 # official list names, `abbreviation:` and `rounds:` (number, date, text, sources).
 mechanisms:
-  - id: mechanism-1
-    name: {_todo("name of the mechanism")}
-    track: {_todo("political, economic, security or multilateral")}
-    text: {_todo("what the mechanism does")}
-    sources: [source-1]
+{_fact(2, "mechanism-1", name="name of the mechanism", track="political, economic, security or multilateral",
+       text="what the mechanism does")}
 """,
         "agreements.yaml": f"""\
 # Agreements and memoranda of understanding.
 agreements:
-  - id: agreement-1
-    title: {_todo("title of the agreement")}
-    kind: {_todo("agreement, mou or declaration")}
-    date: {_todo("when it was signed: 2025-06-12, 2025-06 or 2025")}
-    area: {_todo("field it covers")}
-    text: {_todo("what it provides")}
-    sources: [source-1]
+{_fact(2, "agreement-1", title="title of the agreement", kind="agreement, mou or declaration",
+       date="when it was signed: 2025-06-12, 2025-06 or 2025", area="field it covers", text="what it provides")}
 """,
         "economy.yaml": f"""\
 # Trade and investment. Figures carry as_of. Every part is optional: keep what
 # you have (investors:, investment_sectors: and opportunities: may be added).
 economy:
   summary:
-    text: {_todo("the economic relationship in one or two sentences")}
-    sources: [source-1]
+{_fact(4, text="the economic relationship in one or two sentences")}
   trade:
     partner_rank:
       rank: {_todo(f"where {B} ranks among {A}'s trading partners, as a number, e.g. 4")}
@@ -296,9 +302,7 @@ economy:
 # optional; projects:, grants: and other: may be added.
 development:
   oda_start:
-    year: {_todo("the first year of assistance, e.g. 1954")}
-    text: {_todo("since when assistance has been given")}
-    sources: [source-1]
+{_fact(4, year="the first year of assistance, e.g. 1954", text="since when assistance has been given")}
   cumulative:
     value:
       amount: {_todo("the total to date, e.g. 1_350_000_000_000")}
@@ -308,9 +312,7 @@ development:
     sources: [source-1]
     as_of: {_todo("the same date, e.g. 2025-06")}
   agency:
-    name: {_todo("the agency that delivers the assistance, in full")}
-    text: {_todo("what the agency does, and since when")}
-    sources: [source-1]
+{_fact(4, name="the agency that delivers the assistance, in full", text="what the agency does, and since when")}
 """,
         "people.yaml": f"""\
 # People-to-people ties. education: (a list of facts), bodies: and labour: may be added.
@@ -324,21 +326,14 @@ people:
     sources: [source-1]
     as_of: {_todo("the date the figure is valid for, e.g. 2025")}
   cultural_exchanges:
-    text: {_todo("cultural, academic and youth exchanges")}
-    sources: [source-1]
+{_fact(4, text="cultural, academic and youth exchanges")}
 """,
         "outlook.yaml": f"""\
 outlook:
   challenges:
-    - id: challenge-1
-      title: {_todo("a challenge, in a few words")}
-      text: {_todo("what it is and why it matters")}
-      sources: [source-1]
+{_fact(4, "challenge-1", title="a challenge, in a few words", text="what it is and why it matters")}
   prospects:
-    - id: prospect-1
-      title: {_todo("a prospect, in a few words")}
-      text: {_todo("where the relationship could grow")}
-      sources: [source-1]
+{_fact(4, "prospect-1", title="a prospect, in a few words", text="where the relationship could grow")}
 """,
         "topics.yaml": f"""\
 # Sections of your own: defence, energy, science, cooperation in international

@@ -295,6 +295,9 @@ class _Reader:
             self._stop(f"more than {MAX_NODES:,} values (runaway aliases?); refusing to expand", line)
 
     def _read(self, loader) -> Any:
+        # Long on purpose: one loop over every event of every fact file, with the event
+        # classes in locals and no call per event, since it runs for each value of the
+        # fact base (and of an alias bomb, up to the limit).
         stack: list[_Frame] = []
         root: Any = None
         documents = 0
@@ -478,6 +481,8 @@ class _Reader:
 
 def syntax_problem(exc: yaml.MarkedYAMLError, lines: _Lines, display: str) -> Problem:
     """libyaml's complaint, said the way a desk officer can act on, at the line to fix."""
+    # Long: one branch per libyaml complaint, tested in order; most look at the text
+    # around the error (its line, column, indentation), which the helpers below share.
     problem = exc.problem or ""
     context = exc.context or ""
     at = exc.problem_mark or exc.context_mark

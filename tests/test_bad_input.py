@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 
 from conftest import run_briefs, tree_digest
 
@@ -43,59 +44,41 @@ def test_yaml_syntax_error(project):
     assert re.match(r"facts/pakistan-japan/visits\.yaml:\d+: YAML syntax error", problems[0])
 
 
-def test_duplicate_key(project):
-    edit(project, f"{FACTS}/economy.yaml", "      rank: 4\n", "      rank: 4\n      rank: 5\n")
-    line = line_of(project, f"{FACTS}/economy.yaml", "rank: 5")
+# Each problem is reported on the line it is on: the change, the text on that line, what
+# the report says after "file:line: ", whole or (whole=False) as its beginning, and a
+# text the report must quote besides.
+LOCATED = [
+    pytest.param(f"{FACTS}/economy.yaml", "      rank: 4\n", "      rank: 4\n      rank: 5\n", "rank: 5",
+                 "duplicate key 'rank' (first defined on line {above})", True, "", id="duplicate-key"),
+    pytest.param(f"{FACTS}/people.yaml", "    size: 19000\n", "    size: 19000\n    colour: green\n", "colour: green",
+                 "people.diaspora: unknown field 'colour'", True, "", id="unknown-field"),
+    pytest.param(f"{FACTS}/history.yaml", "    date: 1952-04-28", "    date: in the spring", "in the spring",
+                 "history.establishment.date: ", False, "'in the spring'", id="text-where-a-date-belongs"),
+    pytest.param(f"{FACTS}/development.yaml", "amount: 3_620_000", "amount: a few million", "a few million",
+                 "development.grants[0].value.amount: ", False, "", id="text-where-an-amount-belongs"),
+    pytest.param(f"{FACTS}/mechanisms.yaml", "    track: political\n", "", "- id: bpc",
+                 "mechanisms[0]: missing required field 'track'", True, "", id="missing-required-field"),
+    pytest.param(f"{FACTS}/agreements.yaml", "      ties-review: >-\n        The two nations",
+                 "      ties-reveiw: >-\n        The two nations", "ties-reveiw",
+                 "agreements[0].sources: unknown source 'ties-reveiw'", False, "", id="unknown-source-id"),
+    pytest.param("templates/partials/_sec_people.html.j2", "{{ p.diaspora.text | markup }}", "{{ p.diaspora.headcount | markup }}", "headcount",
+                 "'briefs.model.Diaspora object' has no attribute 'headcount' (rendering country-brief for"
+                 " pakistan-japan)", True, "", id="undefined-value-in-a-template"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, needle, message, whole, quoted", LOCATED)
+def test_problem_is_reported_on_its_line(project, name, old, new, needle, message, whole, quoted):
+    edit(project, name, old, new)
+    line = line_of(project, name, needle)
     problems = assert_fails_cleanly(project)
-    assert problems == [
-        f"facts/pakistan-japan/economy.yaml:{line}: duplicate key 'rank' (first defined on line {line - 1})"
-    ]
-
-
-def test_unknown_field(project):
-    edit(project, f"{FACTS}/people.yaml", "    size: 19000\n", "    size: 19000\n    colour: green\n")
-    line = line_of(project, f"{FACTS}/people.yaml", "colour: green")
-    problems = assert_fails_cleanly(project)
-    assert problems == [f"facts/pakistan-japan/people.yaml:{line}: people.diaspora: unknown field 'colour'"]
-
-
-def test_text_where_a_date_belongs(project):
-    edit(project, f"{FACTS}/history.yaml", "    date: 1952-04-28", "    date: in the spring")
-    line = line_of(project, f"{FACTS}/history.yaml", "in the spring")
-    problems = assert_fails_cleanly(project)
-    assert len(problems) == 1
-    assert problems[0].startswith(f"facts/pakistan-japan/history.yaml:{line}: history.establishment.date: ")
-    assert "'in the spring'" in problems[0]
-
-
-def test_text_where_an_amount_belongs(project):
-    edit(project, f"{FACTS}/development.yaml", "amount: 3_620_000", "amount: a few million")
-    line = line_of(project, f"{FACTS}/development.yaml", "a few million")
-    problems = assert_fails_cleanly(project)
-    assert len(problems) == 1
-    assert problems[0].startswith(
-        f"facts/pakistan-japan/development.yaml:{line}: development.grants[0].value.amount: "
-    )
-
-
-def test_missing_required_field(project):
-    edit(project, f"{FACTS}/mechanisms.yaml", "    track: political\n", "")
-    line = line_of(project, f"{FACTS}/mechanisms.yaml", "- id: bpc")
-    problems = assert_fails_cleanly(project)
-    assert problems == [
-        f"facts/pakistan-japan/mechanisms.yaml:{line}: mechanisms[0]: missing required field 'track'"
-    ]
-
-
-def test_unknown_source_id(project):
-    edit(project, f"{FACTS}/agreements.yaml", "      ties-review: >-\n        The two nations",
-         "      ties-reveiw: >-\n        The two nations")
-    line = line_of(project, f"{FACTS}/agreements.yaml", "ties-reveiw")
-    problems = assert_fails_cleanly(project)
-    assert len(problems) == 1
-    assert problems[0].startswith(
-        f"facts/pakistan-japan/agreements.yaml:{line}: agreements[0].sources: unknown source 'ties-reveiw'"
-    )
+    expected = f"{name}:{line}: " + message.format(above=line - 1)
+    if whole:
+        assert problems == [expected]
+    else:
+        assert len(problems) == 1
+        assert problems[0].startswith(expected)
+        assert quoted in problems[0]
 
 
 def test_fact_without_sources(project):
@@ -108,17 +91,6 @@ def test_fact_without_sources(project):
     problems = assert_fails_cleanly(project)
     assert len(problems) == 1
     assert re.match(r"facts/pakistan-japan/people\.yaml:\d+: people\.diaspora\.sources: ", problems[0])
-
-
-def test_undefined_value_in_a_template(project):
-    edit(project, "templates/partials/_sec_people.html.j2", "{{ p.diaspora.text | markup }}",
-         "{{ p.diaspora.headcount | markup }}")
-    line = line_of(project, "templates/partials/_sec_people.html.j2", "headcount")
-    problems = assert_fails_cleanly(project)
-    assert problems == [
-        f"templates/partials/_sec_people.html.j2:{line}: 'briefs.model.Diaspora object' has no "
-        "attribute 'headcount' (rendering country-brief for pakistan-japan)"
-    ]
 
 
 def test_template_syntax_error(project):

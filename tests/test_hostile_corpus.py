@@ -173,8 +173,6 @@ def case(id: str, change, *expect: str, **options) -> None:
 # --- 1. confinement: paths from input stay inside their folder -------------------------
 
 OUTSIDE = "is outside facts/pakistan-japan/"
-case("source-absolute", edit("sources.yaml", SOURCE_FILE, "file: /etc/passwd"),
-     f"{LOC}sources.yaml:⟦sources.yaml|/etc/passwd⟧: sources[0].file: '/etc/passwd' {OUTSIDE}")
 case("source-dotdot", edit("sources.yaml", SOURCE_FILE, "file: ../../../../../../../etc/passwd"),
      f"{LOC}sources.yaml:⟦sources.yaml|etc/passwd⟧: sources[0].file:", OUTSIDE)
 case("source-dotdot-inside-first", edit("sources.yaml", SOURCE_FILE, "file: seeds/../../pakistan-japan/../../README"),
@@ -190,8 +188,6 @@ case("source-home", edit("sources.yaml", SOURCE_FILE, "file: ~/.ssh/id_rsa"),
      code=0)
 case("source-file-url", edit("sources.yaml", SOURCE_FILE, "file: file:///etc/passwd"),
      f"{LOC}sources.yaml:⟦sources.yaml|file:///etc/passwd⟧: warning: source 'fo-brief': file", code=0)
-case("source-is-folder", edit("sources.yaml", SOURCE_FILE, "file: seeds"),
-     f"{LOC}sources.yaml:⟦sources.yaml|file: seeds⟧: sources[0].file: 'seeds' is a folder, not a file")
 case("source-is-pipe", chain(fifo(f"{FACTS}/seeds/pipe.txt"),
                              edit("sources.yaml", SOURCE_FILE, "file: seeds/pipe.txt")),
      f"{LOC}sources.yaml:⟦sources.yaml|pipe.txt⟧: sources[0].file: 'seeds/pipe.txt' is not a plain file")
@@ -230,32 +226,16 @@ case("image-symlink-out", chain(symlink("templates/leak.png", "/etc/passwd"),
 # --- 2. deep nesting (libyaml's composer recursed: RecursionError, then a segfault) -----
 
 DEEP = "nested more than 50 levels deep"
-case("flow-seq-60", write("visits.yaml", "visits: " + "[" * 60 + "]" * 60 + "\n"),
-     f"{LOC}visits.yaml:1: {DEEP}")
-case("flow-seq-1000", write("visits.yaml", "visits: " + "[" * 1000 + "]" * 1000 + "\n"),
-     f"{LOC}visits.yaml:1: {DEEP}")
 case("flow-seq-100000", write("visits.yaml", "visits: " + "[" * 100_000 + "]" * 100_000 + "\n"),
      f"{LOC}visits.yaml:1: {DEEP}", subprocess=True)
-case("flow-seq-unclosed-100000", write("visits.yaml", "visits: " + "[" * 100_000 + "\n"),
-     f"{LOC}visits.yaml:1: {DEEP}")
-case("flow-map-1000", write("visits.yaml", "visits: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n"),
-     f"{LOC}visits.yaml:1: {DEEP}")
 case("flow-map-100000", write("visits.yaml", "visits: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n"),
      f"{LOC}visits.yaml:1: {DEEP}", subprocess=True)
-case("flow-mixed-5000", write("visits.yaml", "visits: " + "[{a: " * 5000 + "1" + "}]" * 5000 + "\n"),
-     f"{LOC}visits.yaml:1: {DEEP}")
 case("block-map-60", write("visits.yaml", "visits:\n" + "".join(" " * (i + 1) + f"k{i}:\n" for i in range(60))
                            + " " * 61 + "x\n"),
      f"{LOC}visits.yaml:51: {DEEP}")
 case("block-map-1400", write("visits.yaml", "visits:\n" + "".join(" " * (i + 1) + "k:\n" for i in range(1400))
                              + " " * 1401 + "x\n"),
      f"{LOC}visits.yaml:51: {DEEP}")
-case("block-seq-compact-100000", write("visits.yaml", "visits:\n" + "- " * 100_000 + "x\n"),
-     f"{LOC}visits.yaml:2: {DEEP}")
-case("complex-keys-10000", write("visits.yaml", "visits:\n" + "? " * 10_000 + "x\n"),
-     f"{LOC}visits.yaml:2: {DEEP}")
-case("deep-in-metadata", edit("metadata.yaml", TITLE, "title: " + "[" * 200 + "]" * 200),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|title: [[[⟧: {DEEP}")
 case("nesting-49-is-only-wrong-type", write("visits.yaml", "visits: " + "[" * 48 + "]" * 48 + "\n"),
      f"{LOC}visits.yaml:1: visits[0]: input should be a valid dictionary", absent=[DEEP])
 case("aliases-nest-deeper", write("visits.yaml", "visits:\n  - &a0 " + "[" * 40 + "x" + "]" * 40 + "\n"
@@ -266,18 +246,11 @@ case("aliases-nest-deeper", write("visits.yaml", "visits:\n  - &a0 " + "[" * 40 
 # --- 3. aliases: cycles and expansions --------------------------------------------------
 
 CYCLE = "the value would contain itself"
-case("alias-cycle-seq", write("visits.yaml", "visits: &a\n  - *a\n"), f"{LOC}visits.yaml:2: '*a' is inside")
 case("alias-cycle-map", write("visits.yaml", "visits: &a\n  x: *a\n"), f"{LOC}visits.yaml:2: '*a' is inside", CYCLE)
 case("alias-cycle-flow", write("visits.yaml", "visits: &a [1, [2, *a]]\n"), f"{LOC}visits.yaml:1:", CYCLE)
 case("alias-cycle-indirect", write("visits.yaml", "visits: &a\n  - &b\n    - *a\n"), f"{LOC}visits.yaml:3:", CYCLE)
 case("alias-cycle-in-metadata", edit("metadata.yaml", "  keywords: [Pakistan,", "  keywords: &k [*k, Pakistan,"),
      f"{LOC}metadata.yaml:⟦metadata.yaml|keywords: &k⟧:", CYCLE)
-case("alias-undefined", write("visits.yaml", "visits: *nowhere\n"),
-     f"{LOC}visits.yaml:1: '*nowhere' refers to no anchor '&nowhere' defined above it")
-case("alias-used-before-anchor", write("visits.yaml", "visits: [*later]\nx: &later 1\n"),
-     f"{LOC}visits.yaml:1: '*later' refers to no anchor")
-case("alias-as-key", write("visits.yaml", "visits: []\nother: &k visits\n*k : []\n"),
-     f"{LOC}visits.yaml:3: duplicate key 'visits' (first defined on line 1)")
 case("billion-laughs", write("visits.yaml", alias_bomb(9)),
      f"{LOC}visits.yaml:", "more than 200,000 values (runaway aliases?); refusing to expand")
 case("billion-laughs-maps", write("visits.yaml", alias_bomb(9, mapping=True)),
@@ -290,8 +263,6 @@ case("alias-text-expansion-total", chain(nested_bodies(40, "*big"),
      f"{LOC}people.yaml:", "the fact base passes 500,000 characters of text here")
 case("aliases-reused-fine", edit("people.yaml", "sources: [ties-review, prospects-article]",
                                  "sources: &both [ties-review, prospects-article]"), code=0)
-case("merge-key", write("visits.yaml", "visits:\n  - &v {id: a}\n  - <<: *v\n    id: b\n"),
-     f"{LOC}visits.yaml:3: merge keys (<<) are not supported")
 
 # --- 4. control characters and noncharacters, in every kind of field -------------------
 
@@ -320,25 +291,12 @@ for label, old, new, needle, where in [
 ]:
     case(f"control-in-{label}", edit("metadata.yaml", old, new),
          f"{LOC}metadata.yaml:⟦metadata.yaml|{needle}⟧: {where}: contains")
-case("control-in-fact-text", text_of("people.yaml", PJFF, '"Launched \\x08 in 2018"'),
-     f"{LOC}people.yaml:⟦people.yaml|Launched \\x08⟧: people.bodies[1].text: contains the control character U+0008")
-case("control-in-source-title", edit("sources.yaml", "    title: Brief on Pakistan-Japan Relations",
-                                     '    title: "Brief\\x1F on Pakistan-Japan Relations"'),
-     f"{LOC}sources.yaml:⟦sources.yaml|Brief\\x1F⟧: sources[0].title: contains the control character U+001F")
-case("control-in-freshness-key", edit("freshness.yaml", "    economy: 24", '    "eco\\x0Enomy": 24'),
-     f"{LOC}freshness.yaml:⟦freshness.yaml|eco⟧: freshness.limits: a key contains the control character U+000E")
-case("noncharacter-in-key", edit("metadata.yaml", "  " + TITLE, '  "ti\\uFDD0tle": x'),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|ti\\uFDD0tle⟧: metadata: a key contains the Unicode noncharacter U+FDD0")
-case("control-in-list-item", edit("people.yaml", "trades: [export of used cars,", 'trades: ["export of\\u0007 used cars",'),
-     f"{LOC}people.yaml:⟦people.yaml|trades:⟧: people.diaspora.trades[0]: contains the control character U+0007")
 for label, raw, name in [("nul", "\x00", "U+0000"), ("bell", "\x07", "U+0007"), ("del", "\x7f", "U+007F"),
                          ("c1", "\x90", "U+0090"), ("nel", "\x85", "U+0085"), ("ls", "\u2028", "U+2028"),
                          ("ps", "\u2029", "U+2029"), ("fdd0", "\ufdd0", "U+FDD0"), ("fffe", "\ufffe", "U+FFFE"),
                          ("10fffe", "\U0010fffe", "U+10FFFE")]:
     case(f"raw-{label}-in-fact-text", text_of("people.yaml", PJFF, f"Launched in{raw} 2018."),
          f"{LOC}people.yaml:⟦people.yaml|Launched in⟧: contains", name)
-case("raw-control-in-comment", edit("visits.yaml", "# High-level visits", "# High-level\x0b visits"),
-     f"{LOC}visits.yaml:1: contains the control character U+000B")
 case("lone-surrogate-escape", title('"A \\uD800 B"'),
      f"{LOC}metadata.yaml:⟦metadata.yaml|\\uD800⟧: YAML syntax error: an escape that names no character")
 case("surrogate-pair-escape", title('"A \\uD83D\\uDE00 B"'),
@@ -348,10 +306,6 @@ case("zero-width-is-text", text_of("people.yaml", PJFF, "Laun\u200bched\u200d in
 case("bom-inside-is-text", text_of("people.yaml", PJFF, "Launched \ufeff in 2018."), code=0)
 case("escaped-line-separator-is-text", text_of("people.yaml", PJFF, '"Launched\\L in 2018"'), code=0)
 case("tab-in-quoted-text", text_of("people.yaml", PJFF, '"Launched\\tin 2018"'), code=0)
-case("not-utf8", write("visits.yaml", b"visits: []\n# caf\xe9\n"),
-     f"{LOC}visits.yaml:2: not valid UTF-8 (byte offset 16)")
-case("utf16", write("visits.yaml", "visits: []\n".encode("utf-16")),
-     f"{LOC}visits.yaml:1: not valid UTF-8")
 case("bom-at-start", write("visits.yaml", "\ufeffvisits: []\n"), code=0)
 
 # --- 5. values over a format's limits --------------------------------------------------
@@ -365,32 +319,8 @@ case("issuing-office-300-characters-docx",
 case("marking-300-characters-docx", chain(
     edit("metadata.yaml", "markings: [PUBLIC,", "markings: [" + "P" * 300 + ", PUBLIC,"),
     edit("metadata.yaml", "  marking: PUBLIC", "  marking: " + "P" * 300)), code=0, args=OVERVIEW_DOCX)
-case("language-300-characters", edit("metadata.yaml", "  language: en", "  language: en-" + "a" * 300),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|language: en-⟧: metadata.language: 'en-aaaa")
-case("language-unknown", edit("metadata.yaml", "  language: en", "  language: xx"),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|language: xx⟧: metadata.language: 'xx' is not a language")
-case("amount-huge", edit("development.yaml", "amount: 3_620_000", "amount: " + "9" * 40),
-     f"{LOC}development.yaml:⟦development.yaml|99999999⟧: development.grants[0].value.amount: input should be less than")
-case("amount-float-huge", edit("development.yaml", "amount: 3_620_000", "amount: 1.5e300"),
-     f"{LOC}development.yaml:⟦development.yaml|1.5e300⟧: development.grants[0].value.amount:")
-case("amount-infinite", edit("development.yaml", "amount: 3_620_000", "amount: .inf"),
-     f"{LOC}development.yaml:⟦development.yaml|.inf⟧: development.grants[0].value.amount: input should be a finite number")
-case("amount-nan", edit("development.yaml", "amount: 3_620_000", "amount: .nan"),
-     f"{LOC}development.yaml:⟦development.yaml|.nan⟧: development.grants[0].value.amount: input should be a finite number")
-case("amount-negative", edit("development.yaml", "amount: 3_620_000", "amount: -5"),
-     f"{LOC}development.yaml:⟦development.yaml|amount: -5⟧: development.grants[0].value.amount: input should be greater than 0")
 case("integer-5000-digits", edit("people.yaml", "size: 19000", "size: " + "9" * 5000),
      f"{LOC}people.yaml:⟦people.yaml|size: 999⟧: invalid value '9999", "(5,000 characters)")
-case("size-huge", edit("people.yaml", "size: 19000", "size: " + "9" * 30),
-     f"{LOC}people.yaml:⟦people.yaml|size: 999⟧: people.diaspora.size: input should be less than or equal to")
-case("rank-huge", edit("economy.yaml", "      rank: 4\n", "      rank: " + "9" * 25 + "\n"),
-     f"{LOC}economy.yaml:⟦economy.yaml|rank: 999⟧: economy.trade.partner_rank.rank: input should be less than")
-case("edition-number-huge", edit("metadata.yaml", "    number: 1", "    number: " + "9" * 25),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|number: 999⟧: metadata.edition.number: input should be less than")
-case("exchange-rate-huge", edit("exchange-rates.yaml", "rate: 115.38", "rate: 1e40"),
-     f"{LOC}exchange-rates.yaml:⟦exchange-rates.yaml|rate:⟧: exchange_rates[0].rate:")
-case("freshness-limit-huge", edit("freshness.yaml", "    economy: 24", "    economy: 99999999999"),
-     f"{LOC}freshness.yaml:⟦freshness.yaml|99999999999⟧: freshness.limits.economy")
 
 # --- 6. calendar edges -----------------------------------------------------------------
 
@@ -399,29 +329,11 @@ case("edition-and-as-of-9999", chain(edit("metadata.yaml", EDITION, "date: 9999-
                                      edit("people.yaml", "as_of: 2022", "as_of: 9999-12")), code=0)
 case("edition-0001-01-01", edit("metadata.yaml", EDITION, "date: 0001-01-01"),
      f"{LOC}people.yaml:⟦people.yaml|as_of: 2022⟧: people.diaspora.as_of: 2022 is after the edition date 0001-01-01")
-case("edition-0000-01-01", edit("metadata.yaml", EDITION, "date: 0000-01-01"),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|0000-01-01⟧: invalid value '0000-01-01'")
 case("edition-1969-12-31", edit("metadata.yaml", EDITION, "date: 1969-12-31"),
      f"{LOC}people.yaml:⟦people.yaml|as_of: 2022⟧: people.diaspora.as_of: 2022 is after the edition date 1969-12-31")
-case("edition-feb-29-not-leap", edit("metadata.yaml", EDITION, "date: 2100-02-29"),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|2100-02-29⟧: invalid value '2100-02-29': day is out of range for month")
 case("edition-feb-29-leap", edit("metadata.yaml", EDITION, "date: 2028-02-29"), code=0)
 case("edition-with-time-and-zone", edit("metadata.yaml", EDITION, "date: 2026-11-20 23:59:59+14:00"),
      f"{LOC}metadata.yaml:⟦metadata.yaml|23:59:59⟧: metadata.edition.date:", "got 2026-11-20 23:59:59+14:00")
-case("edition-five-digit-year", edit("metadata.yaml", EDITION, "date: 10000-01-01"),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|10000-01-01⟧: metadata.edition.date:")
-case("edition-negative-year", edit("metadata.yaml", EDITION, "date: -2026-11-20"),
-     f"{LOC}metadata.yaml:⟦metadata.yaml|-2026-11-20⟧: metadata.edition.date:")
-case("as-of-month-13", edit("people.yaml", "as_of: 2022", "as_of: 2022-13"),
-     f"{LOC}people.yaml:⟦people.yaml|2022-13⟧: people.diaspora.as_of: '2022-13' is not a real date")
-case("as-of-day-32", edit("people.yaml", "as_of: 2022", "as_of: '2022-01-32'"),
-     f"{LOC}people.yaml:⟦people.yaml|2022-01-32⟧: people.diaspora.as_of: '2022-01-32' is not a real date")
-case("as-of-year-0", edit("people.yaml", "as_of: 2022", "as_of: 0000"),
-     f"{LOC}people.yaml:⟦people.yaml|as_of: 0000⟧: people.diaspora.as_of: expected a date")
-case("as-of-three-digits", edit("people.yaml", "as_of: 2022", "as_of: 999"),
-     f"{LOC}people.yaml:⟦people.yaml|as_of: 999⟧: people.diaspora.as_of: expected a date")
-case("as-of-after-edition", edit("people.yaml", "as_of: 2022", "as_of: 2026-11-21"),
-     f"{LOC}people.yaml:⟦people.yaml|2026-11-21⟧: people.diaspora.as_of: 2026-11-21 is after the edition date")
 case("as-of-equals-edition", edit("people.yaml", "as_of: 2022", "as_of: 2026-11-20"), code=0)
 
 # --- 7. symlink loops and odd entries in the fact folder ------------------------------
@@ -511,11 +423,6 @@ case("word-10000-pdf", text_of("people.yaml", PJFF, "Launched " + WORD[:10_000] 
      args=PROBE_PDF)
 case("paragraph-100000-characters-pdf", text_of("people.yaml", PJFF, " ".join(["word"] * 19_999) + " end"), code=0,
      args=PROBE_PDF)
-case("value-over-100000-characters", text_of("people.yaml", PJFF, "w" * 100_001),
-     f"{LOC}people.yaml:⟦people.yaml|wwwww⟧: people.bodies[1].text: 100,001 characters; a value may hold at most 100,000")
-case("list-10000-items", edit("people.yaml", "trades: [export of used cars,",
-                              "trades: [" + ", ".join(f"trade {i}" for i in range(10_000)) + ", export of used cars,"),
-     f"{LOC}people.yaml:⟦people.yaml|trades:⟧: people.diaspora.trades: 10,003 items; a list may hold at most 500")
 case("list-10000-facts", nested_bodies(10_000),
      f"{LOC}people.yaml:⟦people.yaml|bodies:⟧: people.bodies: 10,004 items; a list may hold at most 500")
 case("list-500-items-fine", edit("people.yaml", "trades: [export of used cars,",
@@ -542,61 +449,13 @@ case("problems-capped", write("visits.yaml", "visits:\n" + "".join(f"  - {{id: v
 
 # --- 11. YAML slips, said in plain words (the line to fix) --------------------------------
 
-SYNTAX = "YAML syntax error: "
-case("slip-key-under-indented", edit("people.yaml", "    host: JP\n", "   host: JP\n"),
-     f"{LOC}people.yaml:5: {SYNTAX}indentation: this key is not aligned with the keys above it")
-case("slip-key-over-indented", edit("people.yaml", "    host: JP\n", "     host: JP\n"),
-     f"{LOC}people.yaml:5: {SYNTAX}indentation: this key is not aligned with the keys above it")
-case("slip-key-in-list-item", edit("visits.yaml", "    to: JP\n", "     to: JP\n"),
-     f"{LOC}visits.yaml:7: {SYNTAX}indentation: this key is not aligned")
-case("slip-list-item-misaligned", edit("people.yaml", "    - id: pjff\n", "   - id: pjff\n"),
-     f"{LOC}people.yaml:⟦people.yaml|- id: pjff⟧: {SYNTAX}")
-case("slip-second-colon", edit("people.yaml", PJFF, "      text: Launched in 2018: to build ties.\n"),
-     f"{LOC}people.yaml:⟦people.yaml|2018: to⟧: {SYNTAX}a second ': ' on this line")
-case("slip-no-colon", edit("people.yaml", "    host: JP\n", "    host JP\n"),
-     f"{LOC}people.yaml:5: {SYNTAX}")
-case("slip-tab", edit("people.yaml", "    host: JP\n", "\thost: JP\n"),
-     f"{LOC}people.yaml:5: {SYNTAX}a tab character; indent with spaces")
-case("slip-unclosed-bracket", edit("people.yaml", "halal food]", "halal food"),
-     f"{LOC}people.yaml:8: {SYNTAX}'[' opened on this line is not closed by ']'")
-case("slip-unclosed-brace", edit("development.yaml", "as_of: 2023}", "as_of: 2023"),
-     f"{LOC}development.yaml:⟦development.yaml|amount: 3_620_000⟧: {SYNTAX}'{{' opened on this line is not closed by '}}'")
-case("slip-unclosed-quote", text_of("people.yaml", PJFF, '"Launched in 2018'),
-     f"{LOC}people.yaml:⟦people.yaml|Launched in 2018⟧: {SYNTAX}the quotation mark opened on this line is never closed")
-case("slip-text-after-quote", text_of("people.yaml", PJFF, '"Launched" in 2018'),
-     f"{LOC}people.yaml:⟦people.yaml|Launched⟧: {SYNTAX}text after the end of the value")
-case("slip-bad-escape", text_of("people.yaml", PJFF, '"C:\\new\\path"'),
-     f"{LOC}people.yaml:⟦people.yaml|C:⟧: {SYNTAX}an unknown escape after")
-case("slip-at-sign", text_of("people.yaml", PJFF, "@embassy launched it"),
-     f"{LOC}people.yaml:⟦people.yaml|@embassy⟧: {SYNTAX}a value cannot start with '@'")
-case("slip-backtick", text_of("people.yaml", PJFF, "`code` launched it"),
-     f"{LOC}people.yaml:⟦people.yaml|`code`⟧: {SYNTAX}a value cannot start with '`'")
-case("slip-ampersand", text_of("people.yaml", PJFF, "& friends"),
-     f"{LOC}people.yaml:⟦people.yaml|& friends⟧: {SYNTAX}'&' and '*' start YAML anchors")
-case("slip-percent", edit("visits.yaml", "# High-level visits", "%visits"),
-     f"{LOC}visits.yaml:1: {SYNTAX}'%' at the start of a line starts a YAML directive")
-case("slip-block-scalar", edit("people.yaml", "    text: >-\n      About", "    text: >-x\n      About"),
-     f"{LOC}people.yaml:⟦people.yaml|>-x⟧: {SYNTAX}after '|' or '>' only a comment")
-case("slip-list-item-in-mapping", edit("people.yaml", "    host: JP\n", "    host: JP\n    - extra\n"),
-     f"{LOC}people.yaml:6: {SYNTAX}a list item ('- ...') where a key was expected")
-case("slip-two-documents", edit("visits.yaml", "visits:\n", "---\nvisits:\n---\n"),
-     f"{LOC}visits.yaml:4: a second YAML document ('---') in one file")
-case("slip-tag", text_of("people.yaml", PJFF, "!important launched"),
-     f"{LOC}people.yaml:⟦people.yaml|!important⟧: unsupported YAML tag !important")
+SYNTAX = "YAML syntax error: "  # each slip is one edit: its cases are in EDITS and TEXTS below
 
 # --- 12. misspellings: did you mean? ---------------------------------------------------
 
-case("unknown-section", edit("visits.yaml", "visits:\n", "vists:\n"),
-     f"{LOC}visits.yaml:2: unknown section 'vists'; did you mean 'visits'?")
-case("unknown-section-dash", edit("exchange-rates.yaml", "exchange_rates:", "exchange-rates:"),
-     f"{LOC}exchange-rates.yaml:2: unknown section 'exchange-rates'; did you mean 'exchange_rates'?")
-case("unknown-field", edit("people.yaml", "    size: 19000\n", "    sise: 19000\n"),
-     f"{LOC}people.yaml:6: people.diaspora: unknown field 'sise'; did you mean 'size'?")
 case("unknown-field-in-list", edit("visits.yaml", "    to: JP\n", "    too: JP\n", 1),
      f"{LOC}visits.yaml:7: visits[0]: unknown field 'too'; did you mean 'to'?",
      f"{LOC}visits.yaml:3: visits[0]: missing required field 'to'")
-case("unknown-field-metadata", edit("metadata.yaml", "  " + TITLE, "  titel: Pakistan–Japan Relations"),
-     f"{LOC}metadata.yaml:5: metadata: unknown field 'titel'; did you mean 'title'?")
 case("unknown-field-no-guess", edit("people.yaml", "    size: 19000\n", "    size: 19000\n    colour: green\n"),
      f"{LOC}people.yaml:7: people.diaspora: unknown field 'colour'", absent=["did you mean"])
 case("unknown-source-guess", edit("agreements.yaml", "sources: [ties-review]", "sources: [fo-brif]"),
@@ -606,22 +465,171 @@ case("unknown-source-guess", edit("agreements.yaml", "sources: [ties-review]", "
 
 case("python-tag", write("visits.yaml", "visits: !!python/object/apply:os.system ['echo pwned']\n"),
      f"{LOC}visits.yaml:1: unsupported YAML tag", absent=["pwned\n"])
-case("set-tag", write("visits.yaml", "visits: !!set {a, b}\n"), f"{LOC}visits.yaml:1: unsupported YAML tag")
-case("binary-tag", write("visits.yaml", "visits: !!binary aGVsbG8=\n"),
-     f"{LOC}visits.yaml:1: visits: input should be a valid list")
-case("top-level-list", write("visits.yaml", "- a\n- b\n"),
-     f"{LOC}visits.yaml:1: a fact file must be a mapping of sections")
-case("top-level-text", write("visits.yaml", "just some words\n"),
-     f"{LOC}visits.yaml:1: a fact file must be a mapping of sections")
 case("non-text-keys", write("visits.yaml", "visits: []\n1: x\n2023-01-01: y\n"),
      f"{LOC}visits.yaml:2: unknown section 1", f"{LOC}visits.yaml:3: unknown section 2023-01-01")
-case("collection-key", write("visits.yaml", "visits: []\n? [a, b]\n: c\n"),
-     f"{LOC}visits.yaml:2: a key must be a plain name")
 case("empty-file", write("visits.yaml", ""), code=0)
 case("only-document-marker", write("visits.yaml", "---\n...\n"), code=0)
-case("null-section", write("visits.yaml", "visits:\n"), f"{LOC}visits.yaml:1: visits: input should be a valid list")
 case("file-over-2-mib", write("visits.yaml", "visits: []\n# " + "x" * 2_200_000 + "\n"),
      f"{LOC}visits.yaml: file is 2,200,014 bytes; the limit is 2,097,152")
+
+
+# --- the cases of one change and one located problem, by category ---------------------
+
+# One fact file edited (old text, new text), and the problem on one of its lines, given by
+# its number or by a text on it (looked up after the change).
+EDITS = [
+    # 1. confinement: paths from input stay inside their folder
+    ("source-absolute", "sources.yaml", SOURCE_FILE, "file: /etc/passwd",
+     "/etc/passwd", f"sources[0].file: '/etc/passwd' {OUTSIDE}"),
+    ("source-is-folder", "sources.yaml", SOURCE_FILE, "file: seeds",
+     "file: seeds", "sources[0].file: 'seeds' is a folder, not a file"),
+    # 2. deep nesting (libyaml's composer recursed: RecursionError, then a segfault)
+    ("deep-in-metadata", "metadata.yaml", TITLE, "title: " + "[" * 200 + "]" * 200, "title: [[[", f"{DEEP}"),
+    # 4. control characters and noncharacters, in every kind of field
+    ("control-in-source-title", "sources.yaml", "    title: Brief on Pakistan-Japan Relations",
+     '    title: "Brief\\x1F on Pakistan-Japan Relations"',
+     "Brief\\x1F", "sources[0].title: contains the control character U+001F"),
+    ("control-in-freshness-key", "freshness.yaml", "    economy: 24", '    "eco\\x0Enomy": 24',
+     "eco", "freshness.limits: a key contains the control character U+000E"),
+    ("noncharacter-in-key", "metadata.yaml", "  " + TITLE, '  "ti\\uFDD0tle": x',
+     "ti\\uFDD0tle", "metadata: a key contains the Unicode noncharacter U+FDD0"),
+    ("control-in-list-item", "people.yaml", "trades: [export of used cars,", 'trades: ["export of\\u0007 used cars",',
+     "trades:", "people.diaspora.trades[0]: contains the control character U+0007"),
+    ("raw-control-in-comment", "visits.yaml", "# High-level visits", "# High-level\x0b visits",
+     1, "contains the control character U+000B"),
+    # 5. values over a format's limits
+    ("language-300-characters", "metadata.yaml", "  language: en", "  language: en-" + "a" * 300,
+     "language: en-", "metadata.language: 'en-aaaa"),
+    ("language-unknown", "metadata.yaml", "  language: en", "  language: xx",
+     "language: xx", "metadata.language: 'xx' is not a language"),
+    ("amount-huge", "development.yaml", "amount: 3_620_000", "amount: " + "9" * 40,
+     "99999999", "development.grants[0].value.amount: input should be less than"),
+    ("amount-float-huge", "development.yaml", "amount: 3_620_000", "amount: 1.5e300",
+     "1.5e300", "development.grants[0].value.amount:"),
+    ("amount-infinite", "development.yaml", "amount: 3_620_000", "amount: .inf",
+     ".inf", "development.grants[0].value.amount: input should be a finite number"),
+    ("amount-nan", "development.yaml", "amount: 3_620_000", "amount: .nan",
+     ".nan", "development.grants[0].value.amount: input should be a finite number"),
+    ("amount-negative", "development.yaml", "amount: 3_620_000", "amount: -5",
+     "amount: -5", "development.grants[0].value.amount: input should be greater than 0"),
+    ("size-huge", "people.yaml", "size: 19000", "size: " + "9" * 30,
+     "size: 999", "people.diaspora.size: input should be less than or equal to"),
+    ("rank-huge", "economy.yaml", "      rank: 4\n", "      rank: " + "9" * 25 + "\n",
+     "rank: 999", "economy.trade.partner_rank.rank: input should be less than"),
+    ("edition-number-huge", "metadata.yaml", "    number: 1", "    number: " + "9" * 25,
+     "number: 999", "metadata.edition.number: input should be less than"),
+    ("exchange-rate-huge", "exchange-rates.yaml", "rate: 115.38", "rate: 1e40", "rate:", "exchange_rates[0].rate:"),
+    ("freshness-limit-huge", "freshness.yaml", "    economy: 24", "    economy: 99999999999",
+     "99999999999", "freshness.limits.economy"),
+    # 6. calendar edges
+    ("edition-0000-01-01", "metadata.yaml", EDITION, "date: 0000-01-01", "0000-01-01", "invalid value '0000-01-01'"),
+    ("edition-feb-29-not-leap", "metadata.yaml", EDITION, "date: 2100-02-29",
+     "2100-02-29", "invalid value '2100-02-29': day is out of range for month"),
+    ("edition-five-digit-year", "metadata.yaml", EDITION, "date: 10000-01-01",
+     "10000-01-01", "metadata.edition.date:"),
+    ("edition-negative-year", "metadata.yaml", EDITION, "date: -2026-11-20", "-2026-11-20", "metadata.edition.date:"),
+    ("as-of-month-13", "people.yaml", "as_of: 2022", "as_of: 2022-13",
+     "2022-13", "people.diaspora.as_of: '2022-13' is not a real date"),
+    ("as-of-day-32", "people.yaml", "as_of: 2022", "as_of: '2022-01-32'",
+     "2022-01-32", "people.diaspora.as_of: '2022-01-32' is not a real date"),
+    ("as-of-year-0", "people.yaml", "as_of: 2022", "as_of: 0000",
+     "as_of: 0000", "people.diaspora.as_of: expected a date"),
+    ("as-of-three-digits", "people.yaml", "as_of: 2022", "as_of: 999",
+     "as_of: 999", "people.diaspora.as_of: expected a date"),
+    ("as-of-after-edition", "people.yaml", "as_of: 2022", "as_of: 2026-11-21",
+     "2026-11-21", "people.diaspora.as_of: 2026-11-21 is after the edition date"),
+    # 10. pathological text
+    ("list-10000-items", "people.yaml", "trades: [export of used cars,",
+     "trades: [" + ", ".join(f"trade {i}" for i in range(10_000)) + ", export of used cars,",
+     "trades:", "people.diaspora.trades: 10,003 items; a list may hold at most 500"),
+    # 11. YAML slips, said in plain words (the line to fix)
+    ("slip-key-under-indented", "people.yaml", "    host: JP\n", "   host: JP\n",
+     5, f"{SYNTAX}indentation: this key is not aligned with the keys above it"),
+    ("slip-key-over-indented", "people.yaml", "    host: JP\n", "     host: JP\n",
+     5, f"{SYNTAX}indentation: this key is not aligned with the keys above it"),
+    ("slip-key-in-list-item", "visits.yaml", "    to: JP\n", "     to: JP\n",
+     7, f"{SYNTAX}indentation: this key is not aligned"),
+    ("slip-list-item-misaligned", "people.yaml", "    - id: pjff\n", "   - id: pjff\n", "- id: pjff", SYNTAX),
+    ("slip-second-colon", "people.yaml", PJFF, "      text: Launched in 2018: to build ties.\n",
+     "2018: to", f"{SYNTAX}a second ': ' on this line"),
+    ("slip-no-colon", "people.yaml", "    host: JP\n", "    host JP\n", 5, SYNTAX),
+    ("slip-tab", "people.yaml", "    host: JP\n", "\thost: JP\n", 5, f"{SYNTAX}a tab character; indent with spaces"),
+    ("slip-unclosed-bracket", "people.yaml", "halal food]", "halal food",
+     8, f"{SYNTAX}'[' opened on this line is not closed by ']'"),
+    ("slip-unclosed-brace", "development.yaml", "as_of: 2023}", "as_of: 2023",
+     "amount: 3_620_000", f"{SYNTAX}'{{' opened on this line is not closed by '}}'"),
+    ("slip-percent", "visits.yaml", "# High-level visits", "%visits",
+     1, f"{SYNTAX}'%' at the start of a line starts a YAML directive"),
+    ("slip-block-scalar", "people.yaml", "    text: >-\n      About", "    text: >-x\n      About",
+     ">-x", f"{SYNTAX}after '|' or '>' only a comment"),
+    ("slip-list-item-in-mapping", "people.yaml", "    host: JP\n", "    host: JP\n    - extra\n",
+     6, f"{SYNTAX}a list item ('- ...') where a key was expected"),
+    ("slip-two-documents", "visits.yaml", "visits:\n", "---\nvisits:\n---\n",
+     4, "a second YAML document ('---') in one file"),
+    # 12. misspellings: did you mean?
+    ("unknown-section", "visits.yaml", "visits:\n", "vists:\n", 2, "unknown section 'vists'; did you mean 'visits'?"),
+    ("unknown-section-dash", "exchange-rates.yaml", "exchange_rates:", "exchange-rates:",
+     2, "unknown section 'exchange-rates'; did you mean 'exchange_rates'?"),
+    ("unknown-field", "people.yaml", "    size: 19000\n", "    sise: 19000\n",
+     6, "people.diaspora: unknown field 'sise'; did you mean 'size'?"),
+    ("unknown-field-metadata", "metadata.yaml", "  " + TITLE, "  titel: Pakistan–Japan Relations",
+     5, "metadata: unknown field 'titel'; did you mean 'title'?"),
+]
+for id, name, old, new, where, message in EDITS:
+    line = where if isinstance(where, int) else f"⟦{name}|{where}⟧"
+    case(id, edit(name, old, new), f"{LOC}{name}:{line}: {message}")
+
+
+# A value put in place of the text of one fact (PJFF), and the problem on its line:
+# a text on that line, and what is said of it.
+TEXTS = [
+    ("control-in-fact-text", '"Launched \\x08 in 2018"', "Launched \\x08",
+     "people.bodies[1].text: contains the control character U+0008"),
+    ("value-over-100000-characters", "w" * 100_001, "wwwww",
+     "people.bodies[1].text: 100,001 characters; a value may hold at most 100,000"),
+    ("slip-unclosed-quote", '"Launched in 2018', "Launched in 2018",
+     f"{SYNTAX}the quotation mark opened on this line is never closed"),
+    ("slip-text-after-quote", '"Launched" in 2018', "Launched", f"{SYNTAX}text after the end of the value"),
+    ("slip-bad-escape", '"C:\\new\\path"', "C:", f"{SYNTAX}an unknown escape after"),
+    ("slip-at-sign", "@embassy launched it", "@embassy", f"{SYNTAX}a value cannot start with '@'"),
+    ("slip-backtick", "`code` launched it", "`code`", f"{SYNTAX}a value cannot start with '`'"),
+    ("slip-ampersand", "& friends", "& friends", f"{SYNTAX}'&' and '*' start YAML anchors"),
+    ("slip-tag", "!important launched", "!important", "unsupported YAML tag !important"),
+]
+for id, value, needle, message in TEXTS:
+    case(id, text_of("people.yaml", PJFF, value), f"{LOC}people.yaml:⟦people.yaml|{needle}⟧: {message}")
+
+
+# The whole of visits.yaml, and the problem on one of its lines.
+WRITES = [
+    # 2. deep nesting (libyaml's composer recursed: RecursionError, then a segfault)
+    ("flow-seq-60", "visits: " + "[" * 60 + "]" * 60 + "\n", 1, DEEP),
+    ("flow-seq-1000", "visits: " + "[" * 1000 + "]" * 1000 + "\n", 1, DEEP),
+    ("flow-seq-unclosed-100000", "visits: " + "[" * 100_000 + "\n", 1, DEEP),
+    ("flow-map-1000", "visits: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n", 1, DEEP),
+    ("flow-mixed-5000", "visits: " + "[{a: " * 5000 + "1" + "}]" * 5000 + "\n", 1, DEEP),
+    ("block-seq-compact-100000", "visits:\n" + "- " * 100_000 + "x\n", 2, DEEP),
+    ("complex-keys-10000", "visits:\n" + "? " * 10_000 + "x\n", 2, DEEP),
+    # 3. aliases: cycles and expansions
+    ("alias-cycle-seq", "visits: &a\n  - *a\n", 2, "'*a' is inside"),
+    ("alias-undefined", "visits: *nowhere\n", 1, "'*nowhere' refers to no anchor '&nowhere' defined above it"),
+    ("alias-used-before-anchor", "visits: [*later]\nx: &later 1\n", 1, "'*later' refers to no anchor"),
+    ("alias-as-key", "visits: []\nother: &k visits\n*k : []\n",
+     3, "duplicate key 'visits' (first defined on line 1)"),
+    ("merge-key", "visits:\n  - &v {id: a}\n  - <<: *v\n    id: b\n", 3, "merge keys (<<) are not supported"),
+    # 4. control characters and noncharacters, in every kind of field
+    ("not-utf8", b"visits: []\n# caf\xe9\n", 2, "not valid UTF-8 (byte offset 16)"),
+    ("utf16", "visits: []\n".encode("utf-16"), 1, "not valid UTF-8"),
+    # 13. YAML features a fact file must not use, and shapes it must not take
+    ("set-tag", "visits: !!set {a, b}\n", 1, "unsupported YAML tag"),
+    ("binary-tag", "visits: !!binary aGVsbG8=\n", 1, "visits: input should be a valid list"),
+    ("top-level-list", "- a\n- b\n", 1, "a fact file must be a mapping of sections"),
+    ("top-level-text", "just some words\n", 1, "a fact file must be a mapping of sections"),
+    ("collection-key", "visits: []\n? [a, b]\n: c\n", 2, "a key must be a plain name"),
+    ("null-section", "visits:\n", 1, "visits: input should be a valid list"),
+]
+for id, content, line, message in WRITES:
+    case(id, write("visits.yaml", content), f"{LOC}visits.yaml:{line}: {message}")
 
 
 # --- running a case ----------------------------------------------------------------------

@@ -102,12 +102,18 @@ def test_archival_variant_carries_the_facts(project, tmp_path):
     assert "/StructTreeRoot" in reader.trailer["/Root"], "the archival PDF should stay tagged"
 
 
-def test_archival_variant_from_the_fact_base(project):
-    metadata = project / "facts/pakistan-japan/metadata.yaml"
-    metadata.write_text(metadata.read_text(encoding="utf-8").replace(
-        "  language: en\n", "  language: en\n  pdf_variant: pdf/a-3u\n"), encoding="utf-8")
-    result = run_briefs(project, "build", "--format", "pdf", "--only", "pakistan-japan/overview")
+def _edited_pdf_build(project: Path, name: str, old: str, new: str, brief: str = "overview"):
+    """Replace ``old`` by ``new`` in one project file, then build one brief's PDF, which must succeed."""
+    path = project / name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    result = run_briefs(project, "build", "--format", "pdf", "--only", f"pakistan-japan/{brief}")
     assert result.code == 0, result.stderr
+    return result
+
+
+def test_archival_variant_from_the_fact_base(project):
+    _edited_pdf_build(project, "facts/pakistan-japan/metadata.yaml",
+                      "  language: en\n", "  language: en\n  pdf_variant: pdf/a-3u\n")
     assert pypdf.PdfReader(project / OUT / "overview.pdf").attachments
 
 
@@ -149,11 +155,8 @@ def _renamed_font(target: Path, family: str) -> Path:
 
 def test_fonts_in_templates_fonts_are_registered_and_embedded(project):
     _renamed_font(project / "templates/fonts/BriefsTestMono.ttf", "Briefs Test Mono")
-    css = project / "templates/css/brief.css"
-    css.write_text(css.read_text(encoding="utf-8").replace('--heading-font: "DejaVu Sans"',
-                                                           '--heading-font: "Briefs Test Mono"'), encoding="utf-8")
-    result = run_briefs(project, "build", "--format", "pdf", "--only", "pakistan-japan/overview")
-    assert result.code == 0, result.stderr
+    _edited_pdf_build(project, "templates/css/brief.css",
+                      '--heading-font: "DejaVu Sans"', '--heading-font: "Briefs Test Mono"')
     reader = pypdf.PdfReader(project / OUT / "overview.pdf")
     fonts = set()
     for page in reader.pages:
@@ -175,9 +178,6 @@ def test_broken_font_file_is_a_located_error(project):
 
 
 def test_character_no_font_can_draw_is_reported(project):
-    people = project / "facts/pakistan-japan/people.yaml"
-    people.write_text(people.read_text(encoding="utf-8").replace(
-        "Launched in 2018 to build ties", "Launched in 2018 (\U0001E290) to build ties"), encoding="utf-8")
-    result = run_briefs(project, "build", "--format", "pdf", "--only", "pakistan-japan/country-brief")
-    assert result.code == 0, result.stderr
+    result = _edited_pdf_build(project, "facts/pakistan-japan/people.yaml", "Launched in 2018 to build ties",
+                               "Launched in 2018 (\U0001E290) to build ties", brief="country-brief")
     assert "warning: no installed font can draw" in result.stderr and "U+1E290" in result.stderr

@@ -109,6 +109,19 @@ def _git(cwd: Path, *args: str) -> str:
                                "HOME": str(cwd), "PATH": "/usr/bin:/bin"}).stdout
 
 
+def _unverified_change(path: Path, old: str, new: str) -> None:
+    """Change what a fact says; the passages quoted for the old words no longer support it."""
+    path.write_text(path.read_text().replace(old, new))
+    without_passages(path, new)
+
+
+def _second_edition(repository: Path) -> None:
+    """Edition 2 of the committed facts, in which the trade rank has moved from 4 to 3."""
+    metadata = repository / FACTS / "metadata.yaml"
+    metadata.write_text(metadata.read_text().replace("    number: 1", "    number: 2"))
+    _unverified_change(repository / FACTS / "economy.yaml", "      rank: 4", "      rank: 3")
+
+
 @pytest.fixture
 def repository(tmp_path):
     if not shutil.which("git"):
@@ -121,9 +134,7 @@ def repository(tmp_path):
 
 
 def test_diff_lists_added_changed_and_removed_facts(repository):
-    economy = repository / FACTS / "economy.yaml"
-    economy.write_text(economy.read_text().replace("      rank: 4", "      rank: 3"))
-    without_passages(economy, "      rank: 3")
+    _unverified_change(repository / FACTS / "economy.yaml", "      rank: 4", "      rank: 3")
     visits = repository / FACTS / "visits.yaml"
     text = visits.read_text()
     visits.write_text(text[: text.index("  - id: president-2019")])  # drops the last two visits
@@ -146,9 +157,7 @@ def test_diff_outside_git_compares_with_the_last_build(project):
     result = run_briefs(project, "diff")
     assert result.code == 0, result.stderr  # the built project's build/ holds a snapshot
     assert "no changes" in result.stdout
-    people = project / FACTS / "people.yaml"
-    people.write_text(people.read_text().replace("size: 19000", "size: 21000"))
-    without_passages(people, "size: 21000")
+    _unverified_change(project / FACTS / "people.yaml", "size: 19000", "size: 21000")
     assert "changed people.diaspora: size: 19000 -> 21000" in run_briefs(project, "diff").stdout
 
 
@@ -162,11 +171,7 @@ def test_diff_outside_git_without_a_build_says_so(tmp_path):
 
 
 def test_country_brief_shows_changes_since_the_previous_edition(repository):
-    metadata = repository / FACTS / "metadata.yaml"
-    metadata.write_text(metadata.read_text().replace("    number: 1", "    number: 2"))
-    economy = repository / FACTS / "economy.yaml"
-    economy.write_text(economy.read_text().replace("      rank: 4", "      rank: 3"))
-    without_passages(economy, "      rank: 3")
+    _second_edition(repository)
     result = run_briefs(repository, "build", "--only", "pakistan-japan/country-brief", "--format", "html,docx")
     assert result.code == 0, result.stderr
     for text in (html_text(repository / OUT / "country-brief.html"), docx_text(repository / OUT / "country-brief.docx")):
@@ -200,15 +205,9 @@ def test_template_needing_a_fact_the_relationship_lacks(project):
 
 
 def test_release_edition_lists_only_changes_it_may_show(repository):
-    metadata = repository / FACTS / "metadata.yaml"
-    metadata.write_text(metadata.read_text().replace("    number: 1", "    number: 2"))
-    economy = repository / FACTS / "economy.yaml"
-    economy.write_text(economy.read_text().replace("      rank: 4", "      rank: 3"))
-    without_passages(economy, "      rank: 3")
-    relations = repository / FACTS / "relations.yaml"
-    relations.write_text(relations.read_text().replace("backed each other's candidatures there.",
-                                                       "backed each other's candidatures, most recently in 2025."))
-    without_passages(relations, "most recently in 2025")
+    _second_edition(repository)
+    _unverified_change(repository / FACTS / "relations.yaml", "backed each other's candidatures there.",
+                       "backed each other's candidatures, most recently in 2025.")
     args = ("build", "--only", "pakistan-japan/country-brief", "--format", "html")
     assert run_briefs(repository, *args).code == 0
     full = html_text(repository / OUT / "country-brief.html")

@@ -142,3 +142,29 @@ def template_of(brief: "RenderedBrief") -> str:
 
 def source_date_epoch(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+def html_classes(element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
+class BlockWalker:
+    """Walks the block elements of a rendered brief for a writer that lays out its own
+    paragraphs (DOCX, the plain-text cable): the elements it never shows and the marking
+    (each format prints that in its own place) are passed over here, once for all."""
+
+    skipped: frozenset[str] = frozenset()
+
+    def blocks(self, element) -> None:
+        for child in element:
+            if isinstance(child.tag, str):
+                self.block(child)
+
+    def block(self, element) -> None:
+        classes = html_classes(element)
+        if element.tag in self.skipped or "marking" in classes:
+            return
+        self.visit(element, element.tag, classes)
+
+    def visit(self, element, tag: str, classes: set[str]) -> None:
+        raise NotImplementedError

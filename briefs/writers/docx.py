@@ -42,7 +42,7 @@ from docx.text.run import Run
 from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
 from ..rendered import BriefMeta, RenderedBrief
-from . import Writer, WriteOptions, register, template_of
+from . import BlockWalker, Writer, WriteOptions, html_classes, register, template_of
 from .fetch import refusal, resolve
 from . import docx_oxml as ox
 from .docx_pages import estimate_heading_pages
@@ -62,10 +62,6 @@ SKIPPED = {"head", "style", "script", "template", "meta", "title", "link"}
 _SPACE = re.compile(r"\s+")
 # Superscript (note calls) is drawn at about two thirds of the text size.
 _SUPERSCRIPT_SCALE = 0.67
-
-
-def _classes(element) -> set[str]:
-    return set((element.get("class") or "").split())
 
 
 @dataclass(frozen=True)
@@ -229,6 +225,18 @@ def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
                 for numbering in ppr.findall(ox.qn("w:numPr")):
                     ppr.remove(numbering)  # python-docx's Subtitle is oddly numbered
         styles["TOC Heading"].base_style = styles["Normal"]
+    looks = _looks(s)
+    if own_styles:
+        restyle |= set(looks) | {name for name, _, _ in ADDED_STYLES}
+    present = {style.name for style in styles}
+    for name, (text, options) in looks.items():
+        if name in restyle and name in present:
+            _look(styles[name], text, s, **options)
+    _restyle_details(styles, s, restyle)
+
+
+def _looks(s: StyleMap) -> dict[str, tuple[Text, dict]]:
+    """Each paragraph style's text and paragraph options, from the PDF's stylesheet."""
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY if s.justify else WD_ALIGN_PARAGRAPH.LEFT
     left = WD_ALIGN_PARAGRAPH.LEFT
     looks = {
@@ -258,12 +266,12 @@ def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
         for base in ("List Bullet", "List Number"):
             looks[base + level] = (Text(s.body.font, s.body.size, s.body.colour, after=s.list_item_after,
                                         line_height=s.body.line_height), dict(align=left))
-    if own_styles:
-        restyle |= set(looks) | {name for name, _, _ in ADDED_STYLES}
-    present = {style.name for style in styles}
-    for name, (text, options) in looks.items():
-        if name in restyle and name in present:
-            _look(styles[name], text, s, **options)
+    return looks
+
+
+def _restyle_details(styles, s: StyleMap, restyle: set[str]) -> None:
+    """What some of the restyled styles need besides their text: rules, superscript, link
+    colour, tab stops."""
     if "Sources Differ" in restyle and s.accounts_rule:
         width, colour = s.accounts_rule
         paragraph = styles["Sources Differ"]
@@ -291,7 +299,9 @@ def _prepare_styles(document, s: StyleMap, own_styles: bool) -> None:
                 Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
 
 
-class _Builder:
+class _Builder(BlockWalker):
+    skipped = frozenset(SKIPPED)
+
     def __init__(self, document, template: str, warnings: list[Problem], roots: list[Path],
                  styles: StyleMap):
         self.document = document
@@ -363,16 +373,8 @@ class _Builder:
 
     # --- blocks ---------------------------------------------------------------------
 
-    def blocks(self, element) -> None:
-        for child in element:
-            if isinstance(child.tag, str):
-                self.block(child)
-
-    def block(self, element) -> None:
-        tag = element.tag
-        classes = _classes(element)
-        if tag in SKIPPED or "marking" in classes:
-            return  # the marking is printed in the header and footer instead
+    def visit(self, element, tag: str, classes: set[str]) -> None:
+        # The marking, passed over by BlockWalker, is printed in the header and footer instead.
         if tag == "nav" and "toc" in classes:
             self.table_of_contents(element)
         elif tag == "header" and "title-block" in classes:
@@ -582,7 +584,7 @@ class _Builder:
         for child in element:
             tag = child.tag
             if isinstance(tag, str) and tag not in skip and tag not in SKIPPED:
-                classes = _classes(child)
+                classes = html_classes(child)
                 if child.get("lang"):
                     fmt_child = replace(fmt, language=child.get("lang"))
                 else:

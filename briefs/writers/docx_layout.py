@@ -305,6 +305,9 @@ def style_map_from_css(css: str) -> StyleMap:
 
 
 def _derive(c: _Cascade, d: StyleMap) -> StyleMap:
+    # Long: one reading of the stylesheet into every field of the StyleMap, in the order the
+    # values build on each other (the body's size and colour before headings, tables before
+    # captions); the helpers inside share the cascade and the body's text.
     text_stack = _families(c.variables.get("--text-font")) or _families(c.get("html", "font-family"))
     heading_stack = _families(c.variables.get("--heading-font")) or text_stack
     text_font = _first(text_stack, avoid=_EAST_ASIAN_HINTS + _ARABIC_HINTS) or d.text_font

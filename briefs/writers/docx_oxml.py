@@ -180,13 +180,18 @@ def repeat_as_header(row: _Row) -> None:
     tr_pr.append(header)
 
 
+def _default_run_properties(document: DocumentObject):
+    """The run properties every style starts from (docDefaults), or None where the
+    document has none to change."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        return None
+    return defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+
+
 def set_language(document: DocumentObject, language: str) -> None:
     """Default proofing language of the document's text."""
-    styles = document.styles.element
-    rpr_default = styles.find(qn("w:docDefaults"))
-    if rpr_default is None:
-        return
-    rpr = rpr_default.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    rpr = _default_run_properties(document)
     if rpr is None:
         return
     lang = rpr.find(qn("w:lang"))
@@ -314,11 +319,7 @@ def set_fonts(rpr, family: str | None, east_asian: str | None = None, complex_sc
 def set_document_defaults(document: DocumentObject, family: str, size_pt: float, east_asian: str,
                           complex_script: str) -> None:
     """docDefaults: the text font (no theme fonts) and size every style starts from."""
-    styles = document.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    if defaults is None:
-        return
-    rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    rpr = _default_run_properties(document)
     if rpr is None:
         return
     set_fonts(rpr, family, east_asian, complex_script)

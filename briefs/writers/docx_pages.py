@@ -226,17 +226,7 @@ def estimate_heading_pages(document, default_font: str, default_size: float,
     pages = _Pages(height)
     found: dict[str, int] = {}
     body = [child for child in document.element.body if child.tag in (qn("w:p"), qn("w:tbl"))]
-    blocks = []
-    for element in body:
-        if element.tag == qn("w:p"):
-            paragraph = Paragraph(element, document._body)
-            look = styles.look(element)
-            line_height = _line_height(look)
-            lines = _lines(_words(paragraph, look), width - look.left - look.right)
-            names = [b.get(qn("w:name")) for b in element.iter(qn("w:bookmarkStart"))]
-            blocks.append(("p", look, line_height, lines, names))
-        else:
-            blocks.append(("t", Table(element, document._body), None, None, []))
+    blocks = _blocks(document, body, styles, width)
     previous_after = 0.0
     for index, block in enumerate(blocks):
         if block[0] == "p":
@@ -267,20 +257,40 @@ def estimate_heading_pages(document, default_font: str, default_size: float,
             previous_after = look.after
         else:
             previous_after = 0.0
-            table = block[1]
-            header = None
-            for row_number, row in enumerate(table.rows):
-                row_height, notes = _row(row, styles)
-                if row_number == 0 and row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None:
-                    header = row_height
-                extra = pages.note_height([note_heights.get(n, 0.0) for n in notes])
-                if pages.used and row_height + extra > pages.room():
-                    pages.new_page()
-                    if header is not None and row_number > 0:
-                        pages.used += header
-                pages.used += row_height
-                pages.notes += extra
+            _place_table(pages, block[1], styles, note_heights)
     return found
+
+
+def _blocks(document, body: list, styles: _Styles, width: float) -> list[tuple]:
+    """Each paragraph measured into lines (with its look and bookmarks), or a table."""
+    blocks = []
+    for element in body:
+        if element.tag == qn("w:p"):
+            paragraph = Paragraph(element, document._body)
+            look = styles.look(element)
+            line_height = _line_height(look)
+            lines = _lines(_words(paragraph, look), width - look.left - look.right)
+            names = [b.get(qn("w:name")) for b in element.iter(qn("w:bookmarkStart"))]
+            blocks.append(("p", look, line_height, lines, names))
+        else:
+            blocks.append(("t", Table(element, document._body), None, None, []))
+    return blocks
+
+
+def _place_table(pages: _Pages, table: Table, styles: _Styles, note_heights: dict) -> None:
+    """A table's rows, row by row onto the pages, its header row repeated on each new page."""
+    header = None
+    for row_number, row in enumerate(table.rows):
+        row_height, notes = _row(row, styles)
+        if row_number == 0 and row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None:
+            header = row_height
+        extra = pages.note_height([note_heights.get(n, 0.0) for n in notes])
+        if pages.used and row_height + extra > pages.room():
+            pages.new_page()
+            if header is not None and row_number > 0:
+                pages.used += header
+        pages.used += row_height
+        pages.notes += extra
 
 
 def _lead(block, styles: _Styles) -> float:

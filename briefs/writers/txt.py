@@ -16,14 +16,14 @@ import string
 import textwrap
 from typing import TYPE_CHECKING
 
-from . import Writer, WriteOptions, register
+from . import BlockWalker, Writer, WriteOptions, register
 
 if TYPE_CHECKING:
     from ..rendered import RenderedBrief
 
 WIDTH = 69
 _SPACE = re.compile(r"\s+")
-_SKIPPED = {"head", "style", "script", "template", "nav", "header"}
+_SKIPPED = frozenset({"head", "style", "script", "template", "nav", "header"})
 _BLOCKS = {"p", "blockquote", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "footer",
            "section", "main", "div", "article", "aside", "figure", "li", "dl", "pre"}
 
@@ -64,8 +64,10 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
                          break_on_hyphens=False) or [first.rstrip()]
 
 
-class _Cable:
+class _Cable(BlockWalker):
     """Walks the document model, numbering paragraphs and collecting notes."""
+
+    skipped = _SKIPPED
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -74,16 +76,7 @@ class _Cable:
         # Lists and tables right after a heading are paragraphs of their own, not sub-points.
         self.after_heading = True
 
-    def blocks(self, element) -> None:
-        for child in element:
-            if isinstance(child.tag, str):
-                self.block(child)
-
-    def block(self, element) -> None:
-        tag = element.tag
-        classes = set((element.get("class") or "").split())
-        if tag in _SKIPPED or "marking" in classes:
-            return
+    def visit(self, element, tag: str, classes: set[str]) -> None:
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             heading = self.inline(element)
             self.lines += ["", *(_wrap(heading.upper() if tag in ("h1", "h2") else heading, "", "")), ""]
