@@ -572,10 +572,7 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
     problems += file_problems
     problems += _perspective_and_marking_problems(relationship)
     problems += _markings_below_sources(relationship)
-    for index, rate in enumerate(facts.exchange_rates):
-        if rate.base == rate.quote:
-            problems.append(Problem("exchange_rates: base and quote must be different currencies",
-                                    relationship.location(("exchange_rates", index))))
+    problems += _rate_problems(relationship)
 
     for source_id, path in source_ids.items():
         if source_id not in cited:
@@ -584,6 +581,38 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                         relationship.location(path), severity="warning")
             )
     return problems, warnings
+
+
+def _rate_problems(relationship: Relationship) -> list[Problem]:
+    """Rates money() cannot choose between: a currency against itself, and two rates for one
+    pair of currencies (either way round) whose dates overlap (the same day, or a day inside
+    the month or year the other names)."""
+    problems = []
+    pairs: dict[frozenset[str], list[int]] = {}
+    rates = relationship.facts.exchange_rates
+    for index, rate in enumerate(rates):
+        if rate.base == rate.quote:
+            problems.append(Problem("exchange_rates: base and quote must be different currencies",
+                                    relationship.location(("exchange_rates", index))))
+        else:
+            pairs.setdefault(frozenset((rate.base, rate.quote)), []).append(index)
+    for indexes in pairs.values():
+        # Sorted by start, each rate overlaps an earlier one exactly when it starts before
+        # the latest end seen so far: one pass, however long the list.
+        indexes.sort(key=lambda i: (rates[i].as_of.earliest, rates[i].as_of.latest, i))
+        reaching = None
+        for index in indexes:
+            rate = rates[index]
+            if reaching is not None and rate.as_of.earliest <= rates[reaching].as_of.latest:
+                other = rates[reaching]
+                problems.append(Problem(
+                    f"exchange_rates[{index}]: this {rate.base}/{rate.quote} rate as of {rate.as_of} overlaps"
+                    f" the {other.base}/{other.quote} rate as of {other.as_of}"
+                    f" ({relationship.location(('exchange_rates', reaching, 'as_of'))}); money() could take either:"
+                    " keep one rate per date", relationship.location(("exchange_rates", index, "as_of"))))
+            if reaching is None or rate.as_of.latest > rates[reaching].as_of.latest:
+                reaching = index
+    return problems
 
 
 def _duplicate_source_ids(relationship: Relationship) -> tuple[list[Problem], dict[str, tuple[Any, ...]]]:

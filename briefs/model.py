@@ -10,6 +10,7 @@ silently picking one.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import unicodedata
@@ -78,6 +79,14 @@ class PartialDate:
     @property
     def earliest(self) -> dt.date:
         return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def latest(self) -> dt.date:
+        """The last day of the period the date names (itself when the day is known)."""
+        if self.day:
+            return dt.date(self.year, self.month, self.day)
+        month = self.month or 12
+        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
 
     def __str__(self) -> str:
         if self.day:

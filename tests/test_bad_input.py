@@ -127,3 +127,48 @@ def test_unused_source_warns_and_is_fatal_with_strict(project):
     assert re.search(r"sources\.yaml:\d+: warning: source 'spare' is not cited", result.stderr)
     problems = assert_fails_cleanly(project, "check", "--strict")
     assert any("spare" in p and "fatal with --strict" in p for p in problems)
+
+
+def test_overlapping_or_undated_rates_are_located_errors(project):
+    """money() takes the rate nearest before a figure: two rates for one pair of currencies
+    whose dates overlap leave it two to choose from; a rate without a date, none."""
+    rates = project / FACTS / "exchange-rates.yaml"
+    shipped = rates.read_text(encoding="utf-8")
+    rates.write_text(shipped + """
+  - base: JPY
+    quote: USD
+    rate: 0.0087
+    as_of: 2022-01-20
+    text: About 0.0087 US dollars to the yen in late January 2022.
+    sources: [ties-review]
+  - base: USD
+    quote: JPY
+    rate: 131
+    as_of: 2022
+    text: About JPY 131 to the US dollar over 2022.
+    sources: [ties-review]
+  - base: USD
+    quote: JPY
+    rate: 140
+    as_of: 2023-06
+    text: About JPY 140 to the US dollar in June 2023.
+    sources: [ties-review]
+""", encoding="utf-8")
+    lines = rates.read_text(encoding="utf-8").splitlines()
+    first = next(n for n, line in enumerate(lines, 1) if "as_of: 2022-01" == line.strip())
+    january = next(n for n, line in enumerate(lines, 1) if "as_of: 2022-01-20" in line)
+    year = next(n for n, line in enumerate(lines, 1) if "as_of: 2022" == line.strip())
+    problems = assert_fails_cleanly(project, "check")
+    where = f"{FACTS}/exchange-rates.yaml"
+    assert len(problems) == 2, problems  # the June 2023 rate overlaps nothing
+    # Each problem is at one rate's date and names the other's: 2022-01-20 and 2022-01 both
+    # fall in 2022.
+    pairs = {frozenset((int(m.group(1)), int(m.group(2)))) for m in
+             (re.match(rf"{where}:(\d+): exchange_rates\[\d\]: this \w+/\w+ rate as of [\d-]+ overlaps the"
+                       rf" \w+/\w+ rate as of [\d-]+ \({where}:(\d+)\); money\(\) could take either", p)
+              for p in problems) if m}
+    assert pairs == {frozenset((january, year)), frozenset((first, year))}, problems
+    rates.write_text(shipped.replace("    as_of: 2022-01\n", "", 1), encoding="utf-8")
+    problems = assert_fails_cleanly(project, "check")
+    rate_line = next(n for n, line in enumerate(shipped.splitlines(), 1) if line.strip() == "- base: USD")
+    assert f"{where}:{rate_line}: exchange_rates[0]: missing required field 'as_of'" in problems, problems
