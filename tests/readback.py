@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -80,3 +81,83 @@ def html_headings(path: Path) -> list[str]:
 def html_footnotes(path: Path) -> list[str]:
     return [normalize(li.text_content()).replace("↩", "").strip()
             for li in html_root(path).xpath('//section[@class="footnotes"]/ol/li')]
+
+
+@dataclass
+class StructElement:
+    """One element of a tagged PDF's structure tree, read back: its type ("/Note"), its
+    attributes (/A, as a plain dict), its /ID and /Lang, and the text of the marked
+    content beneath it, in reading order."""
+
+    kind: str
+    attributes: dict
+    id: str | None
+    lang: str | None
+    text: str
+
+
+def _marked_text(reader: pypdf.PdfReader) -> dict[tuple[int, int], str]:
+    """The text of each piece of marked content, by (page object number, MCID)."""
+    texts: dict[tuple[int, int], str] = {}
+    for page in reader.pages:
+        number = page.indirect_reference.idnum
+        open_ids: list[int | None] = []
+
+        def before(operator, operands, _cm, _tm):
+            if operator == b"BDC":
+                properties = operands[1] if len(operands) > 1 else None
+                open_ids.append(properties.get("/MCID") if isinstance(properties, dict) else None)
+            elif operator == b"BMC":
+                open_ids.append(None)
+            elif operator == b"EMC" and open_ids:
+                open_ids.pop()
+
+        def text(value, *_args):
+            mcid = next((m for m in reversed(open_ids) if m is not None), None)
+            if mcid is not None:
+                texts[(number, mcid)] = texts.get((number, mcid), "") + value
+
+        page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return texts
+
+
+def pdf_structure(path: Path) -> list[StructElement]:
+    """Every element of the structure tree, in document order."""
+    reader = pypdf.PdfReader(path)
+    marked = _marked_text(reader)
+    found: list[StructElement] = []
+
+    def text_of(node, page) -> str:
+        node = node.get_object()
+        if isinstance(node, int):
+            return marked.get((page, int(node)), "") if page is not None else ""
+        if not isinstance(node, pypdf.generic.DictionaryObject):
+            return ""
+        if "/Pg" in node:
+            page = node.raw_get("/Pg").idnum
+        kids = node.get("/K")
+        if kids is None:
+            return ""
+        kids = kids.get_object()
+        if isinstance(node.get("/MCID"), int):
+            return marked.get((page, int(node["/MCID"])), "")
+        return "".join(text_of(kid, page) for kid in (kids if isinstance(kids, pypdf.generic.ArrayObject) else [kids]))
+
+    def visit(node, depth: int = 0) -> None:
+        node = node.get_object()
+        if depth > 80 or not isinstance(node, pypdf.generic.DictionaryObject):
+            return
+        if "/S" in node:
+            attributes = node.get("/A")
+            found.append(StructElement(
+                str(node["/S"]), dict(attributes.get_object()) if attributes is not None else {},
+                str(node["/ID"]) if "/ID" in node else None, str(node["/Lang"]) if "/Lang" in node else None,
+                normalize(text_of(node, None))))
+        kids = node.get("/K")
+        if kids is not None:
+            kids = kids.get_object()
+            for kid in kids if isinstance(kids, pypdf.generic.ArrayObject) else [kids]:
+                visit(kid, depth + 1)
+
+    visit(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found

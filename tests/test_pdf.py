@@ -12,6 +12,7 @@ import pypdf
 import pytest
 
 from conftest import edition_date, run_briefs, tree_digest
+from readback import html_footnotes, html_root, normalize, pdf_structure
 
 OUT = Path("build/pakistan-japan")
 KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
@@ -49,6 +50,28 @@ def test_structure_has_headings_and_table_headers(built):
 
     visit(reader.trailer["/Root"]["/StructTreeRoot"])
     assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI", "/P"} <= kinds
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_structure_tree_tags_notes_header_scopes_and_languages(built, kind):
+    """Read back as assistive technology reads it: each source note is one Note (with a
+    unique ID) holding its number and its text, as the HTML lists them; every table header
+    cell is a TH with a Scope; text in another language carries it."""
+    structure = pdf_structure(built / OUT / f"{kind}.pdf")
+    notes = [element for element in structure if element.kind == "/Note"]
+    expected = [f"{number}. {text}" for number, text in enumerate(html_footnotes(built / OUT / f"{kind}.html"), 1)]
+    assert [normalize(note.text).strip() for note in notes] == expected
+    assert len({note.id for note in notes}) == len(notes) and None not in {note.id for note in notes}
+    root = html_root(built / OUT / f"{kind}.html")
+    headers = [element for element in structure if element.kind == "/TH"]
+    # A table broken over pages repeats its header row: each repetition is tagged too.
+    assert {h.text.strip() for h in headers} == {normalize(th.text_content()) for th in root.xpath("//main//th")}
+    assert all(h.attributes.get("/Scope") in ("/Column", "/Row") for h in headers), \
+        [(h.text, h.attributes) for h in headers]
+    languages = {(element.lang, element.text.strip()) for element in structure if element.lang}
+    assert languages == {(span.get("lang"), span.text_content()) for span in root.xpath("//body//*[@lang]")}
+    if kind == "country-brief":
+        assert {lang for lang, _ in languages} == {"ur", "ja"}
 
 
 @pytest.mark.skipif(not QPDF, reason="qpdf is not installed (apt-get install qpdf); .ci/run installs it")

@@ -22,6 +22,7 @@ from ..errors import Problem, WriteError
 from . import Writer, WriteOptions, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
 from .pdf_fonts import confined_fonts, font_face_rules, undrawable_characters
+from . import pdf_structure
 from .pdf_import import import_weasyprint
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ class PdfWriter(Writer):
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
         weasyprint = import_weasyprint()  # heavy: imported only when a PDF is wanted
+        pdf_structure.install()  # notes, header scopes and languages in the structure tree
 
         self.warnings = []
         variant = options.option("pdf", "variant") or brief.pdf_variant or PDF_VARIANTS[0]
@@ -206,6 +208,7 @@ class _Finish:
         self._relative_links = relative_links
 
     def __call__(self, _document, pdf) -> None:
+        pdf_structure.finish(pdf)
         self._mark_xmp(pdf)
         if self._relative_links:
             self._relink(pdf)
