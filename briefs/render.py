@@ -376,6 +376,7 @@ class Renderer:
         if not working and _merge_repeated_notes(document):
             changed = True
             note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
+        changed = _keep_calls_with_their_words(document) or changed
         if changed:
             html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
         brief_meta = BriefMeta(
@@ -641,6 +642,41 @@ def _merge_repeated_notes(document: lxml.html.HtmlElement) -> bool:
             earlier.drop_tree()  # keeps the text after it
             removed = True
     return removed
+
+
+_LAST_WORD = re.compile(r"(\S+)$")
+
+
+def _keep_calls_with_their_words(document: lxml.html.HtmlElement) -> bool:
+    """Wrap each note with the word (or the dated "(2023)") just before it in
+    ``<span class="with-note">``, which the stylesheet keeps on one line, so that a note's
+    number never starts a line of its own. The text is unchanged. True if any was wrapped."""
+    wrapped = False
+    for note in document.xpath('//main//span[@class="footnote"]'):
+        parent, before = note.getparent(), note.getprevious()
+        wrapper = lxml.html.Element("span", {"class": "with-note"})
+        if before is not None and not (before.tail or ""):
+            if before.tag not in ("span", "em", "strong", "i", "b", "cite", "code", "a"):
+                continue  # not inline (an image, a line break): nothing to keep it with
+            before.addprevious(wrapper)
+            wrapper.append(before)  # moves it, and its (empty) tail
+        else:
+            text = (before.tail if before is not None else parent.text) or ""
+            word = _LAST_WORD.search(text)
+            if not word:
+                continue  # a space before the note: the break there is harmless
+            if before is not None:
+                before.tail = text[: word.start()]
+                before.addnext(wrapper)
+            else:
+                parent.text = text[: word.start()]
+                parent.insert(0, wrapper)
+            wrapper.text = word.group(1)
+        tail, note.tail = note.tail, None
+        wrapper.append(note)
+        wrapper.tail = tail
+        wrapped = True
+    return wrapped
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")

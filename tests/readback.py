@@ -161,3 +161,38 @@ def pdf_structure(path: Path) -> list[StructElement]:
 
     visit(reader.trailer["/Root"]["/StructTreeRoot"])
     return found
+
+
+@dataclass
+class PdfLine:
+    """One line of a PDF page as pdftotext lays it out: its words and its box, in points
+    from the top left."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+def pdf_lines(path: Path) -> list[tuple[float, list[PdfLine]]]:
+    """Per page: its height and its lines, read back by poppler's pdftotext -bbox-layout."""
+    import subprocess
+
+    import lxml.etree
+
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, check=True).stdout
+    root = lxml.etree.fromstring(xhtml)
+    pages = []
+    for page in root.iter("{*}page"):
+        lines = []
+        for line in page.iter("{*}line"):
+            words = [word.text or "" for word in line.iter("{*}word")]
+            lines.append(PdfLine(" ".join(words), float(line.get("xMin")), float(line.get("yMin")),
+                                 float(line.get("xMax")), float(line.get("yMax"))))
+        pages.append((float(page.get("height")), lines))
+    return pages

@@ -15,7 +15,7 @@ import pypdf
 import pytest
 
 from conftest import ROOT, copy_project, edition_date, run_briefs
-from readback import docx_text, html_footnotes, html_root, html_text, normalize
+from readback import docx_text, html_footnotes, html_root, html_text, normalize, pdf_lines
 
 from briefs.load import load_relationship
 from briefs.model import fact_label, walk
@@ -152,6 +152,53 @@ def test_every_note_is_on_the_page_of_its_call():
         assert calls == notes, f"page {number}: calls {sorted(calls)} but notes {sorted(notes)}"
         seen += len(calls)
     assert seen == len(rendered.meta.notes)
+
+
+PDFTOTEXT = pytest.mark.skipif(not shutil.which("pdftotext"),
+                               reason="pdftotext (poppler-utils) is not installed; .ci/run installs it")
+# Body text is 10 pt, tables 9 pt (lines about 11 pt high as pdftotext measures them);
+# notes, footers and the raised number of a note's call are smaller.
+BODY_LINE = 10.0
+
+
+@PDFTOTEXT
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_note_number_stands_alone_on_a_line(built, kind):
+    """Neither a note's call in the text nor its number at the foot of the page is a line of
+    its own, or the end of a line whose note text begins on the next."""
+    for number, (_height, lines) in enumerate(pdf_lines(built / OUT / f"{kind}.pdf"), start=1):
+        for line in lines:
+            assert not re.fullmatch(r"\d{1,3}\.?", line.text), f"page {number}: {line.text!r} alone on a line"
+            if line.height < BODY_LINE:
+                assert not re.search(r"(^|\s)\d{1,3}\.$", line.text), f"page {number}: note number ends {line.text!r}"
+
+
+@PDFTOTEXT
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_last_page_is_not_only_notes_or_a_few_lines(built, kind):
+    pages = pdf_lines(built / OUT / f"{kind}.pdf")
+    marking = html_root(built / OUT / f"{kind}.html").xpath('//meta[@name="marking"]/@content')[0]
+    _height, lines = pages[-1]
+    body = [line for line in lines if line.height >= BODY_LINE and line.text != marking]
+    assert len(pages) == 1 or len(body) >= 6, f"the last of {len(pages)} pages has {len(body)} body lines"
+
+
+@PDFTOTEXT
+@pytest.mark.parametrize("kind", KINDS)
+def test_footer_text_never_touches_the_marking(built, kind):
+    """At the foot of every page the brief's title (left), the marking (centre) and the page
+    number (right) stand apart, at least 3 mm from each other."""
+    marking = html_root(built / OUT / f"{kind}.html").xpath('//meta[@name="marking"]/@content')[0]
+    gap = 3 / 25.4 * 72
+    for number, (height, lines) in enumerate(pdf_lines(built / OUT / f"{kind}.pdf"), start=1):
+        feet = [line for line in lines if line.text == marking and line.top > height / 2]
+        assert len(feet) == 1, f"page {number}: the bottom marking is not a line of its own"
+        foot = feet[0]
+        beside = [line for line in lines if line is not foot and line.bottom > foot.top - 2 and line.top < foot.bottom + 2]
+        assert beside, f"page {number}: no footer beside the marking"
+        for line in beside:
+            assert line.right + gap <= foot.left or foot.right + gap <= line.left, \
+                f"page {number}: {line.text!r} touches the marking"
 
 
 def test_notes_are_compact_and_match_the_bibliography(built):

@@ -156,7 +156,9 @@ def test_portion_markings_on_request(project):
     root = html_root(project / "build/pakistan-japan/overview.html")
     marks = root.xpath('//span[@class="portion-marking"]/text()')
     assert "(R)" in marks and "(P)" in marks
-    restricted = root.xpath('//span[@class="portion-marking" and text()="(R)"]/..')[0].text_content()
+    # The mark stays with its note's call (render.py keeps both on one line): its paragraph.
+    restricted = root.xpath('//span[@class="portion-marking" and text()="(R)"]'
+                            '/ancestor::*[self::p or self::li or self::td][1]')[0].text_content()
     assert "candidatures" in restricted
 
 
