@@ -218,14 +218,15 @@ class _Build:
     def _still_stale(self, brief: PlannedBrief, verdicts: dict[str, str], relationship: Relationship) -> list[str]:
         """The formats whose brief read facts that changed (the fact files changed, but perhaps
         not what this brief read: then the record notes the new files and the output stays)."""
-        from .produce import read_digest  # the fact model is loaded by now
+        from .produce import archival, read_digest  # the fact model is loaded by now
 
         stale = []
         for fmt, verdict in verdicts.items():
             path = brief.output(self.options.out_dir, fmt)
             deps = self.state.deps_of(self.state.key(path))
             if verdict == "facts" and deps is not None and read_digest(
-                    relationship, brief, self.state.paths(deps), self.options.out_dir) == deps.digest:
+                    relationship, brief, self.state.paths(deps), self.options.out_dir,
+                    archival(self.options, relationship)) == deps.digest:
                 deps.fact_files = self.fact_files[brief.relationship]
                 self.state.dirty = True
                 self._skip(path, brief)

@@ -59,16 +59,23 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
                            working=brief.working, passage_href=passage_href)
 
 
-def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, out_dir: Path) -> str:
-    """The values of the facts a brief read, the source documents behind them (their passages
-    are checked against them; archival PDFs attach them), and for briefs with a changes
-    section, those changes."""
+def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, out_dir: Path,
+                archival: bool = False) -> str:
+    """The values of the facts a brief read, for briefs with a changes section those changes,
+    and where its PDF is ``archival`` (and so attaches them) the source documents. (Any
+    change to a document is checked against the passages when the facts are loaded.)"""
     value = digest(relationship.facts, paths)
-    if relationship.documents:
+    if archival and relationship.documents:
         value += ":" + fingerprint(sorted((source, document.digest)
                                           for source, document in relationship.documents.items()))
     changes = changes_for(relationship, brief.kind, out_dir, brief.release)
     return value if changes is None else f"{value}:{fingerprint(changes)}"
+
+
+def archival(options: BuildOptions, relationship: Relationship) -> bool:
+    """Whether the brief's PDF is archival (PDF/A), which attaches its source documents."""
+    return "pdf" in options.chosen_formats and (
+        options.pdf_variant or relationship.facts.metadata.pdf_variant or "").startswith("pdf/a")
 
 
 class Producer:
@@ -95,7 +102,8 @@ class Producer:
         meta = rendered.meta
         return Produced(record={
             "paths": paths,
-            "digest": read_digest(relationship, brief, paths, self.options.out_dir),
+            "digest": read_digest(relationship, brief, paths, self.options.out_dir,
+                                  archival(self.options, relationship)),
             "templates": {name: self._inputs[layout].template(name) for name in rendered.template_names},
             "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking},
         }), rendered

@@ -175,7 +175,8 @@ def test_formats_built_at_different_times_each_track_their_own_inputs(project):
 def test_a_changed_source_document_is_checked_again(project):
     """The build record covers the source documents: a document edited so that a passage the
     facts quote is gone fails the next build at the fact, and nothing is written; an edit that
-    leaves every passage in place rebuilds the relationship's briefs and passes."""
+    leaves every passage in place passes and rewrites only what attaches the document, the
+    archival PDFs."""
     before = tree_digest(project / "build")
     seed = next((project / "facts/pakistan-japan/seeds").glob("004_*.txt"))
     edit(seed, "around 19,000 strong", "around 18,000 strong")
@@ -187,4 +188,13 @@ def test_a_changed_source_document_is_checked_again(project):
     seed.write_text(seed.read_text(encoding="utf-8") + "\nA line no fact quotes.\n", encoding="utf-8")
     result = run_briefs(project, "build")
     assert result.code == 0, result.stderr
-    assert f"built {len(planned(project))}, skipped 0" in result.stdout
+    assert f"built 0, skipped {len(planned(project))}" in result.stdout
+    archive = ("--pdf-variant", "pdf/a-3u", "--format", "pdf", "--out", "archive")
+    assert run_briefs(project, "build", *archive).code == 0
+    seed.write_text(seed.read_text(encoding="utf-8") + "A second line no fact quotes.\n", encoding="utf-8")
+    result = run_briefs(project, "build", *archive)
+    assert result.code == 0, result.stderr
+    assert f"built {len(planned(project, *archive[2:]))}, skipped 0" in result.stdout
+    reader = pypdf.PdfReader(project / "archive/pakistan-japan/country-brief.pdf")
+    attached = b"".join(data for files in reader.attachments.values() for data in files)
+    assert b"A second line no fact quotes." in attached

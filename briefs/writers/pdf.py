@@ -16,7 +16,7 @@ import re
 import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape as xml_escape
+from html import escape as xml_escape  # xml.sax.saxutils pulls in urllib and http
 
 from ..errors import Problem, WriteError
 from . import Writer, WriteOptions, register, source_date_epoch, template_of
