@@ -569,7 +569,10 @@ def _exchange_rate(facts, source: str, target: str, when: PartialDate | None = N
     inverted; (None, False) when there is none."""
     if source == target:
         return None, False
-    rates = sorted(facts.exchange_rates, key=lambda r: _months(unwrap(r.as_of)), reverse=True)
+    # Newest first; two rates in one month (on different days: overlapping rates are refused
+    # when the facts load) go by their day.
+    rates = sorted(facts.exchange_rates, key=lambda r: (_months(unwrap(r.as_of)), unwrap(r.as_of).day or 0),
+                   reverse=True)
     for rate in rates:
         pair = (rate.base, rate.quote)
         if pair not in ((source, target), (target, source)):

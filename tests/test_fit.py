@@ -183,22 +183,46 @@ def test_the_last_page_is_not_only_notes_or_a_few_lines(built, kind):
     assert len(pages) == 1 or len(body) >= 6, f"the last of {len(pages)} pages has {len(body)} body lines"
 
 
+def _footer_problems(path: Path, marking: str) -> list[str]:
+    """Where, page by page, the bottom marking is not whole on a line of its own, or the
+    footer beside it (title, page number) comes within 3 mm of it."""
+    gap = 3 / 25.4 * 72
+    problems = []
+    for number, (height, lines) in enumerate(pdf_lines(path), start=1):
+        feet = [line for line in lines if line.text == marking and line.top > height / 2]
+        if len(feet) != 1:
+            problems.append(f"page {number}: the bottom marking is not a line of its own")
+            continue
+        foot = feet[0]
+        beside = [line for line in lines if line is not foot and line.bottom > foot.top - 2 and line.top < foot.bottom + 2]
+        if not beside:
+            problems.append(f"page {number}: no footer beside the marking")
+        problems += [f"page {number}: {line.text!r} touches the marking" for line in beside
+                     if not (line.right + gap <= foot.left or foot.right + gap <= line.left)]
+    return problems
+
+
 @PDFTOTEXT
 @pytest.mark.parametrize("kind", KINDS)
 def test_footer_text_never_touches_the_marking(built, kind):
     """At the foot of every page the brief's title (left), the marking (centre) and the page
     number (right) stand apart, at least 3 mm from each other."""
     marking = html_root(built / OUT / f"{kind}.html").xpath('//meta[@name="marking"]/@content')[0]
-    gap = 3 / 25.4 * 72
-    for number, (height, lines) in enumerate(pdf_lines(built / OUT / f"{kind}.pdf"), start=1):
-        feet = [line for line in lines if line.text == marking and line.top > height / 2]
-        assert len(feet) == 1, f"page {number}: the bottom marking is not a line of its own"
-        foot = feet[0]
-        beside = [line for line in lines if line is not foot and line.bottom > foot.top - 2 and line.top < foot.bottom + 2]
-        assert beside, f"page {number}: no footer beside the marking"
-        for line in beside:
-            assert line.right + gap <= foot.left or foot.right + gap <= line.left, \
-                f"page {number}: {line.text!r} touches the marking"
+    assert _footer_problems(built / OUT / f"{kind}.pdf", marking) == []
+
+
+@PDFTOTEXT
+def test_a_long_marking_stays_whole_and_clear_of_a_long_footer_title(tmp_path):
+    """OFFICIAL-SENSITIVE (a marking some governments use) beside the longest brief title:
+    the title's column leaves the marking room for one line."""
+    project = copy_project(tmp_path / "project")
+    for path in (project / "facts/pakistan-japan").glob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("RESTRICTED", "OFFICIAL-SENSITIVE"), encoding="utf-8")
+    result = run_briefs(project, "build", "--format", "pdf", "--quiet", "--only", "pakistan-japan/institutional-mechanisms")
+    assert result.code == 0, result.stderr
+    pdf = project / OUT / "institutional-mechanisms.pdf"
+    assert pypdf.PdfReader(pdf).metadata.get("/marking") == "OFFICIAL-SENSITIVE"
+    assert _footer_problems(pdf, "OFFICIAL-SENSITIVE") == []
 
 
 def test_notes_are_compact_and_match_the_bibliography(built):
