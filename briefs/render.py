@@ -366,8 +366,11 @@ class Renderer:
                 raise _withheld_problem(exc, relationship, kind) from None
             except Internal as exc:
                 raise _internal_problem(exc, relationship, kind) from None
+            # What releases withhold depends only on what the brief reads: learnt once, in the first pass.
+            withheld = first_pass.get("withheld") if first_pass else (
+                _withheld_from_releases(relationship, read) if working else [])
             first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking),
-                          "withheld": _withheld_from_releases(relationship, read) if working else []}
+                          "withheld": withheld}
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
         document = lxml.html.document_fromstring(html)

@@ -34,10 +34,9 @@ def file_hash(path: Path) -> str | None:
         return None
 
 
-def _documents(folder: Path) -> list[Path]:
-    """The files under a relationship's folder that are not its fact files (hidden ones and
-    folders reached through symbolic links aside), sorted."""
-    facts = set(fact_files(folder))
+def _documents(folder: Path, facts: set[Path]) -> list[Path]:
+    """The files under a relationship's folder other than its fact files ``facts`` (hidden
+    ones and folders reached through symbolic links aside), sorted."""
     found = []
     for root, folders, names in os.walk(folder):  # does not follow links to folders: no loops
         folders[:] = sorted(name for name in folders if not name.startswith("."))
@@ -62,8 +61,9 @@ class Inputs:
         """Hashes of a relationship's fact files and of the other files in its folder, the
         source documents among them: a changed document is checked against the passages
         the facts quote from it, and attached anew to archival PDFs."""
-        hashes = {p.name: self.file(p) or "" for p in fact_files(folder)}
-        for path in _documents(folder):
+        facts = fact_files(folder)
+        hashes = {p.name: self.file(p) or "" for p in facts}
+        for path in _documents(folder, set(facts)):
             hashes[path.relative_to(folder).as_posix()] = self.file(path) or ""
         return hashes
 

@@ -556,7 +556,7 @@ class _Builder(BlockWalker):
             paragraph.paragraph_format.tab_stops.add_tab_stop(
                 Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
             bookmark = ox.bookmark_name(link.get("href")[1:])
-            hyperlink = ox.add_hyperlink(paragraph, paragraph._p, anchor=bookmark)
+            hyperlink = ox.add_hyperlink(paragraph.part, paragraph._p, anchor=bookmark)
             self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
             cached = ox.add_page_reference(hyperlink, bookmark, "")
             self.contents.append((bookmark, cached))
@@ -612,9 +612,9 @@ class _Builder(BlockWalker):
                 elif tag == "a" and child.get("href"):
                     href = child.get("href")
                     if href.startswith("#"):
-                        link = ox.add_hyperlink(paragraph, container, anchor=ox.bookmark_name(href[1:]))
+                        link = ox.add_hyperlink(paragraph.part, container, anchor=ox.bookmark_name(href[1:]))
                     else:
-                        link = ox.add_hyperlink(paragraph, container, url=href)
+                        link = ox.add_hyperlink(paragraph.part, container, url=href)
                     self._inline(paragraph, link, child, replace(fmt_child, link=True), skip, runs)
                 else:
                     self._inline(paragraph, container, child, fmt_child, skip, runs)

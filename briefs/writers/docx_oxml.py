@@ -62,20 +62,11 @@ class Footnotes:
         paragraph.append(ppr)
         paragraph.append(_styled_run("FootnoteReference", OxmlElement("w:footnoteRef")))
         for index, (text, url) in enumerate(pieces):
-            run = _text_run(" " + text if index == 0 else text)
+            text = " " + text if index == 0 else text
             if url is None:
-                paragraph.append(run)
-                continue
-            if link_style:
-                rpr = OxmlElement("w:rPr")
-                style = OxmlElement("w:rStyle")
-                style.set(qn("w:val"), link_style)
-                rpr.append(style)
-                run.insert(0, rpr)
-            link = OxmlElement("w:hyperlink")
-            link.set(qn("r:id"), self._part.relate_to(url, RT.HYPERLINK, is_external=True))
-            link.append(run)
-            paragraph.append(link)
+                paragraph.append(_text_run(text))
+            else:
+                add_hyperlink(self._part, paragraph, url=url).append(_text_run(text, link_style))
         footnote.append(paragraph)
         self._element.append(footnote)
         return note_id
@@ -99,11 +90,13 @@ def _styled_run(style_id: str, child) -> OxmlElement:
     return run
 
 
-def _text_run(text: str) -> OxmlElement:
-    run = OxmlElement("w:r")
+def _text_run(text: str, style_id: str | None = None) -> OxmlElement:
     t = OxmlElement("w:t")
     t.set(qn("xml:space"), "preserve")
     t.text = text
+    if style_id:
+        return _styled_run(style_id, t)
+    run = OxmlElement("w:r")
     run.append(t)
     return run
 
@@ -136,12 +129,12 @@ def add_bookmark(paragraph: Paragraph, name: str, bookmark_id: int) -> None:
     paragraph._p.append(end)
 
 
-def add_hyperlink(paragraph: Paragraph, container, url: str | None = None,
-                  anchor: str | None = None) -> OxmlElement:
-    """An empty hyperlink in ``container``; the caller appends its runs."""
+def add_hyperlink(part, container, url: str | None = None, anchor: str | None = None) -> OxmlElement:
+    """An empty hyperlink in ``container``, an external ``url`` related from ``part`` (the
+    document's, or the footnotes'); the caller appends its runs."""
     link = OxmlElement("w:hyperlink")
     if url:
-        rel_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+        rel_id = part.relate_to(url, RT.HYPERLINK, is_external=True)
         link.set(qn("r:id"), rel_id)
     if anchor:
         link.set(qn("w:anchor"), anchor)
