@@ -59,6 +59,9 @@ def forbidden(text: str, raw: bool = False) -> Iterator[re.Match]:
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
+_TOO_DEEP = (f"nested more than {MAX_DEPTH} levels deep; a fact base needs only a few"
+             " (an unclosed '[' or '{', or runaway indentation?)")
+
 
 def describe_character(char: str) -> str:
     """Why a character cannot be stored, in words: "the control character U+0007"."""
@@ -355,8 +358,7 @@ class _Reader:
                 line = event.start_mark.line + 1
                 mapping = kind is MappingStartEvent
                 if len(stack) >= MAX_DEPTH:
-                    self._stop(f"nested more than {MAX_DEPTH} levels deep; a fact base needs only a"
-                               " few (an unclosed '[' or '{', or runaway indentation?)", line)
+                    self._stop(_TOO_DEEP, line)
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(yaml.MappingNode if mapping else yaml.SequenceNode, None, event.implicit)
@@ -514,6 +516,10 @@ def syntax_problem(exc: yaml.MarkedYAMLError, lines: _Lines, display: str) -> Pr
         return (f"indentation: this {what} is not aligned with the keys above it ({detail});"
                 " the keys of one mapping start in the same column")
 
+    if "maximum nesting depth" in problem:
+        # PyYAML 6.0.3 and later bundle a libyaml whose scanner stops at 1,000 levels, before
+        # our own limit sees the events: the message is ours whichever PyYAML is installed.
+        return Problem(_TOO_DEEP, Location(display, line))
     if "mapping values are not allowed" in problem:
         head = text[:column]
         if re.search(r":(\s|$)", head.split("#", 1)[0]):

@@ -33,6 +33,10 @@ from conftest import ROOT, tree_digest
 from isolated import preload, run_isolated
 from readback import html_text
 
+# The whole corpus runs in `make test-all`; the everyday suite keeps test_bad_input and
+# test_hostile, which cover each kind of problem once.
+pytestmark = pytest.mark.exhaustive
+
 EXAMPLES = int(os.environ.get("BRIEFS_FUZZ_EXAMPLES", "100"))
 FACTS = ROOT / "facts/pakistan-japan"
 FILES = sorted(p.name for p in FACTS.glob("*.yaml"))

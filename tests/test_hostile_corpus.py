@@ -27,6 +27,10 @@ import pytest
 from conftest import ROOT, tree_digest
 from isolated import preload, run_isolated, run_subprocess
 
+# The whole corpus runs in `make test-all`; the everyday suite keeps test_bad_input and
+# test_hostile, which cover each kind of problem once.
+pytestmark = pytest.mark.exhaustive
+
 FACTS = "facts/pakistan-japan"
 TIME_LIMIT = 30
 MEMORY_LIMIT = 2**30
