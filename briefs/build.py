@@ -34,7 +34,7 @@ from .errors import BriefsError, Problem, display_path, fatal
 from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_planned, plan
-from .state import STATE_FILE, BuildState, Inputs
+from .state import STATE_FILE, BuildState, Inputs, as_parsed
 from .workers import Writers
 
 if TYPE_CHECKING:
@@ -67,6 +67,10 @@ class Reporter:
     def waiting(self, out_dir: Path) -> None:
         print(f"waiting for another build of {display_path(out_dir)}/ to finish...", file=sys.stderr, flush=True)
 
+    def notice(self, message: str) -> None:
+        """Something the user should know that is not a problem with the input."""
+        print(f"briefs: {message}", file=sys.stderr, flush=True)
+
     def start(self, total: int) -> None: ...
 
     def done(self, brief: PlannedBrief, paths: list[Path], problems: list[Problem]) -> None: ...
@@ -80,7 +84,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     started = time.perf_counter()
     reporter = reporter or Reporter()
     briefs = plan(options)
-    with exclusive(options.out_dir, reporter.waiting):
+    with exclusive(options.out_dir, reporter.waiting, reporter.notice):
         sweep_temporaries(options.out_dir)
         result = _Build(options, reporter).run(briefs)
     result.seconds = time.perf_counter() - started
@@ -94,6 +98,8 @@ class _Build:
         self.options, self.reporter = options, reporter
         self._inputs: dict[Layout, Inputs] = {}
         self.state = BuildState.read(options.out_dir)
+        if self.state.damage:
+            reporter.notice(self.state.damage)
         self.result = BuildResult()
         self.fact_files: dict[str, dict[str, str]] = {}
         self._format_keys: dict[tuple[str, Layout], dict[str, Any]] = {}
@@ -128,6 +134,8 @@ class _Build:
             # Started before loading imports the fact model: they import WeasyPrint meanwhile.
             writers.start(self._writers(sum("stale" in verdicts.values() for verdicts in pending.values())))
             relationships, warnings = load_planned(self.options, list(pending))
+            for slug, relationship in relationships.items():  # what was parsed, not what is there now
+                self.fact_files[slug] = as_parsed(self.fact_files[slug], relationship.parsed)
             self.result.warn(warnings)
             self._work = [(brief, formats) for brief, formats in
                           ((b, self._still_stale(b, f, relationships[b.relationship])) for b, f in pending.items())

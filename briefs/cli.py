@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
+import signal
 import sys
 import tempfile
 import traceback
@@ -23,10 +23,10 @@ from . import __version__
 from .build import Reporter, build
 from .errors import BriefsError, Problem, display_path, set_display_root
 from .layout import Layout
-from .output import atomic_write
+from .output import atomic_write, clean, exclusive
 from .plan import BuildOptions, PlannedBrief, plan
 from .project import relationship_folders
-from .settings import Settings, check_relationships, read_settings, settings_schema_text
+from .settings import Settings, check_out_dir, check_relationships, read_settings, settings_schema_text
 from .writers import default_formats, formats as known_formats, writer_class
 from .writers.pdf import PDF_VARIANTS
 
@@ -46,7 +46,8 @@ class _Briefs(click.Group):
             _report(exc.problems)
             noun = "error" if len(errors) == 1 else "errors"
             # Bad input stops a build (or check) before it writes anything.
-            tail = "; nothing was written" if ctx.invoked_subcommand in ("build", "check") else ""
+            tail = "; nothing was written" if ctx.invoked_subcommand in ("build", "check") \
+                and exc.nothing_written else ""
             click.echo(f"briefs: {len(errors)} {noun}{tail}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
@@ -186,7 +187,7 @@ def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_doc
              pdf_variant=None, perspective=None, release=None, working=False, **extra) -> BuildOptions:
     settings = _settings()
     layout = _layout(facts_dir, out_dir, template_dirs, reference_docx)
-    layout.check_out_dir()
+    check_out_dir(layout, "--out" if out_dir else None)
     check_relationships(settings, [f.name for f in relationship_folders(layout.facts_dir)], layout.root)
     scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items()
               if own.templates}
@@ -437,7 +438,10 @@ def dist_command(out_dir, perspective, release):
     """
     from .publish import bundle
 
-    target = bundle(_layout(out_dir=out_dir).out_dir, perspective, release)
+    layout, reporter = _layout(out_dir=out_dir), Reporter()
+    check_out_dir(layout, "--out" if out_dir else None)
+    with exclusive(layout.out_dir, reporter.waiting, reporter.notice, create=False):  # not during a build
+        target = bundle(layout.out_dir, perspective, release)
     click.echo(f"wrote {display_path(target)}")
 
 
@@ -451,11 +455,19 @@ def clean_command(out_dir):
 
         briefs clean
     """
+    from .state import BuildState
+
     layout = _layout(out_dir=out_dir)
-    layout.check_out_dir()
-    if layout.out_dir.is_dir():
-        shutil.rmtree(layout.out_dir)
-    click.echo(f"removed {display_path(layout.out_dir)}/")
+    check_out_dir(layout, "--out" if out_dir else None)
+    reporter = Reporter()
+    cleaned = clean(layout.out_dir, lambda out: list(BuildState.read(out).outputs), reporter.waiting,
+                    reporter.notice)
+    if cleaned.kept:
+        shown = ", ".join(cleaned.kept[:5]) + (f" and {len(cleaned.kept) - 5} more" if len(cleaned.kept) > 5 else "")
+        click.echo(f"removed {cleaned.removed} file(s) briefs wrote in {display_path(layout.out_dir)}/; kept"
+                   f" {len(cleaned.kept)} it did not write: {shown}")
+    else:
+        click.echo(f"removed {display_path(layout.out_dir)}/")
 
 
 @cli.command("schema")
@@ -505,14 +517,19 @@ def audit_command(facts_dir, template_dirs, only, out_dir):
     from .audit import write_audits
 
     layout = _layout(facts_dir, out_dir, template_dirs)
-    layout.check_out_dir()
+    check_out_dir(layout, "--out" if out_dir else None)
     paths, warnings = write_audits(layout, [name.strip("/") for name in only])
     _report(warnings)
     for path in paths:
         click.echo(f"wrote {display_path(path)}")
 
 
+def _terminated(_signal, _frame) -> None:
+    raise KeyboardInterrupt  # `kill PID`: the same orderly stop as Ctrl-C (writers ended, lock freed)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:

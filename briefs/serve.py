@@ -22,6 +22,7 @@ from pathlib import Path
 from watchfiles import watch
 
 from .build import build
+from .output import claim
 from .plan import BuildOptions, plan
 from .errors import BriefsError, BuildError, Problem, display_path
 
@@ -136,7 +137,7 @@ def serve(options: BuildOptions, port: int, echo=print) -> None:
     """Build, serve build/ on 127.0.0.1:port, and rebuild on every save (until interrupted)."""
     plan(options)  # a request for something that does not exist stops here, before serving
     preview = Preview(options)
-    options.out_dir.mkdir(parents=True, exist_ok=True)
+    claim(options.out_dir)  # briefs' own folder, made before it is served
     handler = type("Handler", (_Handler,), {"preview": preview})
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(options.out_dir)))
