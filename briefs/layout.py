@@ -118,16 +118,16 @@ class Layout:
         if blocking is not None:
             return (f"the output folder {shown} would lie below {display_path(blocking)}, which is a file;"
                     " name a folder of its own, such as build")
-        if ".git" in out.parts:
-            return f"the output folder {shown} is inside a .git folder; choose a folder of its own, such as build"
-        protected = [(Path(out.anchor), "the file system root"), (_resolved(Path.home()), "your home folder"),
-                     (self.root.resolve(), "the project folder")]
+        protected = [(self.root.resolve(), "the project folder"), (Path(out.anchor), "the file system root"),
+                     (_resolved(Path.home()), "your home folder")]
         protected += [(folder / ".git", "the .git folder") for folder in [self.root, *self.root.parents]
                       if (folder / ".git").exists()]
-        for folder, what in protected:
-            if out == folder or out in folder.parents:
-                verb = "is" if out == folder else "holds"
+        for verb, inside in (("is", lambda folder: out == folder), ("holds", lambda folder: out in folder.parents)):
+            what = next((what for folder, what in protected if inside(folder)), None)
+            if what:
                 return f"the output folder {shown} {verb} {what}; choose a folder of its own, such as build"
+        if ".git" in out.parts:
+            return f"the output folder {shown} is inside a .git folder; choose a folder of its own, such as build"
         inputs = [(_PACKAGE, "briefs' own program files"), (self.facts_dir, None), (self.root / "assets", None),
                   *((folder, None) for folder in self.template_dirs)]
         if self.reference_override is not None:
