@@ -296,3 +296,59 @@ def test_a_fact_file_changed_during_a_build_is_not_marked_up_to_date(project, tm
     after = run_briefs(project, "build", "--format", "html")
     assert after.code == 0, after.stderr
     assert f"built {len(planned(project, '--format', 'html'))}, skipped 0" in after.stdout
+
+
+# --- one run at a time ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [("clean",), ("dist",)])
+def test_clean_and_dist_wait_for_a_running_build(project, command):
+    """`dist` zipped a mix of old and new PDFs and `clean` failed while a build ran: both
+    take the build's lock."""
+    import fcntl
+    import time
+
+    holder = os.open(project / "build/.briefs-lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as a running build does
+    try:
+        waiting = subprocess.Popen([sys.executable, "-m", "briefs", *command], cwd=project,
+                                   env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert "waiting for another build of build/ to finish" in waiting.stderr.readline()
+        time.sleep(0.5)
+        assert waiting.poll() is None and (project / "build/pakistan-japan/overview.pdf").is_file()
+    finally:
+        os.close(holder)
+    _out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+
+
+_FAKE_INSTALL = """#!/bin/sh
+echo "start $$" >> "$(dirname "$0")/installs.log"
+sleep 1
+echo "end $$" >> "$(dirname "$0")/installs.log"
+"""
+
+
+def test_two_makes_on_a_fresh_clone_set_up_the_environment_once(tmp_path):
+    """Two `make` runs at once both created .venv and installed into it, and tripped over each
+    other; the second now waits and finds it done. (pip is replaced by a script that logs.)"""
+    import shutil
+
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    for name in ("Makefile", "pyproject.toml", "requirements.lock", "requirements-test.lock"):
+        shutil.copy(ROOT / name, clone / name)
+    (clone / ".venv/bin").mkdir(parents=True)
+    (clone / ".venv/bin/python").symlink_to(sys.executable)  # a venv exists; installing is what races
+    install = tmp_path / "install.sh"
+    install.write_text(_FAKE_INSTALL)
+    install.chmod(0o755)
+    args = ["make", "-s", ".venv/.installed-stamp", f"PYTHON={sys.executable}", f"INSTALL_LOCK={install}",
+            "INSTALL_SELF=true"]
+    runs = [subprocess.Popen(args, cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(2)]
+    for run in runs:
+        output, _ = run.communicate(timeout=60)
+        assert run.returncode == 0, output
+    assert [line.split()[0] for line in (tmp_path / "installs.log").read_text().splitlines()] == ["start", "end"]

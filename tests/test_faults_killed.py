@@ -14,24 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, edition_date, planned, run_briefs
+from conftest import PAUSED_WRITER, ROOT, edition_date, planned, run_briefs
 
 pytestmark = [pytest.mark.exhaustive,
               pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")]
-
-# briefs with every output write held just before its rename (as in test_incremental).
-_PAUSED_WRITER = """
-import os, runpy, sys, time
-marker = sys.argv.pop(1)
-fsync = os.fsync
-def held(fd):
-    fsync(fd)
-    open(marker, "w").close()
-    time.sleep(60)
-os.fsync = held
-sys.argv[0] = "briefs"
-runpy.run_module("briefs", run_name="__main__")
-"""
 
 
 def _children(pid: int) -> list[int]:
@@ -66,7 +52,7 @@ def _holds(pid: int, path: Path) -> bool:
 def _paused_build(project: Path, tmp_path: Path) -> tuple[subprocess.Popen, list[int]]:
     """A build with two writer processes, held in the middle of writing its first output."""
     marker, script = tmp_path / "writing", tmp_path / "paused.py"
-    script.write_text(_PAUSED_WRITER, encoding="utf-8")
+    script.write_text(PAUSED_WRITER, encoding="utf-8")
     process = subprocess.Popen([sys.executable, str(script), str(marker), "build", "--force", "-j", "2",
                                 "--format", "pdf"], cwd=project, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import ROOT, edition_date, planned, run_briefs, tree_digest
+from conftest import PAUSED_WRITER, ROOT, edition_date, planned, run_briefs, tree_digest
 
 OUT = Path("build/pakistan-japan")
 KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
@@ -112,29 +112,13 @@ def test_parallel_and_serial_builds_give_identical_files(project, tmp_path):
         line.replace("/parallel/", "/serial/") for line in parallel.stdout.splitlines()[:-1]]
 
 
-# Run briefs with every output write held just before its rename, so that the test can
-# kill the build in the middle of writing a file, not merely at some moment of the build.
-_PAUSED_WRITER = """
-import os, runpy, sys, time
-marker = sys.argv.pop(1)
-fsync = os.fsync
-def held(fd):
-    fsync(fd)
-    open(marker, "w").close()
-    time.sleep(60)
-os.fsync = held
-sys.argv[0] = "briefs"
-runpy.run_module("briefs", run_name="__main__")
-"""
-
-
 def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project, tmp_path):
     # A new edition date changes every output, so that every one of them is rewritten.
     day = edition_date()
     edit(project / "facts/pakistan-japan/metadata.yaml", f"date: {day}", f"date: {day.replace(day=day.day % 28 + 1)}")
     before = outputs(project)
     marker, script = tmp_path / "writing", tmp_path / "paused.py"
-    script.write_text(_PAUSED_WRITER, encoding="utf-8")
+    script.write_text(PAUSED_WRITER, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, str(script), str(marker), "build", "--force", "-j", "2"],
                                cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
