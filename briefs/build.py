@@ -7,8 +7,10 @@
    rendering.
 3. **Start the writer processes** (:mod:`briefs.workers`), before anything heavy is
    imported: they import WeasyPrint while this process does the next two steps.
-4. **Load** every relationship that has work: any invalid fact stops the build
-   before anything is written.
+4. **Load** every relationship that has work: a relationship with an invalid fact is
+   reported and built no further (its previous outputs stay as they were), while the
+   others are built; under ``--strict`` any problem stops the build before anything is
+   written.
 5. **Dispatch**: render each stale brief here (:mod:`briefs.produce`) and hand it to
    a writer process; each result is written as it arrives, through a temporary file
    renamed into place (:mod:`briefs.output`), so an interrupted build leaves old or
@@ -30,10 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import BriefsError, Problem, display_path, fatal
+from .errors import BriefsError, FactError, Problem, display_path, fatal
 from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
-from .plan import BuildOptions, PlannedBrief, load_planned, plan
+from .plan import BuildOptions, PlannedBrief, load_sound, plan
 from .state import STATE_FILE, BuildState, Inputs
 from .workers import Writers
 
@@ -52,6 +54,8 @@ class BuildResult:
     seconds: float = 0.0
     # Per release edition built ("pakistan-japan PUBLIC"), the facts it leaves out, located.
     withheld: dict[str, list[str]] = field(default_factory=dict)
+    # Relationships whose facts are broken: nothing of theirs was built or changed.
+    broken: list[str] = field(default_factory=list)
     _seen: set[Problem] = field(default_factory=set, repr=False)
 
     def warn(self, warnings: list[Problem]) -> None:
@@ -105,6 +109,8 @@ class _Build:
         self._reported = 0
         # Relationships whose working edition was written: its notes link to their audit page.
         self._audited: set[str] = set()
+        # Relationships a brief of which failed: their edition snapshot waits for a clean build.
+        self._failed: set[str] = set()
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
         pending = self._stale(briefs)
@@ -117,7 +123,7 @@ class _Build:
         self._write_audits(relationships)
         for relationship in relationships.values():
             self.state.remember_fact_warnings(relationship.slug, relationship.warnings)
-            if not self.result.failures:
+            if relationship.slug not in self._failed:
                 self._snapshot(relationship)
         self._publish()
         return self.result
@@ -127,14 +133,25 @@ class _Build:
         with Writers(self.options.chosen_formats) as writers:
             # Started before loading imports the fact model: they import WeasyPrint meanwhile.
             writers.start(self._writers(sum("stale" in verdicts.values() for verdicts in pending.values())))
-            relationships, warnings = load_planned(self.options, list(pending))
-            self.result.warn(warnings)
+            relationships = self._load(list(pending))
             self._work = [(brief, formats) for brief, formats in
-                          ((b, self._still_stale(b, f, relationships[b.relationship])) for b, f in pending.items())
+                          ((b, self._still_stale(b, f, relationships[b.relationship]))
+                           for b, f in pending.items() if b.relationship in relationships)
                           if formats]
             writers.start(self._writers(len(self._work)))
             self._dispatch(relationships, writers)
         return relationships
+
+    def _load(self, briefs: list[PlannedBrief]) -> dict[str, Relationship]:
+        """The sound relationships of ``briefs``; a broken one is reported and left alone
+        (under --strict any problem or warning stops the whole build)."""
+        loaded = load_sound(self.options, briefs)
+        if self.options.strict and (loaded.broken or loaded.warnings):
+            raise FactError(loaded.problems + fatal(loaded.warnings))
+        self.result.warn(loaded.warnings)
+        self.result.failures.extend(loaded.problems)
+        self.result.broken = sorted(loaded.broken)
+        return loaded.relationships
 
     def _note_withheld(self, relationships: dict[str, Relationship]) -> None:
         """Tell the editor what each release edition left out, so that nothing goes missing silently."""
@@ -286,6 +303,8 @@ class _Build:
     def _accept(self, index: int, produced: Produced) -> None:
         """Write (or under --strict, hold) a produced brief; report finished briefs in plan order."""
         brief, _formats = self._work[index]
+        if produced.problems:
+            self._failed.add(brief.relationship)
         if self.options.strict:
             self._held.append((brief, produced))
             self._account(produced)

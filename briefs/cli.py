@@ -235,8 +235,9 @@ def build_command(quiet, **params):
 
     Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
     Only outputs whose facts, templates or options changed are rebuilt.
-    Invalid facts stop the build before anything is written; a brief that fails
-    to render is reported while the others are built.
+    A relationship with invalid facts is reported and left as it was while the
+    others are built (with --strict, any problem stops the build before anything
+    is written); a brief that fails to render is reported while the others are built.
 
     Example:
 
@@ -254,9 +255,13 @@ def build_command(quiet, **params):
     summary = (f"built {len(result.built)}, skipped {len(result.skipped)} up to date,"
                f" failed {len(result.failures)}, {len(result.warnings)} warning(s)"
                f" in {result.seconds:.1f}s -> {display_path(options.out_dir)}/")
+    for relationship in result.broken if result.built or result.skipped else ():
+        click.echo(f"briefs: {relationship} was not built: its facts have errors (above);"
+                   f" its previous outputs are as they were", err=True)
     if result.failures:
         noun = "error" if len(result.failures) == 1 else "errors"
-        click.echo(f"briefs: {len(result.failures)} {noun}; {summary}", err=True)
+        tail = "nothing was written" if not result.built else summary
+        click.echo(f"briefs: {len(result.failures)} {noun}; {tail}", err=True)
         sys.exit(1)
     click.echo(summary)
 
