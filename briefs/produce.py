@@ -65,11 +65,21 @@ def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, ou
     and where its PDF is ``archival`` (and so attaches them) the source documents. (Any
     change to a document is checked against the passages when the facts are loaded.)"""
     value = digest(relationship.facts, paths)
+    unverified = _unverified_among(relationship, paths)
+    if unverified:  # verifying a fact turns a draft into a brief fit to send: a rebuild
+        value += ":unverified:" + fingerprint(unverified)
     if archival and relationship.documents:
         value += ":" + fingerprint(sorted((source, document.digest)
                                           for source, document in relationship.documents.items()))
     changes = changes_for(relationship, brief.kind, out_dir, brief.release)
     return value if changes is None else f"{value}:{fingerprint(changes)}"
+
+
+def _unverified_among(relationship: Relationship, paths: list) -> list[str]:
+    """The facts among those read (whole, or their sources cited) that the evidence does not support."""
+    read = {tuple(path) for path in paths}
+    return sorted(str(path) for path, record in relationship.evidence.items() if not record.verified
+                  and (path + ("sources",) in read or any(path[:i] in read for i in range(1, len(path) + 1))))
 
 
 def archival(options: BuildOptions, relationship: Relationship) -> bool:
@@ -105,5 +115,8 @@ class Producer:
             "digest": read_digest(relationship, brief, paths, self.options.out_dir,
                                   archival(self.options, relationship)),
             "templates": {name: self._inputs[layout].template(name) for name in rendered.template_names},
-            "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking},
+            "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking,
+                     **({"unverified": [{"fact": label, "file": file, "line": line}
+                                        for label, file, line in meta.unverified]}
+                        if meta.unverified else {})},
         }), rendered

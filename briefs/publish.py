@@ -73,6 +73,8 @@ def manifest(layout: Layout, state: BuildState) -> bytes:
         outputs[key] = {"sha256": record.output["sha"], "size": record.output["size"],
                         "edition_date": info.get("edition"), "marking": info.get("marking"),
                         "title": info.get("title")}
+        if info.get("unverified"):
+            outputs[key]["unverified_facts"] = info["unverified"]
     data = {"fact_base_revision": fact_base_revision(layout.facts_dir),
             "generator": f"briefs {__version__}", "outputs": outputs}
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
@@ -101,6 +103,15 @@ def bundle(out_dir: Path, perspective: str | None = None, release: str | None = 
         raise BuildError(Problem(f"no built PDFs of {what} to bundle; run `briefs build`"
                                  + (f" with {' '.join(_edition_flags(perspective, release))}" if edition else "")
                                  + " (or make) first", Location(display_path(out_dir))))
+    drafts = {key: entry["unverified_facts"] for key, entry in outputs.items() if entry.get("unverified_facts")}
+    if drafts:
+        facts = {(fact["file"], fact["line"] or 0, fact["fact"]): fact for facts in drafts.values() for fact in facts}
+        raise BuildError([
+            Problem(f"{fact['fact']}: unverified (no passage found in a source document supports it),"
+                    f" so {sum(fact in facts for facts in drafts.values())} of the PDFs to bundle are"
+                    " drafts; cite the words that support it, then build and bundle again",
+                    Location(fact["file"], fact["line"]))
+            for _, fact in sorted(facts.items())])
     today = today or dt.date.today()
     stamp = (today.year, today.month, today.day, 0, 0, 0)
     members = [(key, (out_dir / key).read_bytes()) for key in outputs]
