@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import BriefsError, FactError, Problem, display_path, fatal
+from .errors import BriefsError, BuildError, FactError, Location, Problem, display_path, fatal
 from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_sound, plan
@@ -89,6 +89,36 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         result = _Build(options, reporter).run(briefs)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def dist(options: BuildOptions, perspective: str | None = None, release: str | None = None,
+         reporter: Reporter | None = None) -> tuple[BuildResult, Path]:
+    """Bundle one edition's PDFs (the full edition from each fact base's own side by default):
+    build what is stale of that edition first, then, holding the build lock so that no build
+    changes a file meanwhile, bundle only outputs whose record says they are current."""
+    import dataclasses
+
+    options = dataclasses.replace(options, formats=("pdf",), perspectives=(perspective,) if perspective else (),
+                                  releases=(release,), working=False, working_only=False, strict=False)
+    result = build(options, reporter)
+    if result.failures:
+        raise BuildError(result.failures + [Problem(
+            "the edition could not be built, so nothing was bundled", Location(display_path(options.out_dir)))])
+    reporter = reporter or Reporter()
+    with exclusive(options.out_dir, reporter.waiting):
+        briefs = plan(options)
+        current = _Build(options, reporter)
+        stale = [path for brief, formats in current._stale(briefs).items()
+                 for path in (brief.output(options.out_dir, fmt) for fmt in formats)]
+        if stale:  # another build changed the facts, templates or files since ours
+            raise BuildError([Problem("not up to date (changed since it was built); run briefs dist again",
+                                      Location(display_path(path))) for path in stale])
+        from .publish import bundle
+
+        edition = {"perspective": perspective or "default", "release": release or "full"}
+        label = "-".join(p for p in (perspective, release.lower() if release else None) if p) or "full"
+        keys = [current.state.key(brief.output(options.out_dir, "pdf")) for brief in briefs]
+        return result, bundle(options.layout, current.state, keys, edition, label)
 
 
 class _Build:
@@ -343,8 +373,11 @@ class _Build:
     # --- publish ------------------------------------------------------------------------
 
     def _publish(self) -> None:
+        """The index and manifest, from the record of what is in the folder, written before
+        the record says they are (so a build killed in between rewrites them next time)."""
         out_dir, layout = self.options.out_dir, self.options.layout
-        if self.result.built or not (out_dir / "index.html").exists() \
+        published = self.state.outputs_digest()
+        if self.result.built or self.state.published != published or not (out_dir / "index.html").exists() \
                 or not (out_dir / "manifest.json").exists():
             from .publish import index_page, manifest  # renders: not needed by a build with nothing to do
 
@@ -353,6 +386,9 @@ class _Build:
             except BriefsError as exc:
                 self.result.failures.extend(exc.problems)
             atomic_write(out_dir / "manifest.json", manifest(layout, self.state))
+            if self.state.published != published:
+                self.state.published = published
+                self.state.dirty = True
         self._save_state()
 
     def _save_state(self) -> None:

@@ -428,21 +428,26 @@ def serve_command(port, **params):
               help="Build folder whose PDFs are bundled.  [default: briefs.yaml's out, else build]")
 @click.option("--perspective", metavar="NAME", help="Bundle the edition written from this side.")
 @click.option("--release", metavar="MARKING", help="Bundle the release edition at this marking (e.g. PUBLIC).")
-def dist_command(out_dir, perspective, release):
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the bundle's name.")
+def dist_command(out_dir, perspective, release, quiet):
     """Bundle the PDFs of one edition with manifest.json and SHA256SUMS into OUT/dist/.
 
-    The zip is named briefs-<date>-<edition>.zip (e.g. briefs-2026-11-22-public.zip)
-    and holds exactly that edition's PDFs, listed in its manifest; without options,
-    the full edition from each fact base's own side. `sha256sum -c SHA256SUMS`
+    The PDFs of that edition that are not up to date with the facts and templates
+    are built first; then the zip, named briefs-<date>-<edition>.zip (e.g.
+    briefs-2026-11-22-public.zip), takes exactly that edition's PDFs, listed in its
+    manifest; without options, the full edition from each fact base's own side. A
+    draft (a PDF showing unverified facts) is refused. `sha256sum -c SHA256SUMS`
     verifies its contents once unpacked.
 
     Example:
 
         briefs dist --release PUBLIC
     """
-    from .publish import bundle
+    from .build import dist
 
-    target = bundle(_layout(out_dir=out_dir).out_dir, perspective, release)
+    options = _options(facts_dir=None, template_dirs=(), only=(), strict=False, out_dir=out_dir)
+    result, target = dist(options, perspective, release, _reporter(quiet))
+    _report(result.warnings)
     click.echo(f"wrote {display_path(target)}")
 
 

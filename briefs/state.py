@@ -113,6 +113,9 @@ class BuildState:
         self.pathsets: dict[str, list[list[Any]]] = {}
         # Warnings about each relationship's facts (e.g. an uncited source), from its last load.
         self.fact_warnings: dict[str, list[list[Any]]] = {}
+        # The outputs (key -> checksum) the index and manifest were last written from: a build
+        # killed between saving this record and writing them rewrites them next time.
+        self.published = ""
         # Whether anything changed since it was read (else it need not be written again).
         self.dirty = False
         self._warnings_cache: dict[str, list[Problem]] = {}
@@ -128,6 +131,7 @@ class BuildState:
             state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
             state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
             state.fact_warnings = data.get("fact_warnings", {})
+            state.published = data.get("published", "")
         except (OSError, ValueError, KeyError, TypeError):
             return cls(out_dir)  # no record, or an unreadable one: everything is rebuilt
         return state
@@ -141,8 +145,16 @@ class BuildState:
             "briefs": {k: vars(v) for k, v in briefs.items()},
             "outputs": {k: vars(v) for k, v in self.outputs.items()},
             "fact_warnings": self.fact_warnings,
+            "published": self.published,
         }
         return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+    def outputs_digest(self) -> str:
+        """One hash of every recorded output and its checksum (what a manifest lists)."""
+        sha = hashlib.sha256()
+        for key, record in sorted(self.outputs.items()):
+            sha.update(f"{key}\0{record.output.get('sha')}\0{record.deps}\n".encode())
+        return sha.hexdigest()[:32]
 
     def key(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
