@@ -36,6 +36,7 @@ from .errors import BriefsError, BuildError, FactError, Location, Problem, displ
 from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_sound, plan
+from .project import relationship_folders
 from .state import STATE_FILE, BuildState, Inputs
 from .workers import Writers
 
@@ -56,6 +57,8 @@ class BuildResult:
     withheld: dict[str, list[str]] = field(default_factory=dict)
     # Relationships whose facts are broken: nothing of theirs was built or changed.
     broken: list[str] = field(default_factory=list)
+    # Outputs removed because they can no longer be built (see _Build._prune).
+    pruned: list[Path] = field(default_factory=list)
     _seen: set[Problem] = field(default_factory=set, repr=False)
 
     def warn(self, warnings: list[Problem]) -> None:
@@ -143,11 +146,12 @@ class _Build:
         self._failed: set[str] = set()
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
+        self._prune(briefs)
         pending = self._stale(briefs)
         relationships = self._produce(pending) if pending else {}
         if self.options.strict:
             self._write_held_if_clean()
-        if self.result.failures and not self.result.built:
+        if self.result.failures and not self.result.built and not self.result.pruned:
             return self.result  # a failed build changes nothing in the output folder
         self._note_withheld(relationships)
         self._write_audits(relationships)
@@ -216,6 +220,36 @@ class _Build:
         if not self.result.failures:
             for brief, produced in held:
                 self._write(brief, produced)
+
+    # --- prune --------------------------------------------------------------------------
+
+    def _prune(self, briefs: list[PlannedBrief]) -> None:
+        """Remove the outputs briefs wrote (those in its record, nothing else) that can no
+        longer be built: of a relationship deleted from the facts, or a brief kind whose
+        template is gone; and, in a build of the project's whole plan, any it no longer plans
+        (an edition or format dropped from briefs.yaml). Their index rows and manifest
+        entries go with them, so nothing stale is left to be served or bundled."""
+        out_dir = self.options.out_dir
+        planned = {self.state.key(brief.output(out_dir, fmt)) for brief in briefs
+                   for fmt in self.options.chosen_formats}
+        relationships = {folder.name for folder in relationship_folders(self.options.layout.facts_dir)}
+        kinds: dict[str, set[str]] = {}
+        for key, record in list(self.state.outputs.items()):
+            if key in planned:
+                continue
+            relationship, kind = record.brief.split("/")[0], record.brief.split("/")[-1]
+            if relationship not in kinds:
+                kinds[relationship] = set(self.options.layout_for(relationship).brief_kinds())
+            if self.options.complete or relationship not in relationships or kind not in kinds[relationship]:
+                path = out_dir / key
+                path.unlink(missing_ok=True)
+                del self.state.outputs[key]
+                self.state.dirty = True
+                self.result.pruned.append(path)
+                for folder in path.parents:
+                    if folder == out_dir or not folder.is_relative_to(out_dir) or any(folder.iterdir()):
+                        break
+                    folder.rmdir()
 
     # --- skip ---------------------------------------------------------------------------
 

@@ -243,8 +243,11 @@ def build_command(quiet, **params):
 
         briefs build --only pakistan-japan --format pdf,docx -j 2
     """
-    options = _options(**params)
+    narrowed = any(params.get(flag) for flag in ("only", "formats", "perspective", "release", "working"))
+    options = _options(**params, complete=not narrowed)
     result = build(options, _reporter(quiet))
+    for path in result.pruned:
+        click.echo(f"removed {display_path(path)} (no longer planned)")
     for edition, facts in result.withheld.items():
         relationship, release = edition.split(" ")
         if facts:

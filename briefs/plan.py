@@ -47,6 +47,9 @@ class BuildOptions:
     working: bool = False
     # Build only the working edition (the --working flag), not the outgoing ones.
     working_only: bool = False
+    # The whole plan of the project file, not narrowed by --only, --format, --perspective,
+    # --release or --working: outputs briefs wrote that it no longer plans are removed.
+    complete: bool = False
 
     @property
     def audiences(self) -> tuple[bool, ...]:

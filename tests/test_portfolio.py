@@ -82,3 +82,32 @@ def test_make_only_names_one_relationship():
     both = subprocess.run(["make", "-n", "check", "ONLY=india-japan pakistan-japan"], cwd=ROOT,
                           capture_output=True, text=True, check=True).stdout
     assert "briefs check --only india-japan --only pakistan-japan" in both
+
+
+def test_what_can_no_longer_be_built_is_removed_with_its_index_rows_and_manifest_entries(tmp_path):
+    project = _portfolio(tmp_path)
+    assert run_briefs(project, "build", "--quiet", "--format", "html").code == 0
+    assert run_briefs(project, "build", "--quiet", "--format", "html", "--release", "PUBLIC",
+                      "--only", "pakistan-japan").code == 0
+    (project / "notes.txt").write_text("the desk's own file")
+    shutil.copy(project / "notes.txt", project / "build/india-japan/notes.txt")  # not ours: stays
+
+    # A narrowed build removes only what cannot be built at all: a deleted relationship.
+    shutil.rmtree(project / "facts/india-japan")
+    narrowed = run_briefs(project, "build", "--format", "html", "--only", "pakistan-japan")
+    assert narrowed.code == 0, narrowed.stderr
+    assert "removed build/india-japan/overview.html (no longer planned)" in narrowed.stdout
+    assert sorted(p.name for p in (project / "build/india-japan").iterdir()) == ["notes.txt"]
+    assert (project / "build/pakistan-japan/public/overview.html").is_file()
+    manifest = json.loads((project / "build/manifest.json").read_text())["outputs"]
+    assert not any(key.startswith("india-japan/") for key in manifest)
+    index = (project / "build/index.html").read_text()
+    assert "india-japan/" not in index and "pakistan-japan/public/overview.html" in index
+
+    # The project's whole plan (briefs.yaml's, no release editions) drops the PUBLIC edition.
+    complete = run_briefs(project, "build", "--quiet")
+    assert complete.code == 0, complete.stderr
+    assert not (project / "build/pakistan-japan/public").exists()
+    manifest = json.loads((project / "build/manifest.json").read_text())["outputs"]
+    assert manifest and not any("/public/" in key for key in manifest)
+    assert (project / "build/india-japan/notes.txt").read_text() == "the desk's own file"
