@@ -37,7 +37,7 @@ from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_sound, plan
 from .project import relationship_folders
-from .state import STATE_FILE, BuildState, Inputs
+from .state import BuildState, Inputs
 from .workers import Writers
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class _Build:
     def __init__(self, options: BuildOptions, reporter: Reporter):
         self.options, self.reporter = options, reporter
         self._inputs: dict[Layout, Inputs] = {}
-        self.state = BuildState.read(options.out_dir)
+        self.state = BuildState.read(options.out_dir, options.layout.record_file)
         self.result = BuildResult()
         self.fact_files: dict[str, dict[str, str]] = {}
         self._format_keys: dict[tuple[str, Layout], dict[str, Any]] = {}
@@ -306,7 +306,7 @@ class _Build:
             path = brief.output(self.options.out_dir, fmt)
             deps = self.state.deps_of(self.state.key(path))
             if verdict == "facts" and deps is not None and read_digest(
-                    relationship, brief, self.state.paths(deps), self.options.out_dir,
+                    relationship, brief, self.state.paths(deps), self.options.layout.snapshots_dir,
                     archival(self.options, relationship)) == deps.digest:
                 deps.fact_files = self.fact_files[brief.relationship]
                 self.state.dirty = True
@@ -316,11 +316,11 @@ class _Build:
         return stale
 
     def _snapshot(self, relationship: Relationship) -> None:
-        """Record this edition's facts in the output folder, for comparisons where there is no git."""
+        """Record this edition's facts with the desk's state, for comparisons where there is no git."""
         from .editions import snapshot_bytes, snapshot_path
 
         number = relationship.facts.metadata.edition.number
-        atomic_write(snapshot_path(self.options.out_dir, relationship.slug, number),
+        atomic_write(snapshot_path(self.options.layout.snapshots_dir, relationship.slug, number),
                      snapshot_bytes(relationship.facts))
 
     # --- dispatch -----------------------------------------------------------------------
@@ -427,5 +427,5 @@ class _Build:
 
     def _save_state(self) -> None:
         if self.state.dirty:
-            atomic_write(self.options.out_dir / STATE_FILE, self.state.to_bytes())
+            atomic_write(self.options.layout.record_file, self.state.to_bytes())
             self.state.dirty = False

@@ -368,7 +368,7 @@ def diff_command(revision, facts_dir, out_dir, as_json):
     from .editions import describe, diff
 
     layout = _layout(facts_dir, out_dir)
-    results = diff(layout.facts_dir, layout.out_dir, revision)
+    results = diff(layout.facts_dir, layout.snapshots_dir, revision)
     if as_json:
         data = {slug: (c.to_json() if hasattr(c, "to_json") else c) for slug, c in results.items()}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -44,9 +44,10 @@ def write_options(options: BuildOptions, relationship: str) -> WriteOptions:
 
 
 def render_planned(renderer: Renderer, relationship: Relationship, brief: PlannedBrief,
-                   out_dir: Path) -> RenderedBrief:
-    """Render one planned brief, with its changes section where its kind carries one."""
-    changes = changes_for(relationship, brief.kind, out_dir, brief.release)
+                   snapshots_dir: Path) -> RenderedBrief:
+    """Render one planned brief, with its changes section where its kind carries one (since
+    the edition in git, or in ``snapshots_dir`` outside git)."""
+    changes = changes_for(relationship, brief.kind, snapshots_dir, brief.release)
     passage_href = None
     if brief.working:
         # The build writes the audit page beside the working edition: OUT/audit/<relationship>.html.
@@ -59,7 +60,7 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
                            working=brief.working, passage_href=passage_href)
 
 
-def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, out_dir: Path,
+def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, snapshots_dir: Path,
                 archival: bool = False) -> str:
     """The values of the facts a brief read, for briefs with a changes section those changes,
     and where its PDF is ``archival`` (and so attaches them) the source documents. (Any
@@ -71,7 +72,7 @@ def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, ou
     if archival and relationship.documents:
         value += ":" + fingerprint(sorted((source, document.digest)
                                           for source, document in relationship.documents.items()))
-    changes = changes_for(relationship, brief.kind, out_dir, brief.release)
+    changes = changes_for(relationship, brief.kind, snapshots_dir, brief.release)
     return value if changes is None else f"{value}:{fingerprint(changes)}"
 
 
@@ -105,14 +106,14 @@ class Producer:
         if layout not in self._renderers:
             self._renderers[layout], self._inputs[layout] = Renderer(layout), Inputs(layout)
         try:
-            rendered = render_planned(self._renderers[layout], relationship, brief, self.options.out_dir)
+            rendered = render_planned(self._renderers[layout], relationship, brief, layout.snapshots_dir)
         except BriefsError as exc:
             return Produced(problems=exc.problems), None
         paths = [list(path) for path in prune(rendered.fact_paths)]
         meta = rendered.meta
         return Produced(record={
             "paths": paths,
-            "digest": read_digest(relationship, brief, paths, self.options.out_dir,
+            "digest": read_digest(relationship, brief, paths, layout.snapshots_dir,
                                   archival(self.options, relationship)),
             "templates": {name: self._inputs[layout].template(name) for name in rendered.template_names},
             "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking,

@@ -1,6 +1,7 @@
 """The build record: what each output was built from, so unchanged outputs are skipped.
 
-Kept in ``build/.briefs-state.json``. For every output it stores content hashes of
+Kept in ``.briefs/builds/<output folder>.json`` at the project root (:attr:`Layout.record_file`),
+outside the output folder, which is served and bundled. For every output it stores content hashes of
 the fact files of its relationship, of the fact values the brief actually read
 (see :mod:`briefs.tracking`), of every template it loaded (by name, resolved
 through the search path), of the options that shape the format, and of the
@@ -21,7 +22,6 @@ from .errors import Location, Problem
 from .layout import Layout
 from .project import fact_files
 
-STATE_FILE = ".briefs-state.json"
 FORMAT_VERSION = 2
 
 
@@ -106,8 +106,9 @@ class OutputRecord:
 
 
 class BuildState:
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, record_file: Path | None = None):
         self.out_dir = out_dir
+        self.record_file = record_file
         self.briefs: dict[str, BriefRecord] = {}
         self.outputs: dict[str, OutputRecord] = {}
         self.pathsets: dict[str, list[list[Any]]] = {}
@@ -121,10 +122,10 @@ class BuildState:
         self._warnings_cache: dict[str, list[Problem]] = {}
 
     @classmethod
-    def read(cls, out_dir: Path) -> "BuildState":
-        state = cls(out_dir)
+    def read(cls, out_dir: Path, record_file: Path) -> "BuildState":
+        state = cls(out_dir, record_file)
         try:
-            data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+            data = json.loads(record_file.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT_VERSION:
                 return state
             state.pathsets = data["pathsets"]
@@ -133,7 +134,7 @@ class BuildState:
             state.fact_warnings = data.get("fact_warnings", {})
             state.published = data.get("published", "")
         except (OSError, ValueError, KeyError, TypeError):
-            return cls(out_dir)  # no record, or an unreadable one: everything is rebuilt
+            return cls(out_dir, record_file)  # no record, or an unreadable one: everything is rebuilt
         return state
 
     def to_bytes(self) -> bytes:

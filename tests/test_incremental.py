@@ -103,10 +103,10 @@ def test_parallel_and_serial_builds_give_identical_files(project, tmp_path):
     serial = run_briefs(project, "build", "-j", "1", "--out", str(tmp_path / "serial"))
     parallel = run_briefs(project, "build", "-j", "2", "--out", str(tmp_path / "parallel"))
     assert serial.code == parallel.code == 0, serial.stderr + parallel.stderr
-    # Every output is the same; the build records differ only in file times.
+    # Every output is the same (the build records, in .briefs/, differ only in file times).
     serial_files, parallel_files = tree_digest(tmp_path / "serial"), tree_digest(tmp_path / "parallel")
-    serial_files.pop(".briefs-state.json"), parallel_files.pop(".briefs-state.json")
-    assert serial_files == parallel_files
+    assert serial_files == parallel_files and serial_files
+    assert not any(name.startswith(".") for name in serial_files)  # the desk's state is in .briefs/
     # The log lists outputs in plan order, whatever order the workers finished in.
     assert serial.stdout.splitlines()[:-1] == [
         line.replace("/parallel/", "/serial/") for line in parallel.stdout.splitlines()[:-1]]
@@ -212,7 +212,7 @@ def test_a_manifest_left_behind_by_a_killed_build_is_rewritten(project):
     people.write_text(people.read_text().replace("About 19,000 Pakistanis", "About 19,000 Pakistani nationals"))
     assert run_briefs(project, "build", "--quiet").code == 0
     # What the kill leaves: the new outputs and record, the old manifest.
-    state_file = project / "build/.briefs-state.json"
+    state_file = project / ".briefs/builds/build.json"
     state = json.loads(state_file.read_text())
     state["published"] = "from the build before"
     state_file.write_text(json.dumps(state))

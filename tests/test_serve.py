@@ -116,7 +116,9 @@ def test_desk_state_and_other_hosts_are_refused(server):
     """DNS rebinding (another site's name in Host), dot-files (the build record, edition
     snapshots), odd paths and methods: each a 4xx answer, nothing served, no traceback."""
     project, base, port = server
-    assert any(p.name.startswith(".") for p in (project / "build").iterdir())
+    assert (project / ".briefs/builds/build.json").is_file()  # the desk's state is not in build/
+    assert not any(p.name.startswith(".briefs") for p in (project / "build").rglob("*"))
+    (project / "build/.briefs-state.json").write_text('{"fact_files": "a file someone put here"}')
     ok = _raw(port, f"GET /pakistan-japan/overview.html HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
     assert ok.startswith(b"HTTP/1.0 200")
     for host in ("evil.example:%d" % port, "127.0.0.1.evil.example:%d" % port, "127.0.0.1:1", ""):
