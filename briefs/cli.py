@@ -23,7 +23,7 @@ from . import __version__
 from .build import Reporter, build
 from .errors import BriefsError, Problem, display_path, set_display_root
 from .layout import Layout
-from .output import atomic_write, clean, exclusive
+from .output import atomic_write, clean
 from .plan import BuildOptions, PlannedBrief, plan
 from .project import relationship_folders
 from .settings import Settings, check_out_dir, check_relationships, read_settings, settings_schema_text
@@ -236,15 +236,19 @@ def build_command(quiet, **params):
 
     Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
     Only outputs whose facts, templates or options changed are rebuilt.
-    Invalid facts stop the build before anything is written; a brief that fails
-    to render is reported while the others are built.
+    A relationship with invalid facts is reported and left as it was while the
+    others are built (with --strict, any problem stops the build before anything
+    is written); a brief that fails to render is reported while the others are built.
 
     Example:
 
         briefs build --only pakistan-japan --format pdf,docx -j 2
     """
-    options = _options(**params)
+    narrowed = any(params.get(flag) for flag in ("only", "formats", "perspective", "release", "working"))
+    options = _options(**params, complete=not narrowed)
     result = build(options, _reporter(quiet))
+    for path in result.pruned:
+        click.echo(f"removed {display_path(path)} (no longer planned)")
     for edition, facts in result.withheld.items():
         relationship, release = edition.split(" ")
         if facts:
@@ -255,9 +259,13 @@ def build_command(quiet, **params):
     summary = (f"built {len(result.built)}, skipped {len(result.skipped)} up to date,"
                f" failed {len(result.failures)}, {len(result.warnings)} warning(s)"
                f" in {result.seconds:.1f}s -> {display_path(options.out_dir)}/")
+    for relationship in result.broken if result.built or result.skipped else ():
+        click.echo(f"briefs: {relationship} was not built: its facts have errors (above);"
+                   f" its previous outputs are as they were", err=True)
     if result.failures:
         noun = "error" if len(result.failures) == 1 else "errors"
-        click.echo(f"briefs: {len(result.failures)} {noun}; {summary}", err=True)
+        tail = "nothing was written" if not result.built else summary
+        click.echo(f"briefs: {len(result.failures)} {noun}; {tail}", err=True)
         sys.exit(1)
     click.echo(summary)
 
@@ -361,7 +369,7 @@ def diff_command(revision, facts_dir, out_dir, as_json):
     from .editions import describe, diff
 
     layout = _layout(facts_dir, out_dir)
-    results = diff(layout.facts_dir, layout.out_dir, revision)
+    results = diff(layout.facts_dir, layout.snapshots_dir, revision)
     if as_json:
         data = {slug: (c.to_json() if hasattr(c, "to_json") else c) for slug, c in results.items()}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -424,24 +432,26 @@ def serve_command(port, **params):
               help="Build folder whose PDFs are bundled.  [default: briefs.yaml's out, else build]")
 @click.option("--perspective", metavar="NAME", help="Bundle the edition written from this side.")
 @click.option("--release", metavar="MARKING", help="Bundle the release edition at this marking (e.g. PUBLIC).")
-def dist_command(out_dir, perspective, release):
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the bundle's name.")
+def dist_command(out_dir, perspective, release, quiet):
     """Bundle the PDFs of one edition with manifest.json and SHA256SUMS into OUT/dist/.
 
-    The zip is named briefs-<date>-<edition>.zip (e.g. briefs-2026-11-22-public.zip)
-    and holds exactly that edition's PDFs, listed in its manifest; without options,
-    the full edition from each fact base's own side. `sha256sum -c SHA256SUMS`
+    The PDFs of that edition that are not up to date with the facts and templates
+    are built first; then the zip, named briefs-<date>-<edition>.zip (e.g.
+    briefs-2026-11-22-public.zip), takes exactly that edition's PDFs, listed in its
+    manifest; without options, the full edition from each fact base's own side. A
+    draft (a PDF showing unverified facts) is refused. `sha256sum -c SHA256SUMS`
     verifies its contents once unpacked.
 
     Example:
 
         briefs dist --release PUBLIC
     """
-    from .publish import bundle
+    from .build import dist
 
-    layout, reporter = _layout(out_dir=out_dir), Reporter()
-    check_out_dir(layout, "--out" if out_dir else None)
-    with exclusive(layout.out_dir, reporter.waiting, reporter.notice, create=False):  # not during a build
-        target = bundle(layout.out_dir, perspective, release)
+    options = _options(facts_dir=None, template_dirs=(), only=(), strict=False, out_dir=out_dir)
+    result, target = dist(options, perspective, release, _reporter(quiet))
+    _report(result.warnings)
     click.echo(f"wrote {display_path(target)}")
 
 
@@ -449,7 +459,10 @@ def dist_command(out_dir, perspective, release):
 @click.option("--out", "out_dir", type=_DIR, default=None, callback=_not_empty_path,
               help="The output folder to delete.  [default: briefs.yaml's out, else build]")
 def clean_command(out_dir):
-    """Delete the output folder, and nothing else (never an input folder).
+    """Delete what briefs wrote in the output folder, then the folder if nothing else is in it.
+
+    Only a folder carrying briefs' marker (.briefs-output) is cleaned; files briefs did not
+    write there are kept and listed.
 
     Example:
 
@@ -460,8 +473,9 @@ def clean_command(out_dir):
     layout = _layout(out_dir=out_dir)
     check_out_dir(layout, "--out" if out_dir else None)
     reporter = Reporter()
-    cleaned = clean(layout.out_dir, lambda out: list(BuildState.read(out).outputs), reporter.waiting,
-                    reporter.notice)
+    cleaned = clean(layout.out_dir, layout.record_file,
+                    lambda: list(BuildState.read(layout.out_dir, layout.record_file).outputs),
+                    reporter.waiting, reporter.notice)
     if cleaned.kept:
         shown = ", ".join(cleaned.kept[:5]) + (f" and {len(cleaned.kept) - 5} more" if len(cleaned.kept) > 5 else "")
         click.echo(f"removed {cleaned.removed} file(s) briefs wrote in {display_path(layout.out_dir)}/; kept"

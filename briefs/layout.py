@@ -10,6 +10,7 @@ path is resolved against the project root, never the working folder.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,28 @@ class Layout:
                                      f" {display_path(self.root)}"))
         dirs = tuple(dict.fromkeys([*own, *self.template_dirs]))
         return Layout(self.root, self.facts_dir, dirs, self.out_dir, self.reference_override)
+
+    @property
+    def state_dir(self) -> Path:
+        """The desk's own state (build records, edition snapshots): ``.briefs/`` at the project
+        root, outside every folder that is served or bundled, since it holds every fact of
+        every marking."""
+        return self.root / ".briefs"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Each edition's facts, for comparing editions where there is no git."""
+        return self.state_dir / "editions"
+
+    @property
+    def record_file(self) -> Path:
+        """The build record of this output folder: what each output was built from."""
+        out = self.out_dir.resolve()
+        try:
+            name = out.relative_to(self.root).as_posix().replace("/", "--")
+        except ValueError:  # an output folder outside the project: named by its path's hash
+            name = "outside-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
+        return self.state_dir / "builds" / f"{name}.json"
 
     @property
     def shipped(self) -> Path:
@@ -128,7 +151,8 @@ class Layout:
                 return f"the output folder {shown} {verb} {what}; choose a folder of its own, such as build"
         if ".git" in out.parts:
             return f"the output folder {shown} is inside a .git folder; choose a folder of its own, such as build"
-        inputs = [(_PACKAGE, "briefs' own program files"), (self.facts_dir, None), (self.root / "assets", None),
+        inputs = [(_PACKAGE, "briefs' own program files"), (self.state_dir, "the desk's state (.briefs/)"),
+                  (self.facts_dir, None), (self.root / "assets", None),
                   *((folder, None) for folder in self.template_dirs)]
         if self.reference_override is not None:
             inputs.append((self.reference_override, None))

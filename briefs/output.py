@@ -106,21 +106,24 @@ def atomic_write(path: Path, data: bytes) -> bool:
 # --- whose folder -------------------------------------------------------------------------
 
 
-def is_ours(out_dir: Path) -> bool:
-    """Whether briefs made this folder (its marker), or wrote its build record before markers."""
-    return (out_dir / MARKER).is_file() or (out_dir / _LEGACY_RECORD).is_file()
+def is_ours(out_dir: Path, record_file: Path | None = None) -> bool:
+    """Whether briefs made this folder (its marker), or built it before markers existed: it
+    holds briefs' old build record, or the desk's state holds its record (``record_file``)."""
+    return ((out_dir / MARKER).is_file() or (out_dir / _LEGACY_RECORD).is_file()
+            or (record_file is not None and record_file.is_file()))
 
 
-def claim(out_dir: Path) -> None:
+def claim(out_dir: Path, record_file: Path | None = None) -> None:
     """Make ``out_dir`` briefs' own folder: create it with the marker, or mark an existing one
-    that is empty or holds briefs' build record. Any other folder is refused: briefs would
-    mix its files with someone else's, and could later be asked to clean them."""
+    that is empty or that briefs built before markers (see :func:`is_ours`). Any other folder
+    is refused: briefs would mix its files with someone else's, and could later be asked to
+    clean them."""
     try:
         if not out_dir.is_dir():
             out_dir.mkdir(parents=True, exist_ok=True)
         elif (out_dir / MARKER).is_file():
             return
-        elif not is_ours(out_dir) and any(out_dir.iterdir()):
+        elif not is_ours(out_dir, record_file) and any(out_dir.iterdir()):
             raise BuildError(Problem(
                 f"this folder holds files briefs did not write (it has no {MARKER} marker), so briefs"
                 " will not write into it; choose a new or empty output folder (--out, or `out:` in"
@@ -160,7 +163,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _acquire(out_dir: Path, waiting: Callable[[Path], None], create: bool) -> int | None:
+def _acquire(out_dir: Path, waiting: Callable[[Path], None], create: bool,
+             record_file: Path | None) -> int | None:
     """The descriptor of the lock file, locked (None: the folder is gone and not to be made).
     A clean may remove the file, or the folder, while another process waits for it: then the
     lock is taken again on what is now in its place."""
@@ -172,7 +176,7 @@ def _acquire(out_dir: Path, waiting: Callable[[Path], None], create: bool) -> in
         except FileNotFoundError:
             if not create:
                 return None
-            claim(out_dir)
+            claim(out_dir, record_file)
             continue
         except OSError as exc:
             raise write_fault(exc, path) from None
@@ -201,13 +205,14 @@ def _release(handle: int) -> None:
 
 @contextlib.contextmanager
 def exclusive(out_dir: Path, waiting: Callable[[Path], None], notice: Callable[[str], None] = print,
-              create: bool = True) -> Iterator[None]:
+              create: bool = True, record_file: Path | None = None) -> Iterator[None]:
     """One build, dist or clean at a time per output folder: a second one waits, after calling
-    ``waiting``. With ``create`` the folder is made (and marked) if need be; without, a missing
-    folder has nothing to guard. A lock whose holder died is taken over, told to ``notice``."""
+    ``waiting``. With ``create`` the folder is made (and marked; see :func:`claim`) if need be;
+    without, a missing folder has nothing to guard. A lock whose holder died is taken over,
+    told to ``notice``."""
     if create:
-        claim(out_dir)
-    handle = _acquire(out_dir, waiting, create)
+        claim(out_dir, record_file)
+    handle = _acquire(out_dir, waiting, create, record_file)
     if handle is None:
         yield
         return
@@ -241,7 +246,8 @@ def sweep_temporaries(out_dir: Path) -> None:
                     os.unlink(os.path.join(root, name))
 
 
-# Besides the recorded outputs, the names briefs writes, relative to the output folder.
+# Besides the recorded outputs, the names briefs writes (or wrote, before its state moved to
+# .briefs/ at the project root), relative to the output folder.
 _OWN_NAMES = ("index.html", "manifest.json", _LEGACY_RECORD, LOCK_FILE)
 _OWN_PATTERNS = (re.compile(r"^\.briefs-editions/[^/]+/\d+\.json$"), re.compile(r"^audit/[^/]+\.html$"),
                  re.compile(r"^dist/briefs-[^/]+\.zip$"))
@@ -255,7 +261,7 @@ class Cleaned:
     folder_removed: bool = False
 
 
-def clean(out_dir: Path, recorded: Callable[[Path], list[str]], waiting: Callable[[Path], None],
+def clean(out_dir: Path, record_file: Path, recorded: Callable[[], list[str]], waiting: Callable[[Path], None],
           notice: Callable[[str], None] = print) -> Cleaned:
     """Delete what briefs wrote in ``out_dir`` (its ``recorded`` outputs, its own names and
     temporaries), then the folders left empty, and the folder itself if nothing else is in it.
@@ -263,12 +269,12 @@ def clean(out_dir: Path, recorded: Callable[[Path], list[str]], waiting: Callabl
     cleaned = Cleaned()
     if not out_dir.exists() and not out_dir.is_symlink():
         return cleaned
-    if not out_dir.is_dir() or not is_ours(out_dir):
+    if not out_dir.is_dir() or not is_ours(out_dir, record_file):
         raise BuildError(Problem(
             f"not cleaned: this folder has no {MARKER} marker, so briefs did not make it and will not"
             " empty it; delete it yourself if you mean to", Location(display_path(out_dir))))
     with exclusive(out_dir, waiting, notice, create=False):
-        own = set(recorded(out_dir)) | set(_OWN_NAMES)
+        own = set(recorded()) | set(_OWN_NAMES)
         for root, _folders, names in os.walk(out_dir):
             for name in names:
                 path = Path(root) / name

@@ -1,6 +1,7 @@
 """The build record: what each output was built from, so unchanged outputs are skipped.
 
-Kept in ``build/.briefs-state.json``. For every output it stores content hashes of
+Kept in ``.briefs/builds/<output folder>.json`` at the project root (:attr:`Layout.record_file`),
+outside the output folder, which is served and bundled. For every output it stores content hashes of
 the fact files of its relationship, of the fact values the brief actually read
 (see :mod:`briefs.tracking`), of every template it loaded (by name, resolved
 through the search path), of the options that shape the format, and of the
@@ -21,7 +22,6 @@ from .errors import Location, Problem, display_path
 from .layout import Layout
 from .project import FACT_SUFFIXES, fact_files
 
-STATE_FILE = ".briefs-state.json"
 FORMAT_VERSION = 2
 
 
@@ -115,13 +115,17 @@ class OutputRecord:
 
 
 class BuildState:
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, record_file: Path | None = None):
         self.out_dir = out_dir
+        self.record_file = record_file
         self.briefs: dict[str, BriefRecord] = {}
         self.outputs: dict[str, OutputRecord] = {}
         self.pathsets: dict[str, list[list[Any]]] = {}
         # Warnings about each relationship's facts (e.g. an uncited source), from its last load.
         self.fact_warnings: dict[str, list[list[Any]]] = {}
+        # The outputs (key -> checksum) the index and manifest were last written from: a build
+        # killed between saving this record and writing them rewrites them next time.
+        self.published = ""
         # Whether anything changed since it was read (else it need not be written again).
         self.dirty = False
         # Why the record read was set aside (damaged, or not written by briefs); None if it was not.
@@ -129,11 +133,11 @@ class BuildState:
         self._warnings_cache: dict[str, list[Problem]] = {}
 
     @classmethod
-    def read(cls, out_dir: Path) -> "BuildState":
-        """The record in ``out_dir``; an empty one when there is none, or when it is not one
+    def read(cls, out_dir: Path, record_file: Path) -> "BuildState":
+        """The record of ``out_dir``; an empty one when there is none, or when it is not one
         briefs wrote (then :attr:`damage` says why, and everything is rebuilt)."""
-        state = cls(out_dir)
-        path = out_dir / STATE_FILE
+        state = cls(out_dir, record_file)
+        path = record_file
         try:
             data = json.loads(path.read_bytes())
         except FileNotFoundError:
@@ -154,6 +158,7 @@ class BuildState:
         state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
         state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
         state.fact_warnings = data.get("fact_warnings", {})
+        state.published = data.get("published", "")
         return state
 
     def to_bytes(self) -> bytes:
@@ -165,8 +170,16 @@ class BuildState:
             "briefs": {k: vars(v) for k, v in briefs.items()},
             "outputs": {k: vars(v) for k, v in self.outputs.items()},
             "fact_warnings": self.fact_warnings,
+            "published": self.published,
         }
         return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+    def outputs_digest(self) -> str:
+        """One hash of every recorded output and its checksum (what a manifest lists)."""
+        sha = hashlib.sha256()
+        for key, record in sorted(self.outputs.items()):
+            sha.update(f"{key}\0{record.output.get('sha')}\0{record.deps}\n".encode())
+        return sha.hexdigest()[:32]
 
     def key(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
@@ -268,6 +281,7 @@ _RECORD = {
     "outputs": ("map", {"brief": str, "deps": str, "options": ("map", object),
                         "output": {"sha": str, "size": int, "mtime_ns": int}, "warnings?": _WARNINGS}),
     "fact_warnings?": ("map", _WARNINGS),
+    "published?": str,
 }
 
 

@@ -115,5 +115,12 @@ def built(tmp_path_factory) -> Path:
 def project(tmp_path, built) -> Path:
     """A fresh copy of the project whose build/ already holds good outputs."""
     copy = copy_project(tmp_path / "project")
-    shutil.copytree(built / "build", copy / "build")
+    copy_build(built, copy)
     return copy
+
+
+def copy_build(source: Path, target: Path) -> None:
+    """The outputs of project ``source`` and the desk's record of them (.briefs/), into ``target``."""
+    shutil.copytree(source / "build", target / "build")
+    if (source / ".briefs").is_dir():
+        shutil.copytree(source / ".briefs", target / ".briefs")

@@ -72,6 +72,7 @@ REFUSED_OUT = [
     ("..", "holds the project folder"),
     (".git", "is the .git folder"),
     (".git/build", "is inside a .git folder"),
+    (".briefs", "would mix with the desk's state (.briefs/)"),
     ("facts", "would mix with the input facts"),
     ("facts/pakistan-japan/build", "would mix with the input facts"),
     ("templates/build", "would mix with the input templates"),
@@ -163,10 +164,14 @@ def test_a_folder_briefs_did_not_make_is_never_emptied_nor_written(tmp_path):
     assert tree_digest(mine) == before
 
 
-def test_a_build_folder_from_before_the_marker_counts_as_briefs_own(project):
-    """A build/ holding briefs' build record but no marker (built by an older briefs) is
-    adopted: built into, then cleaned away."""
+@pytest.mark.parametrize("record", ["in the desk's state", "in the folder"])
+def test_a_build_folder_from_before_the_marker_counts_as_briefs_own(project, record):
+    """A build/ without the marker whose build record briefs kept (built by an older briefs:
+    the record in .briefs/, or earlier still in build/ itself) is adopted: built into, then
+    cleaned away."""
     (project / "build/.briefs-output").unlink()
+    if record == "in the folder":
+        (project / ".briefs/builds/build.json").rename(project / "build/.briefs-state.json")
     assert run_briefs(project, "build", "--format", "html", "-q").code == 0
     assert (project / "build/.briefs-output").is_file()
     (project / "build/.briefs-output").unlink()
@@ -177,7 +182,7 @@ def test_a_build_folder_from_before_the_marker_counts_as_briefs_own(project):
 def test_clean_never_follows_a_record_out_of_the_folder(project, tmp_path):
     victim = project / "victim.txt"
     victim.write_text("keep")
-    record_file = project / "build/.briefs-state.json"
+    record_file = project / ".briefs/builds/build.json"
     record = json.loads(record_file.read_text())
     record["outputs"]["../victim.txt"] = next(iter(record["outputs"].values()))
     record_file.write_text(json.dumps(record))
@@ -241,18 +246,18 @@ DAMAGED_RECORDS = [
 def test_a_record_not_as_briefs_wrote_it_is_set_aside(tmp_path, record):
     from briefs.state import BuildState
 
-    (tmp_path / ".briefs-state.json").write_bytes(record.encode("utf-8", "surrogateescape"))
-    state = BuildState.read(tmp_path)
+    (tmp_path / "record.json").write_bytes(record.encode("utf-8", "surrogateescape"))
+    state = BuildState.read(tmp_path, tmp_path / "record.json")
     assert state.damage and "the build record is not as briefs wrote it" in state.damage
     assert not state.outputs and not state.briefs
 
 
 def test_a_damaged_build_record_is_rebuilt_not_obeyed(project):
     """A record holding `[]` once blocked every build until `make clean`."""
-    (project / "build/.briefs-state.json").write_text("[]")
+    (project / ".briefs/builds/build.json").write_text("[]")
     result = run_briefs(project, "build", "--format", "html")
     assert result.code == 0, result.stderr
-    assert "briefs: build/.briefs-state.json: the build record is not as briefs wrote it (its content" \
+    assert "briefs: .briefs/builds/build.json: the build record is not as briefs wrote it (its content" \
            " does not have the record's shape); it is set aside and every output is rebuilt" in result.stderr
     assert plain(result.stderr)
     outputs = planned(project, "--format", "html")

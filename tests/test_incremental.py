@@ -103,10 +103,10 @@ def test_parallel_and_serial_builds_give_identical_files(project, tmp_path):
     serial = run_briefs(project, "build", "-j", "1", "--out", str(tmp_path / "serial"))
     parallel = run_briefs(project, "build", "-j", "2", "--out", str(tmp_path / "parallel"))
     assert serial.code == parallel.code == 0, serial.stderr + parallel.stderr
-    # Every output is the same; the build records differ only in file times.
+    # Every output is the same (the build records, in .briefs/, differ only in file times).
     serial_files, parallel_files = tree_digest(tmp_path / "serial"), tree_digest(tmp_path / "parallel")
-    serial_files.pop(".briefs-state.json"), parallel_files.pop(".briefs-state.json")
-    assert serial_files == parallel_files
+    assert serial_files == parallel_files and serial_files
+    assert not any(name.startswith(".") for name in serial_files)  # the desk's state is in .briefs/
     # The log lists outputs in plan order, whatever order the workers finished in.
     assert serial.stdout.splitlines()[:-1] == [
         line.replace("/parallel/", "/serial/") for line in parallel.stdout.splitlines()[:-1]]
@@ -182,3 +182,28 @@ def test_a_changed_source_document_is_checked_again(project):
     reader = pypdf.PdfReader(project / "archive/pakistan-japan/country-brief.pdf")
     attached = b"".join(data for files in reader.attachments.values() for data in files)
     assert b"A second line no fact quotes." in attached
+
+
+def test_a_manifest_left_behind_by_a_killed_build_is_rewritten(project):
+    """Killed after saving the build record but before writing manifest.json: the next
+    build, with nothing to rebuild, still writes a manifest true of every file."""
+    import hashlib
+    import json
+
+    manifest_file = project / "build/manifest.json"
+    old_manifest = manifest_file.read_bytes()
+    people = project / "facts/pakistan-japan/people.yaml"
+    people.write_text(people.read_text().replace("About 19,000 Pakistanis", "About 19,000 Pakistani nationals"))
+    assert run_briefs(project, "build", "--quiet").code == 0
+    # What the kill leaves: the new outputs and record, the old manifest.
+    state_file = project / ".briefs/builds/build.json"
+    state = json.loads(state_file.read_text())
+    state["published"] = "from the build before"
+    state_file.write_text(json.dumps(state))
+    manifest_file.write_bytes(old_manifest)
+
+    assert run_briefs(project, "build", "--quiet").code == 0
+    outputs = json.loads(manifest_file.read_text())["outputs"]
+    assert outputs
+    for key, entry in outputs.items():
+        assert entry["sha256"] == hashlib.sha256((project / "build" / key).read_bytes()).hexdigest(), key
