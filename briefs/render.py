@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import jinja2
+import tinycss2
 import lxml.etree
 import lxml.html
 from babel.dates import format_date
@@ -339,7 +340,9 @@ class Renderer:
         self.env.loaded[name] = filename
         if "</" in source:
             raise jinja2.TemplateRuntimeError(f"stylesheet {name} may not contain '</'")
-        return Markup(source)
+        # The stylesheet's comments are notes for whoever edits it, not for the brief's reader.
+        rules = tinycss2.parse_stylesheet(source, skip_comments=True)
+        return Markup(tinycss2.serialize(rules).strip() + "\n")
 
     def render(self, relationship: Relationship, kind: str, changes=None,
                perspective: str | None = None, release: str | None = None,
