@@ -191,6 +191,24 @@ def format_partial_date(value: PartialDate | dt.date | None, language: str = "en
     return str(value.year)
 
 
+def format_date_range(start: PartialDate | dt.date, end: PartialDate | dt.date | None,
+                      language: str = "en") -> str:
+    """"20–24 October 2019", "28 April – 2 May 2019", "December 2019 – January 2020": what the
+    two dates share is written once (in languages that write the day before the month)."""
+    first, last = format_partial_date(start, language), format_partial_date(end, language)
+    if end is None or last == first:
+        return first
+    start, end = (PartialDate.parse(d) if isinstance(d, dt.date) else d for d in (start, end))
+    day_first = format_date(dt.date(2000, 10, 20), "d MMMM y", locale=language).startswith("20")
+    if day_first and start.year == end.year and bool(start.day) == bool(end.day) and bool(start.month) == bool(end.month):
+        if start.day and start.month == end.month:
+            return f"{start.day}\u2013{last}"
+        if start.month:
+            shared = format_date(start.earliest, "d MMMM" if start.day else "LLLL", locale=language)
+            return f"{shared} \u2013 {last}"
+    return f"{first} \u2013 {last}"
+
+
 def format_number(value: int | float | Decimal, language: str = "en") -> str:
     return format_decimal(value, locale=language)
 
@@ -446,6 +464,7 @@ class Renderer:
             "unverified_facts": first_pass.get("unverified", []),
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
+            "date_range": lambda start, end: format_date_range(start, end, language),
             "source_label": lambda source: source_label(source, language),
             # "facts/x/visits.yaml:12": where a fact is written (the cable locates its warnings).
             "where": lambda fact: str(relationship.location(getattr(fact, "_path", ()))),

@@ -173,3 +173,16 @@ def test_no_internal_keys_or_developer_notes_reach_the_reader(built):
     for path in (built / "build/pakistan-japan").glob("*.html"):
         style = re.search(r"<style>(.*?)</style>", path.read_text(encoding="utf-8"), re.S).group(1)
         assert "/*" not in style and "@page" in style, path
+
+
+def test_a_date_range_writes_what_its_dates_share_once(built):
+    from briefs.model import PartialDate
+    from briefs.render import format_date_range
+
+    assert format_date_range(PartialDate(2019, 10, 20), PartialDate(2019, 10, 24)) == "20\u201324 October 2019"
+    assert format_date_range(PartialDate(2019, 4, 28), PartialDate(2019, 5, 2)) == "28 April \u2013 2 May 2019"
+    assert format_date_range(PartialDate(2019, 12), PartialDate(2020, 1)) == "December 2019 \u2013 January 2020"
+    assert format_date_range(PartialDate(2019, 10, 20), None) == "20 October 2019"
+    headings = html_headings(built / "build/pakistan-japan/country-brief.html")
+    assert "President of Pakistan, 20\u201324 October 2019" in headings
+    assert not any(" to " in h and "2019" in h for h in headings)
