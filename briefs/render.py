@@ -413,7 +413,8 @@ class Renderer:
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
             language=meta.language, perspective=perspective, notes=note_texts,
             unverified=tuple(first_pass["unverified"]),
-            draft=" ".join(str(document.xpath('string(//*[@class="draft-banner"])')).split()))
+            notices=tuple(" ".join(notice.text_content().split())
+                          for notice in document.xpath('//p[@class="page-notice"]')))
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
         cable_html = None
         if cable:  # the telegram's own selection, from the same facts and context

@@ -252,7 +252,7 @@ def test_working_edition_keeps_the_apparatus_in_its_own_folder(built, tmp_path):
     assert result.code == 0, result.stderr
     text = html_text(project / OUT / "working/country-brief.html")
     assert "[stale:" in text and "freshness policy" in text and "Kind: official" in text
-    assert "not for circulation" in text
+    assert "WORKING COPY \u2013 NOT FOR CIRCULATION" in text
     # The outgoing files keep their paths, untouched by a working build.
     assert (project / OUT / "country-brief.html").read_bytes() == (built / OUT / "country-brief.html").read_bytes()
 

@@ -96,7 +96,7 @@ class CableWriter(Writer):
         for section in document.xpath('//section[@class="cable-comment"]'):
             cable.comment(section)
 
-        lines = [meta.marking, *([meta.draft] if meta.draft else []), ""]
+        lines = [meta.marking, *meta.notices, ""]
         lines += _field("PRECEDENCE", " ".join(header["precedence"]) or "ROUTINE")
         lines += _field("FROM", " ".join(header["from"]) or meta.author)
         lines += _field("TO", ", ".join(header["to"])) if header["to"] else []
@@ -106,7 +106,7 @@ class CableWriter(Writer):
         lines += _field("SUBJECT", meta.title.upper())
         lines += _field("TAGS", " ".join(header["tags"]).upper()) if header["tags"] else []
         lines += ["", *cable.lines, "", *_wrap(" ".join(header["signature"]) or meta.author, "", ""),
-                  "", "END", "", *([meta.draft] if meta.draft else []), meta.marking]
+                  "", "END", "", *meta.notices, meta.marking]
         text = "\n".join(line.rstrip() for line in lines)
         text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
         text, dropped = plain_ascii(text)
