@@ -405,6 +405,7 @@ class Renderer:
             changed = True
             note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
         changed = _keep_calls_with_their_words(document) or changed
+        changed = _keep_short_tables_whole(document) or changed
         if changed:
             html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
         brief_meta = BriefMeta(
@@ -714,6 +715,22 @@ def _merge_repeated_notes(document: lxml.html.HtmlElement) -> bool:
 
 
 _LAST_WORD = re.compile(r"(\S+)$")
+
+
+# A table of up to this many rows is never split across pages (a longer one may be, its
+# header row repeated).
+_WHOLE_TABLE_ROWS = 6
+
+
+def _keep_short_tables_whole(document: lxml.html.HtmlElement) -> bool:
+    """Mark each table of a few body rows ``class="whole"``, which the stylesheet and the DOCX
+    writer keep on one page. True if any was marked."""
+    marked = False
+    for table in document.xpath("//main//table"):
+        if len(table.xpath("./tbody/tr | ./tr")) <= _WHOLE_TABLE_ROWS:
+            table.set("class", " ".join([*(table.get("class") or "").split(), "whole"]))
+            marked = True
+    return marked
 
 
 def _keep_calls_with_their_words(document: lxml.html.HtmlElement) -> bool:

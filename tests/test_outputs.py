@@ -18,6 +18,7 @@ from readback import (
     html_root,
     html_text,
     pdf_headings,
+    normalize,
     pdf_pages,
     pdf_text,
 )
@@ -186,3 +187,21 @@ def test_a_date_range_writes_what_its_dates_share_once(built):
     headings = html_headings(built / "build/pakistan-japan/country-brief.html")
     assert "President of Pakistan, 20\u201324 October 2019" in headings
     assert not any(" to " in h and "2019" in h for h in headings)
+
+
+@pytest.mark.parametrize("kind", ["country-brief", "economic-ties"])
+def test_a_table_of_a_few_rows_is_never_split_across_pages(built, kind):
+    root = html_root(output(built, kind, "html"))
+    tables = root.xpath("//main//table")
+    short = [t for t in tables if len(t.xpath("./tbody/tr | ./tr")) <= 6]
+    assert short and all("whole" in t.get("class", "").split() for t in short)
+    pages = [normalize(page) for page in pdf_pages(output(built, kind, "pdf"))]
+    for table in short:
+        first = normalize(table.xpath(".//th | .//td")[0].text_content()).strip()
+        last = normalize(table.xpath("(.//tr)[last()]/td[1] | (.//tr)[last()]/th[1]")[0].text_content()).strip()
+        assert any(first in page and last[:30] in page for page in pages), (first, last)
+    document = docx.Document(str(output(built, kind, "docx")))
+    for table in document.tables:
+        if len(table.rows) <= 7:  # a header row and up to six rows
+            for row in table.rows[:-1]:
+                assert all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs)

@@ -486,6 +486,9 @@ class _Builder(BlockWalker):
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         shade = self.styles.header_shade
+        # A table of a few rows is kept on one page, as the PDF keeps it (table.whole): every
+        # row's paragraphs but the last row's keep with the next.
+        whole = "whole" in html_classes(element)
         for row_index, row in enumerate(rows):
             header = row.getparent().tag == "thead"
             if header:
@@ -497,6 +500,8 @@ class _Builder(BlockWalker):
                 heading = header or cell.tag == "th"
                 self._set_style(paragraph, "Table Heading" if heading else "Table Text")
                 self.inline(paragraph, cell, _Format(bold=heading))
+                if whole and row_index + 1 < len(rows):
+                    paragraph.paragraph_format.keep_with_next = True
                 if header and shade:
                     ox.shade_cell(target, shade)
         self._size_columns(table)
