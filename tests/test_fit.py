@@ -168,7 +168,12 @@ def test_no_note_number_stands_alone_on_a_line(built, kind):
     its own, or the end of a line whose note text begins on the next."""
     for number, (_height, lines) in enumerate(pdf_lines(built / OUT / f"{kind}.pdf"), start=1):
         for line in lines:
-            assert not re.fullmatch(r"\d{1,3}\.?", line.text), f"page {number}: {line.text!r} alone on a line"
+            # A raised call set right after its word, which pdftotext may count as a line of its
+            # own (by where it sits on the page), is attached, not alone.
+            attached = any(abs(other.right - line.left) < 0.5 and other.top < line.bottom
+                           and line.top < other.bottom for other in lines if other is not line)
+            assert attached or not re.fullmatch(r"\d{1,3}\.?", line.text), \
+                f"page {number}: {line.text!r} alone on a line"
             if line.height < BODY_LINE:
                 assert not re.search(r"(^|\s)\d{1,3}\.$", line.text), f"page {number}: note number ends {line.text!r}"
 

@@ -205,3 +205,19 @@ def test_a_table_of_a_few_rows_is_never_split_across_pages(built, kind):
         if len(table.rows) <= 7:  # a header row and up to six rows
             for row in table.rows[:-1]:
                 assert all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs)
+
+
+@pytest.mark.parametrize("kind", ["country-brief", "overview", "economic-ties", "institutional-mechanisms"])
+def test_hyphenation_leaves_three_letters_each_side_and_no_name_broken(built, kind):
+    lines = [line.strip() for page in pdf_pages(output(built, kind, "pdf")) for line in page.splitlines()]
+    breaks = 0
+    for line, following in zip(lines, lines[1:]):
+        if not line.endswith("\u2010"):
+            continue
+        breaks += 1
+        before = re.search(r"([^\W\d_]+)\u2010$", line).group(1)
+        after = re.match(r"[^\W\d_]+", following).group()
+        assert len(before) >= 3 and len(after) >= 3, (line, following)
+        assert not before[0].isupper(), f"a capitalised word is hyphenated: {before}-{after}"
+    if kind == "country-brief":
+        assert breaks, "the justified text is hyphenated somewhere (else the test proves nothing)"

@@ -62,14 +62,64 @@ def _pieces(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(cuts, cuts[1:])]
 
 
+# A capitalised word long enough to be hyphenated (see the stylesheet's hyphenate-limit-chars).
+_CAPITALISED = re.compile(r"(?<![\w-])[A-Z][^\W\d_]{5,}(?![\w-])")
+_FLOWING = "p li td th blockquote span em strong i b a cite".split()
+
+
+def _names_unhyphenated(document) -> None:
+    """Wrap each capitalised word of the text in ``<span class="name">``, which the stylesheet
+    never hyphenates: a proper name ("Islamabad") is not broken at a line's end. Done on the
+    copy the PDF is laid out from: the text is unchanged, and the HTML and DOCX keep their
+    runs whole."""
+    for element in document.xpath("//main//*"):
+        if element.tag not in _FLOWING or _classes(element) & {"footnote", "name"}:
+            continue
+        if element.text and _CAPITALISED.search(element.text):
+            pieces = _split_names(element.text, document.makeelement)
+            element.text = pieces.pop(0)
+            for index, span in enumerate(pieces):
+                element.insert(index, span)
+        for child in list(element):
+            if child.tail and _CAPITALISED.search(child.tail) and "name" not in _classes(child):
+                pieces = _split_names(child.tail, document.makeelement)
+                child.tail = pieces.pop(0)
+                for span in reversed(pieces):
+                    child.addnext(span)
+
+
+def _split_names(text: str, make) -> list:
+    """``text`` as [the text before the first name, then a span per name, each holding the
+    text up to the next name as its tail]."""
+    pieces: list = [""]
+    position = 0
+    for match in _CAPITALISED.finditer(text):
+        if pieces[1:]:
+            pieces[-1].tail = text[position:match.start()]
+        else:
+            pieces[0] = text[position:match.start()]
+        span = make("span", {"class": "name"})
+        span.text = match.group()
+        pieces.append(span)
+        position = match.end()
+    pieces[-1].tail = text[position:]
+    return pieces
+
+
+def _classes(element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
 def breakable(html: str, document) -> str:
-    """The HTML to lay out: ``html`` itself, or, if its body holds words longer than
-    LONG_WORD, a copy with break opportunities in them."""
+    """The HTML to lay out: a copy of ``document`` whose names are never hyphenated, and
+    whose words longer than LONG_WORD have break opportunities in them."""
+    document = copy.deepcopy(document)
+    _names_unhyphenated(document)
     body = document.find("body")
     if body is None or not any(_LONG_RUN.search(text) for text in body.itertext()):
-        return html
-    document = copy.deepcopy(document)
-    body = document.find("body")
+        import lxml.html
+
+        return "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
     for element in list(body.iter()):
         if not isinstance(element.tag, str) or element.tag in ("style", "script"):
             continue
