@@ -35,11 +35,12 @@ from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_planned, plan
 from .state import STATE_FILE, BuildState, Inputs
-from .workers import Writers
 
 if TYPE_CHECKING:
+    from .evidence import EvidenceCache
     from .load import Relationship
     from .produce import Produced
+    from .workers import Writers
     from .writers import Written
 
 
@@ -105,6 +106,8 @@ class _Build:
         self._reported = 0
         # Relationships whose working edition was written: its notes link to their audit page.
         self._audited: set[str] = set()
+        # What earlier builds found in the source documents (by content); kept with the record.
+        self._evidence: EvidenceCache | None = None
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
         pending = self._stale(briefs)
@@ -124,10 +127,15 @@ class _Build:
 
     def _produce(self, pending: dict[PlannedBrief, dict[str, str]]) -> dict[str, Relationship]:
         """Load the relationships of the pending briefs; produce those still stale."""
+        from .workers import Writers  # multiprocessing: only once there is work
+
         with Writers(self.options.chosen_formats) as writers:
             # Started before loading imports the fact model: they import WeasyPrint meanwhile.
             writers.start(self._writers(sum("stale" in verdicts.values() for verdicts in pending.values())))
-            relationships, warnings = load_planned(self.options, list(pending))
+            from .evidence import EvidenceCache  # the fact model: only once there is work (see above)
+
+            self._evidence = EvidenceCache(self.options.out_dir)
+            relationships, warnings = load_planned(self.options, list(pending), self._evidence)
             self.result.warn(warnings)
             self._work = [(brief, formats) for brief, formats in
                           ((b, self._still_stale(b, f, relationships[b.relationship])) for b, f in pending.items())
@@ -176,7 +184,7 @@ class _Build:
         """Hashes of the inputs of a brief's layout (one per layout, each file hashed once)."""
         layout = self.options.layout_for(brief.relationship)
         if layout not in self._inputs:
-            self._inputs[layout] = Inputs(layout)
+            self._inputs[layout] = Inputs(layout, self.state.signatures)
         return self._inputs[layout]
 
     def _format_key(self, fmt: str, brief: PlannedBrief) -> dict[str, Any]:
@@ -337,6 +345,8 @@ class _Build:
         self._save_state()
 
     def _save_state(self) -> None:
-        if self.state.dirty:
+        if self._evidence is not None:
+            self._evidence.save()
+        if self.state.changed:
             atomic_write(self.options.out_dir / STATE_FILE, self.state.to_bytes())
-            self.state.dirty = False
+            self.state.saved()

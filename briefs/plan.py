@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from .errors import FactError, Problem, TemplateError, UsageError, Location, display_path, fatal
 from .layout import Layout
 from .project import relationship_folders
-from .writers import default_formats, writer_class
+from .writers import default_formats, known_format, suffix
 
 # Planning needs folder listings only. Loading facts needs the fact model (pydantic), which
 # is imported where facts are loaded: a build checks what is up to date, and starts its
 # writer processes, before that.
 if TYPE_CHECKING:
+    from .evidence import EvidenceCache
     from .load import Relationship
 
 
@@ -97,13 +98,13 @@ class PlannedBrief:
         folder = out_dir / self.relationship
         if self.variant:
             folder = folder / self.variant
-        return folder / f"{self.kind}{writer_class(fmt).suffix}"
+        return folder / f"{self.kind}{suffix(fmt)}"
 
 
 def plan(options: BuildOptions) -> list[PlannedBrief]:
     """Which briefs to build; raise UsageError on a request for something that does not exist."""
     for fmt in options.chosen_formats:
-        writer_class(fmt)  # an unknown format is a usage error naming the known ones
+        known_format(fmt)  # an unknown format is a usage error naming the known ones
     wanted: dict[str, set[str] | None] = {}
     for entry in options.only:
         relationship, _, kind = entry.strip("/").partition("/")
@@ -174,7 +175,7 @@ def _perspectives(options: BuildOptions, folders: dict[str, Path]) -> dict[str, 
     return result
 
 
-def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
+def load_planned(options: BuildOptions, briefs: list[PlannedBrief], evidence_cache: EvidenceCache | None = None
                  ) -> tuple[dict[str, Relationship], list[Problem]]:
     """Load and validate each relationship once; raise once with every fact problem."""
     from .load import load_relationship
@@ -183,7 +184,7 @@ def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
     relationships, problems, warnings = {}, [], []
     for folder in dict.fromkeys(brief.folder for brief in briefs):
         try:
-            relationship = load_relationship(folder)
+            relationship = load_relationship(folder, evidence_cache=evidence_cache)
         except FactError as exc:
             problems.extend(exc.problems)
             continue

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat as stat_mode
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,10 @@ from .project import fact_files
 
 STATE_FILE = ".briefs-state.json"
 FORMAT_VERSION = 2
+# A file whose modification (or status change) time is this close to the moment it was hashed
+# may change again within the same clock tick without its times changing (file systems
+# count time in steps of up to two seconds): its hash is not trusted on its times alone.
+RACY_WINDOW_NS = 3_000_000_000
 
 
 def file_hash(path: Path) -> str | None:
@@ -46,16 +52,46 @@ def _documents(folder: Path, facts: set[Path]) -> list[Path]:
 
 @dataclass
 class Inputs:
-    """Hashes of the build's inputs, each computed at most once per build."""
+    """Hashes of the build's inputs, each computed at most once per build.
+
+    ``signatures`` (the build record's, see :meth:`BuildState.signatures`) holds, by path,
+    the device, inode, size, modification and status-change times of files an earlier build
+    hashed, with the hash: a file whose signature is unchanged is not read again. Any write
+    changes the status-change time, which no program can set back, so a file edited and
+    given its old size and modification time again is still read; a file hashed within
+    :data:`RACY_WINDOW_NS` of its last change gets no signature, and is read next time."""
 
     layout: Layout
+    signatures: dict[str, list[Any]] = field(default_factory=dict)
     _files: dict[Path, str | None] = field(default_factory=dict)
     _templates: dict[str, str | None] = field(default_factory=dict)
 
     def file(self, path: Path) -> str | None:
         if path not in self._files:
-            self._files[path] = file_hash(path)
+            self._files[path] = self._hash(path)
         return self._files[path]
+
+    def _hash(self, path: Path) -> str | None:
+        key = os.path.abspath(path)
+        try:
+            status = os.stat(key)
+        except OSError:
+            self.signatures.pop(key, None)
+            return None
+        if not stat_mode.S_ISREG(status.st_mode):  # a pipe would block forever; a folder has no content
+            self.signatures.pop(key, None)
+            return None
+        signature = [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+        known = self.signatures.get(key)
+        if known is not None and known[:-1] == signature:
+            return known[-1]
+        hashed_at = time.time_ns()
+        digest = file_hash(path)
+        if digest is not None and hashed_at - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_WINDOW_NS:
+            self.signatures[key] = [*signature, digest]
+        else:
+            self.signatures.pop(key, None)
+        return digest
 
     def fact_files(self, folder: Path) -> dict[str, str]:
         """Hashes of a relationship's fact files and of the other files in its folder, the
@@ -113,6 +149,9 @@ class BuildState:
         self.pathsets: dict[str, list[list[Any]]] = {}
         # Warnings about each relationship's facts (e.g. an uncited source), from its last load.
         self.fact_warnings: dict[str, list[list[Any]]] = {}
+        # Input files' signatures and hashes (see Inputs), so that unchanged ones are not read.
+        self.signatures: dict[str, list[Any]] = {}
+        self._signatures_read: dict[str, list[Any]] = {}
         # Whether anything changed since it was read (else it need not be written again).
         self.dirty = False
         self._warnings_cache: dict[str, list[Problem]] = {}
@@ -128,6 +167,11 @@ class BuildState:
             state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
             state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
             state.fact_warnings = data.get("fact_warnings", {})
+            signatures = data.get("signatures", {})
+            if isinstance(signatures, dict):
+                state.signatures = {path: value for path, value in signatures.items()
+                                    if isinstance(value, list) and len(value) == 6}
+                state._signatures_read = dict(state.signatures)
         except (OSError, ValueError, KeyError, TypeError):
             return cls(out_dir)  # no record, or an unreadable one: everything is rebuilt
         return state
@@ -141,22 +185,34 @@ class BuildState:
             "briefs": {k: vars(v) for k, v in briefs.items()},
             "outputs": {k: vars(v) for k, v in self.outputs.items()},
             "fact_warnings": self.fact_warnings,
+            "signatures": self.signatures,
         }
         return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+    @property
+    def changed(self) -> bool:
+        """Whether the record must be written again (input signatures count too)."""
+        return self.dirty or self.signatures != self._signatures_read
+
+    def saved(self) -> None:
+        self.dirty = False
+        self._signatures_read = dict(self.signatures)
 
     def key(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
 
     def output_intact(self, path: Path, record: OutputRecord) -> bool:
-        """The output is the file we wrote: same size and time, or else the same content."""
+        """The output is the file we wrote: the same file (inode), size and times (a write
+        changes the status-change time, which cannot be set back), or else the same content."""
         try:
             stat = path.stat()
         except OSError:
             return False
-        if stat.st_size == record.output.get("size") and stat.st_mtime_ns == record.output.get("mtime_ns"):
+        signature = _output_signature(stat)
+        if all(record.output.get(name) == value for name, value in signature.items()):
             return True
         if stat.st_size == record.output.get("size") and file_hash(path) == record.output.get("sha"):
-            record.output["mtime_ns"] = stat.st_mtime_ns
+            record.output.update(signature)
             self.dirty = True
             return True
         return False
@@ -195,9 +251,7 @@ class BuildState:
 
     def remember_output(self, path: Path, brief: str, deps: str, options: dict[str, Any], data: bytes,
                         warnings: list[Problem]) -> None:
-        stat = path.stat()
-        output = {"sha": hashlib.sha256(data).hexdigest(), "size": stat.st_size,
-                  "mtime_ns": stat.st_mtime_ns}
+        output = {"sha": hashlib.sha256(data).hexdigest(), **_output_signature(path.stat())}
         self.outputs[self.key(path)] = OutputRecord(brief, deps, options, output, _dump(warnings))
         self.dirty = True
 
@@ -214,6 +268,11 @@ class BuildState:
             self.fact_warnings[relationship] = dumped
             self._warnings_cache.pop(relationship, None)
             self.dirty = True
+
+
+def _output_signature(stat: os.stat_result) -> dict[str, int]:
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns,
+            "ino": stat.st_ino}
 
 
 def _dump(warnings: list[Problem]) -> list[list[Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import functools
 import unicodedata
 from pathlib import Path
@@ -143,6 +142,8 @@ def _open_fontconfig(ffi):
             return ffi.dlopen(name)
         except OSError:
             continue
+    import ctypes.util  # only when the usual name fails: a build with nothing to do needs none
+
     return ffi.dlopen(ctypes.util.find_library("fontconfig") or "fontconfig")
 
 
