@@ -248,38 +248,36 @@ def read_document(path: Path, cache: "_RelationshipEvidence | None" = None) -> D
     """The text of a source document, extracted once per content of the file (in this
     process, and across builds through ``cache``)."""
     try:
-        size = path.stat().st_size
+        stat = path.stat()
     except OSError as exc:
         raise DocumentError(f"cannot read {path.name}: {exc.strerror}") from None
     suffix = path.suffix.lower()
     if suffix not in DOCUMENT_SUFFIXES:
         raise DocumentError(f"cannot read {suffix or 'extension-less'} documents; use one of"
                             f" {', '.join(DOCUMENT_SUFFIXES)}")
-    if size > MAX_DOCUMENT_BYTES:
-        raise DocumentError(f"{path.name} is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}")
+    if stat.st_size > MAX_DOCUMENT_BYTES:
+        raise DocumentError(f"{path.name} is {stat.st_size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read {path.name}: {exc.strerror}") from None
+    # Known by content, never by the file's times: an edit that keeps size and time is seen.
     digest = hashlib.sha256(data).hexdigest()
     document = _DOCUMENTS.get((str(path), digest))
+    text = document.text if document is not None else cache.text(path, digest) if cache is not None else None
+    if text is None:
+        text = _extract(path, suffix, data)
+        text = "\n".join(" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+        text = re.sub(r"\n{2,}", "\n", text).strip("\n")
+        text = unicodedata.normalize("NFKC", text)
+    if cache is not None:
+        cache.remember_text(path, digest, text)
     if document is None:
-        text = cache.text(path, digest) if cache is not None else None
-        document = Document(path, text if text is not None else _document_text(path, suffix, data), digest)
+        document = Document(path, text, digest)
         if len(_DOCUMENTS) > 256:
             _DOCUMENTS.clear()
         _DOCUMENTS[(str(path), digest)] = document
-    if cache is not None:
-        cache.remember_text(path, digest, document.text)
     return document
-
-
-def _document_text(path: Path, suffix: str, data: bytes) -> str:
-    """The text of a document, one paragraph per line, spaces and forms of characters unified."""
-    text = _extract(path, suffix, data)
-    text = "\n".join(" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    text = re.sub(r"\n{2,}", "\n", text).strip("\n")
-    return unicodedata.normalize("NFKC", text)
 
 
 EVIDENCE_CACHE = ".briefs-evidence"
@@ -364,8 +362,9 @@ class _RelationshipEvidence:
         passages = self._entry(key)["passages"]
         if passage not in passages:
             stored = self._stored.get(key)
-            span = stored.get("passages", {}).get(passage) if isinstance(stored, dict) else None
-            if not _is_span(span, document.text):
+            stored_passages = stored.get("passages") if isinstance(stored, dict) else None
+            span = stored_passages.get(passage) if isinstance(stored_passages, dict) else None
+            if not _holds(span, document.text, passage):
                 span = document.find(passage)
                 self._changed.add(self._name)
             passages[passage] = list(span) if span else None
@@ -373,9 +372,11 @@ class _RelationshipEvidence:
         return (span[0], span[1]) if span else None
 
 
-def _is_span(span: Any, text: str) -> bool:
-    return (isinstance(span, list) and len(span) == 2 and all(isinstance(n, int) for n in span)
-            and 0 <= span[0] < span[1] <= len(text))
+def _holds(span: Any, text: str, passage: str) -> bool:
+    """Whether ``span`` is a place in ``text`` that holds ``passage`` (a damaged or stale
+    entry is not believed, and the passage is looked for again)."""
+    return (isinstance(span, list) and len(span) == 2 and all(type(n) is int for n in span)
+            and 0 <= span[0] < span[1] <= len(text) and fold(text[span[0]:span[1]]) == fold(passage))
 
 
 def _cache_key(path: Path, digest: str) -> str:
