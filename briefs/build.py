@@ -94,10 +94,11 @@ class _Build:
     def __init__(self, options: BuildOptions, reporter: Reporter):
         self.options, self.reporter = options, reporter
         self._inputs: dict[Layout, Inputs] = {}
+        self._inputs_of: dict[str, Inputs] = {}
         self.state = BuildState.read(options.out_dir)
         self.result = BuildResult()
         self.fact_files: dict[str, dict[str, str]] = {}
-        self._format_keys: dict[tuple[str, Layout], dict[str, Any]] = {}
+        self._format_keys: dict[tuple[str, int], dict[str, Any]] = {}
         # Under --strict, outputs wait here until the whole build is known to be clean.
         self._held: list[tuple[PlannedBrief, Produced]] = []
         # The briefs being produced, and those finished but not yet reported (plan order).
@@ -182,15 +183,17 @@ class _Build:
 
     def _inputs_for(self, brief: PlannedBrief) -> Inputs:
         """Hashes of the inputs of a brief's layout (one per layout, each file hashed once)."""
-        layout = self.options.layout_for(brief.relationship)
-        if layout not in self._inputs:
-            self._inputs[layout] = Inputs(layout, self.state.signatures)
-        return self._inputs[layout]
+        if brief.relationship not in self._inputs_of:  # a layout's hash is not free: once per relationship
+            layout = self.options.layout_for(brief.relationship)
+            if layout not in self._inputs:
+                self._inputs[layout] = Inputs(layout, self.state.signatures)
+            self._inputs_of[brief.relationship] = self._inputs[layout]
+        return self._inputs_of[brief.relationship]
 
     def _format_key(self, fmt: str, brief: PlannedBrief) -> dict[str, Any]:
         """Everything besides facts and templates that shapes one format's bytes."""
         inputs = self._inputs_for(brief)
-        if (fmt, inputs.layout) not in self._format_keys:
+        if (fmt, id(inputs)) not in self._format_keys:  # one Inputs per layout (hashing a Layout is not free)
             key: dict[str, Any] = {"version": __version__, "format": fmt}
             if fmt == "pdf":
                 key["pdf_variant"] = self.options.pdf_variant
@@ -198,8 +201,8 @@ class _Build:
             elif fmt == "docx":
                 reference = inputs.layout.reference_docx()
                 key["reference"] = inputs.file(reference) if reference else None
-            self._format_keys[(fmt, inputs.layout)] = key
-        return self._format_keys[(fmt, inputs.layout)]
+            self._format_keys[(fmt, id(inputs))] = key
+        return self._format_keys[(fmt, id(inputs))]
 
     def _skip(self, path: Path, brief: PlannedBrief) -> None:
         self.result.skipped.append(path)

@@ -95,10 +95,9 @@ class PlannedBrief:
         return "/".join(p for p in (self.relationship, self.variant, self.kind) if p)
 
     def output(self, out_dir: Path, fmt: str) -> Path:
-        folder = out_dir / self.relationship
-        if self.variant:
-            folder = folder / self.variant
-        return folder / f"{self.kind}{suffix(fmt)}"
+        variant = self.variant
+        # One join: a portfolio's no-op build asks for thousands of these.
+        return out_dir / f"{self.relationship}/{variant + '/' if variant else ''}{self.kind}{suffix(fmt)}"
 
 
 def plan(options: BuildOptions) -> list[PlannedBrief]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import Location, Problem
 from .layout import Layout
-from .project import fact_files
+from .project import fact_file_names
 
 STATE_FILE = ".briefs-state.json"
 FORMAT_VERSION = 2
@@ -40,21 +40,25 @@ def file_hash(path: Path) -> str | None:
         return None
 
 
-def _documents(folder: Path, facts: set[Path]) -> list[Path]:
-    """The files under a relationship's folder other than its fact files ``facts`` (hidden
-    ones and folders reached through symbolic links aside), sorted."""
+def _documents(folder: Path, facts: set[str]) -> list[tuple[str, str]]:
+    """(name relative to the folder, path) of each file under a relationship's folder other
+    than its fact files (``facts``, by name; hidden files and folders reached through
+    symbolic links aside), sorted. Strings, not Paths: a portfolio has thousands."""
+    top = os.fspath(folder)
     found = []
-    for root, folders, names in os.walk(folder):  # does not follow links to folders: no loops
+    for root, folders, names in os.walk(top):  # does not follow links to folders: no loops
         folders[:] = sorted(name for name in folders if not name.startswith("."))
-        found += [Path(root) / name for name in names if not name.startswith(".")]
-    return sorted(path for path in found if path not in facts)
+        prefix = "" if root == top else root[len(top) + 1:].replace(os.sep, "/") + "/"
+        found += [(prefix + name, os.path.join(root, name)) for name in names
+                  if not name.startswith(".") and (prefix or name not in facts)]
+    return sorted(found)
 
 
 @dataclass
 class Inputs:
     """Hashes of the build's inputs, each computed at most once per build.
 
-    ``signatures`` (the build record's, see :meth:`BuildState.signatures`) holds, by path,
+    ``signatures`` (the build record's, :attr:`BuildState.signatures`) holds, by path,
     the device, inode, size, modification and status-change times of files an earlier build
     hashed, with the hash: a file whose signature is unchanged is not read again. Any write
     changes the status-change time, which no program can set back, so a file edited and
@@ -63,16 +67,18 @@ class Inputs:
 
     layout: Layout
     signatures: dict[str, list[Any]] = field(default_factory=dict)
-    _files: dict[Path, str | None] = field(default_factory=dict)
+    _files: dict[str, str | None] = field(default_factory=dict)
     _templates: dict[str, str | None] = field(default_factory=dict)
 
-    def file(self, path: Path) -> str | None:
-        if path not in self._files:
-            self._files[path] = self._hash(path)
-        return self._files[path]
+    def file(self, path: Path | str) -> str | None:
+        key = os.fspath(path)
+        if not os.path.isabs(key):
+            key = os.path.abspath(key)
+        if key not in self._files:
+            self._files[key] = self._hash(key)
+        return self._files[key]
 
-    def _hash(self, path: Path) -> str | None:
-        key = os.path.abspath(path)
+    def _hash(self, key: str) -> str | None:
         try:
             status = os.stat(key)
         except OSError:
@@ -86,7 +92,7 @@ class Inputs:
         if known is not None and known[:-1] == signature:
             return known[-1]
         hashed_at = time.time_ns()
-        digest = file_hash(path)
+        digest = file_hash(Path(key))
         if digest is not None and hashed_at - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_WINDOW_NS:
             self.signatures[key] = [*signature, digest]
         else:
@@ -97,10 +103,10 @@ class Inputs:
         """Hashes of a relationship's fact files and of the other files in its folder, the
         source documents among them: a changed document is checked against the passages
         the facts quote from it, and attached anew to archival PDFs."""
-        facts = fact_files(folder)
-        hashes = {p.name: self.file(p) or "" for p in facts}
-        for path in _documents(folder, set(facts)):
-            hashes[path.relative_to(folder).as_posix()] = self.file(path) or ""
+        top = os.fspath(folder)
+        hashes = {name: self.file(os.path.join(top, name)) or "" for name in fact_file_names(top)}
+        for name, path in _documents(folder, set(hashes)):
+            hashes[name] = self.file(path) or ""
         return hashes
 
     def template(self, name: str) -> str | None:
@@ -144,6 +150,7 @@ class OutputRecord:
 class BuildState:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
+        self._root = str(out_dir) + os.sep
         self.briefs: dict[str, BriefRecord] = {}
         self.outputs: dict[str, OutputRecord] = {}
         self.pathsets: dict[str, list[list[Any]]] = {}
@@ -155,6 +162,7 @@ class BuildState:
         # Whether anything changed since it was read (else it need not be written again).
         self.dirty = False
         self._warnings_cache: dict[str, list[Problem]] = {}
+        self._templates_checked: dict[tuple[str, int], bool] = {}
 
     @classmethod
     def read(cls, out_dir: Path) -> "BuildState":
@@ -199,6 +207,10 @@ class BuildState:
         self._signatures_read = dict(self.signatures)
 
     def key(self, path: Path) -> str:
+        """The record's name of an output: its path inside the output folder."""
+        text, root = str(path), self._root
+        if text.startswith(root):  # as every output path is: no Path arithmetic per output
+            return text[len(root):].replace(os.sep, "/")
         return path.relative_to(self.out_dir).as_posix()
 
     def output_intact(self, path: Path, record: OutputRecord) -> bool:
@@ -224,11 +236,19 @@ class BuildState:
         brief_record = self.briefs.get(record.deps) if record else None
         if record is None or brief_record is None or record.brief != brief or record.options != options:
             return "stale"
-        if any(inputs.template(name) != digest for name, digest in brief_record.templates.items()):
+        if not self._templates_unchanged(record.deps, brief_record, inputs):
             return "stale"
         if not self.output_intact(path, record):
             return "stale"
         return "fresh" if brief_record.fact_files == fact_files else "facts"
+
+    def _templates_unchanged(self, deps: str, brief_record: BriefRecord, inputs: Inputs) -> bool:
+        """Whether every template the brief loaded is as it was (asked once per brief, not per format)."""
+        known = self._templates_checked.get((deps, id(inputs)))
+        if known is None:
+            known = all(inputs.template(name) == digest for name, digest in brief_record.templates.items())
+            self._templates_checked[(deps, id(inputs))] = known
+        return known
 
     def deps_of(self, key: str) -> BriefRecord | None:
         """What the output at ``key`` was built from."""
