@@ -454,14 +454,17 @@ def clean_command(out_dir):
 
         briefs clean
     """
-    from .state import BuildState
+    from .state import BuildState, move_legacy_state
 
     layout = _layout(out_dir=out_dir)
     check_out_dir(layout, "--out" if out_dir else None)
     reporter = Reporter()
-    cleaned = clean(layout.out_dir, layout.record_file,
-                    lambda: list(BuildState.read(layout.out_dir, layout.record_file).outputs),
-                    reporter.waiting, reporter.notice)
+
+    def recorded() -> list[str]:  # called holding the folder's lock
+        move_legacy_state(layout)
+        return list(BuildState.read(layout.out_dir, layout.record_file).outputs)
+
+    cleaned = clean(layout.out_dir, layout.record_file, recorded, reporter.waiting, reporter.notice)
     if cleaned.kept:
         shown = ", ".join(cleaned.kept[:5]) + (f" and {len(cleaned.kept) - 5} more" if len(cleaned.kept) > 5 else "")
         click.echo(f"removed {cleaned.removed} file(s) briefs wrote in {display_path(layout.out_dir)}/; kept"

@@ -76,6 +76,11 @@ class Layout:
         return self.state_dir / "editions"
 
     @property
+    def evidence_dir(self) -> Path:
+        """What reading the source documents found, by content (briefs.evidence.EvidenceCache)."""
+        return self.state_dir / "evidence"
+
+    @property
     def record_file(self) -> Path:
         """The build record of this output folder: what each output was built from."""
         out = self.out_dir.resolve()

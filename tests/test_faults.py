@@ -275,11 +275,11 @@ import runpy, sys
 from pathlib import Path
 import briefs.build
 path, old, new = Path(sys.argv.pop(1)), sys.argv.pop(1), sys.argv.pop(1)
-original = briefs.build.load_planned
-def load_planned(*args, **kwargs):
+original = briefs.build.load_sound
+def load_sound(*args, **kwargs):
     path.write_text(path.read_text().replace(old, new))
     return original(*args, **kwargs)
-briefs.build.load_planned = load_planned
+briefs.build.load_sound = load_sound
 sys.argv[0] = "briefs"
 runpy.run_module("briefs", run_name="__main__")
 """

@@ -23,7 +23,6 @@ from . import Writer, WriteOptions, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
 from .pdf_fonts import confined_fonts, font_face_rules, undrawable_characters
 from . import pdf_structure
-from .pdf_import import import_weasyprint
 
 if TYPE_CHECKING:
     from ..rendered import RenderedBrief
@@ -152,9 +151,13 @@ class PdfWriter(Writer):
 
     @classmethod
     def prepare(cls) -> None:
+        from .pdf_import import import_weasyprint  # ctypes and subprocess: not for planning a build
+
         import_weasyprint()  # most of a first PDF's time
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
+        from .pdf_import import import_weasyprint
+
         weasyprint = import_weasyprint()  # heavy: imported only when a PDF is wanted
         pdf_structure.install()  # notes, header scopes and languages in the structure tree
 
