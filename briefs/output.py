@@ -210,6 +210,7 @@ def exclusive(out_dir: Path, waiting: Callable[[Path], None], notice: Callable[[
     ``waiting``. With ``create`` the folder is made (and marked; see :func:`claim`) if need be;
     without, a missing folder has nothing to guard. A lock whose holder died is taken over,
     told to ``notice``."""
+    made = create and not out_dir.exists() and not out_dir.is_symlink()
     if create:
         claim(out_dir, record_file)
     handle = _acquire(out_dir, waiting, create, record_file)
@@ -228,7 +229,20 @@ def exclusive(out_dir: Path, waiting: Callable[[Path], None], notice: Callable[[
     try:
         yield
     finally:
+        if made:
+            _unmake_if_unused(out_dir)
         _release(handle)
+
+
+def _unmake_if_unused(out_dir: Path) -> None:
+    """Remove a folder this run made, if the run wrote nothing in it (a build stopped by bad
+    input): the project is then exactly as it was."""
+    with contextlib.suppress(OSError):
+        if {entry.name for entry in os.scandir(out_dir)} <= {MARKER, LOCK_FILE}:
+            for name in (MARKER, LOCK_FILE):
+                with contextlib.suppress(FileNotFoundError):
+                    (out_dir / name).unlink()
+            out_dir.rmdir()
 
 
 # --- deleting only what briefs wrote -------------------------------------------------------
