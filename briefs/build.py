@@ -50,8 +50,8 @@ class BuildResult:
     failures: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
-    # Per release edition built ("pakistan-japan PUBLIC"), the facts it leaves out, located.
-    withheld: dict[str, list[str]] = field(default_factory=dict)
+    # Per release edition built, (relationship, release): the facts it leaves out, located.
+    withheld: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     _seen: set[Problem] = field(default_factory=set, repr=False)
 
     def warn(self, warnings: list[Problem]) -> None:
@@ -145,7 +145,7 @@ class _Build:
         for slug, relationship in relationships.items():
             for release in self.options.releases:
                 if release is not None:
-                    self.result.withheld[f"{slug} {release}"] = [
+                    self.result.withheld[(slug, release)] = [
                         f"{dotted(path)} ({location})" for path, location in relationship.withheld(release)]
 
     def _write_audits(self, relationships: dict[str, Relationship]) -> None:
@@ -236,7 +236,7 @@ class _Build:
 
     def _snapshot(self, relationship: Relationship) -> None:
         """Record this edition's facts in the output folder, for comparisons where there is no git."""
-        from .editions import snapshot_bytes, snapshot_path
+        from .changes import snapshot_bytes, snapshot_path
 
         number = relationship.facts.metadata.edition.number
         atomic_write(snapshot_path(self.options.out_dir, relationship.slug, number),

@@ -244,8 +244,7 @@ def build_command(quiet, **params):
     """
     options = _options(**params)
     result = build(options, _reporter(quiet))
-    for edition, facts in result.withheld.items():
-        relationship, release = edition.split(" ")
+    for (relationship, release), facts in result.withheld.items():
         if facts:
             click.echo(f"the {release} edition of {relationship} leaves out {len(facts)} fact(s) marked"
                        f" above {release}: " + "; ".join(facts))
@@ -357,7 +356,7 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 
         briefs diff HEAD~3 --json
     """
-    from .editions import describe, diff
+    from .changes import describe, diff
 
     layout = _layout(facts_dir, out_dir)
     results = diff(layout.facts_dir, layout.out_dir, revision)

@@ -11,7 +11,8 @@ import zipfile
 from pathlib import Path
 
 from . import __version__
-from .editions import fact_base_revision
+from .changes import fact_base_revision
+from .edition import BriefId, Edition
 from .errors import BuildError, Location, Problem, display_path
 from .layout import Layout
 from .output import atomic_write
@@ -29,37 +30,24 @@ def index_page(layout: Layout, state: BuildState) -> bytes:
             briefs.setdefault(record.brief, {})[fmt] = key
     rows = []
     for brief_key, links in sorted(briefs.items()):
-        parts = brief_key.split("/")
         record = next((state.deps_of(k) for k in links.values() if state.deps_of(k)), None)
         info = record.info if record else {}
-        title = info.get("title") or parts[-1]
+        brief = BriefId.from_json(info.get("brief"))
+        if brief is None:
+            continue  # not recorded by this version of briefs: the build rewrites it
         rows.append({
-            "relationship": parts[0],
-            "relationship_label": _relationship_label(title, parts[0]),
-            "variant": " / ".join(parts[1:-1]),
-            "edition_label": _edition_label(parts[1:-1]),
-            "kind": parts[-1],
-            "title": info.get("title") or parts[-1],
+            "relationship": brief.relationship,
+            "relationship_label": info.get("relationship") or brief.relationship,
+            "variant": brief.edition.folder.replace("/", " / "),
+            "edition_label": brief.edition.label,
+            "kind": brief.kind,
+            "title": info.get("title") or brief.kind,
             "edition": info.get("edition", ""),
             "marking": info.get("marking", ""),
             "links": [(fmt.upper(), links[fmt]) for fmt in sorted(links, key=format_order)],
         })
     page = Renderer(layout).render_page("_index.html.j2", {"briefs": rows}, "the build index")
     return page.encode("utf-8")
-
-
-def _relationship_label(title: str, slug: str) -> str:
-    """"Pakistan–Japan", from the brief's title ("Overview: Pakistan–Japan Relations")."""
-    _, _, relationship = title.partition(": ")
-    relationship = relationship.removesuffix(" Relations").strip()
-    return relationship or slug.replace("-", "–").title()
-
-
-def _edition_label(parts: list[str]) -> str:
-    """"Outgoing", "Japan", "Public", "Japan · Public", "Working (desk only)": the edition's
-    sub-folders (perspective, release, audience) in words."""
-    words = ["Working (desk only)" if part == "working" else part.title() for part in parts]
-    return " · ".join(words) or "Outgoing"
 
 
 def manifest(layout: Layout, state: BuildState) -> bytes:
@@ -72,7 +60,7 @@ def manifest(layout: Layout, state: BuildState) -> bytes:
         info = deps.info if deps else {}
         outputs[key] = {"sha256": record.output["sha"], "size": record.output["size"],
                         "edition_date": info.get("edition"), "marking": info.get("marking"),
-                        "title": info.get("title")}
+                        "title": info.get("title"), "brief": info.get("brief")}
     data = {"fact_base_revision": fact_base_revision(layout.facts_dir),
             "generator": f"briefs {__version__}", "outputs": outputs}
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
@@ -83,8 +71,7 @@ def bundle(out_dir: Path, perspective: str | None = None, release: str | None = 
     """OUT/dist/briefs-<date>-<edition>.zip: the PDFs of exactly one edition (the full
     edition from each fact base's own side by default), a manifest listing exactly those
     files, and SHA256SUMS."""
-    parts = [p for p in (perspective, release.lower() if release else None) if p]
-    edition = "/".join(parts)
+    edition = Edition(perspective, release).folder
     manifest_file = out_dir / "manifest.json"
     try:
         built = json.loads(manifest_file.read_text(encoding="utf-8"))
@@ -92,9 +79,9 @@ def bundle(out_dir: Path, perspective: str | None = None, release: str | None = 
         built = None
     outputs = {}
     for key, entry in sorted((built or {}).get("outputs", {}).items()):
-        relationship, _, rest = key.partition("/")
-        folder, _, name = rest.rpartition("/")
-        if folder == edition and name.endswith(".pdf") and (out_dir / key).is_file():
+        brief = BriefId.from_json(entry.get("brief"))
+        if (brief is not None and brief.edition.folder == edition and key.endswith(".pdf")
+                and (out_dir / key).is_file()):
             outputs[key] = entry
     if not outputs:
         what = f"the {edition} edition" if edition else "the full edition"
@@ -117,7 +104,7 @@ def bundle(out_dir: Path, perspective: str | None = None, release: str | None = 
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
-    label = "-".join(parts) if parts else "full"
+    label = edition.replace("/", "-") or "full"
     target = out_dir / "dist" / f"briefs-{today.isoformat()}-{label}.zip"
     atomic_write(target, buffer.getvalue())
     return target

@@ -35,7 +35,8 @@ from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .rendered import BriefMeta, RenderedBrief
-from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
+from .edition import Release
+from .tracking import Internal, ReadLog, Withheld, track, unwrap
 
 
 class _Notes:
@@ -95,7 +96,7 @@ class _Notes:
         """The highest marking among the facts cited (the default when none are)."""
         if not self._markings or not self.shown_markings:
             return default
-        return max(self.shown_markings, key=self._markings.rank.__getitem__)
+        return self._markings.markings.highest(self.shown_markings)
 
     def information_as_of(self) -> dict[str, str] | None:
         """The newest and oldest as-of dates among the facts this brief cited."""
@@ -356,7 +357,7 @@ class Renderer:
         for _ in range(2):
             read = ReadLog()
             if release is not None:
-                read.release = Release(meta.markings, meta.marking, release)
+                read.release = Release(relationship.facts, release)
             try:
                 html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
                                                        perspective, working, passage_href)
@@ -386,7 +387,8 @@ class Renderer:
             title=document_title(names.get("brief_title", kind), names["relationship_title"]),
             author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
-            language=meta.language, perspective=perspective, notes=note_texts)
+            language=meta.language, perspective=perspective, notes=note_texts,
+            relationship=str(names["pair"]()))
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
         return RenderedBrief(
             relationship.slug, kind, html, document, brief_meta,
@@ -411,7 +413,7 @@ class Renderer:
         read.outgoing = not working
         meta = relationship.facts.metadata
         language = meta.language
-        markings = Release(meta.markings, meta.marking, meta.markings[-1])
+        markings = Release(relationship.facts)
         notes = _Notes(list(facts.sources), language, relationship.stale, markings,
                        kind in meta.portion_markings_in, working,
                        relationship.evidence if working else None, passage_href)

@@ -32,6 +32,8 @@ class BriefMeta:
     generator: str = f"briefs {__version__}"
     # The text of each source note, in the order the brief cites them.
     notes: tuple[str, ...] = ()
+    # The two countries as the brief names them, from its side ("Japan–Pakistan"): the index.
+    relationship: str = ""
 
 
 @dataclass

@@ -22,7 +22,7 @@ from .layout import Layout
 from .project import fact_files
 
 STATE_FILE = ".briefs-state.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: info holds the brief's identity (briefs.edition.BriefId)
 
 
 def file_hash(path: Path) -> str | None:
@@ -91,8 +91,9 @@ class BriefRecord:
     pathset: str  # id of the list of fact paths it read (shared between briefs)
     digest: str  # hash of the values at those paths
     templates: dict[str, str | None]
-    # Title, edition date and marking of the brief, for the index and the manifest.
-    info: dict[str, str] = field(default_factory=dict)
+    # Title, edition date, marking, the brief's identity (BriefId.to_json) and the countries
+    # as it names them, for the index and the manifest.
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
