@@ -68,16 +68,19 @@ def _clean(value: Any, release: Release, path: tuple) -> Any:
 
 
 def _cited(facts: dict[str, Any]) -> set[str]:
+    """The source ids the data file's facts cite: in a whole fact's ``sources``, or read on
+    their own (the entry "economy.trade.partner_rank.sources")."""
     found: set[str] = set()
 
-    def visit(value: Any) -> None:
+    def visit(value: Any, name: str) -> None:
         if isinstance(value, dict):
-            found.update(s for s in value.get("sources", []) if isinstance(s, str))
-            for item in value.values():
-                visit(item)
+            for key, item in value.items():
+                visit(item, key)
         elif isinstance(value, list):
+            if name.rpartition(".")[2] == "sources":
+                found.update(s for s in value if isinstance(s, str))
             for item in value:
-                visit(item)
+                visit(item, name)
 
-    visit(facts)
+    visit(facts, "")
     return found

@@ -48,15 +48,24 @@ def desk_only(path: Path_) -> bool:
 
 def is_fact(model: Any) -> bool:
     """A fact is anything that cites sources (and so may carry a marking of its own)."""
-    from .model import Cited  # only ever asked about loaded facts: the model is imported
-
-    return isinstance(model, Cited)
+    return isinstance(model, _model_classes()[0])
 
 
 def _is_source(model: Any) -> bool:
-    from .model import Source
+    return isinstance(model, _model_classes()[1])
 
-    return isinstance(model, Source)
+
+_MODEL_CLASSES: tuple[type, type] | None = None
+
+
+def _model_classes() -> tuple[type, type]:
+    """(Cited, Source), imported when first asked: only ever about facts already loaded."""
+    global _MODEL_CLASSES
+    if _MODEL_CLASSES is None:
+        from .model import Cited, Source
+
+        _MODEL_CLASSES = (Cited, Source)
+    return _MODEL_CLASSES
 
 
 class Markings:
@@ -102,9 +111,6 @@ class Release:
         """Whether the edition may name the source anywhere (notes, Sources list, metadata,
         attachments). A source the fact base does not define is never shown."""
         return source_id in self._sources and not self.markings.above(self._sources[source_id], self.level)
-
-    def sources_shown(self, source_ids: Iterable[str]) -> list[str]:
-        return [s for s in source_ids if self.shows_source(s)]
 
     def lowest_source(self, model: Any) -> str | None:
         """The lowest marking among the sources a fact cites (None if it cites none the fact

@@ -750,7 +750,7 @@ def _sources_left_out_of_releases(relationship: Relationship) -> list[Problem]:
     for path, model in walk(facts):
         if not path or path[:1] in (("sources",), ("metadata",)) or not is_fact(model):
             continue
-        lost = []
+        lost: dict[str, list[str]] = {}  # what the editions leave out -> those editions
         for release in releases:
             outer = left_out[release.level]
             if any(path[: len(withheld)] == withheld for withheld in outer):
@@ -762,9 +762,11 @@ def _sources_left_out_of_releases(relationship: Relationship) -> list[Problem]:
                     and not release.shows_source(source)]
             if gone:
                 names = ", ".join(f"{source!r} ({marking_of_source[source]})" for source in gone)
-                lost.append(f"the {release.level} edition prints it without {names}")
-        if lost:
+                lost.setdefault(names, []).append(release.level)
+        for names, levels in lost.items():
+            editions = " and ".join(levels) + (" editions" if len(levels) > 1 else " edition")
             warnings.append(Problem(
-                f"{_dotted(path)}: cites sources marked above a release it is shown in: " + "; ".join(lost),
+                f"{_dotted(path)}: the {editions} print it without its source {names}, marked above"
+                f" {'them' if len(levels) > 1 else 'it'}; they cite only its other sources",
                 relationship.location(path + ("sources",)), severity="warning"))
     return warnings

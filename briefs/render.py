@@ -35,7 +35,7 @@ from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .rendered import BriefMeta, RenderedBrief
-from .edition import Release
+from .edition import Release, releases_below_top
 from .tracking import Internal, ReadLog, Withheld, track, unwrap
 
 
@@ -154,7 +154,7 @@ def _withheld_from_releases(relationship: Relationship, read: set) -> list[dict[
     """For the working edition: per release level below the highest, the facts this brief
     showed that an edition at that level leaves out, with their ``file:line``."""
     listing = []
-    for level in relationship.facts.metadata.markings[:-1]:
+    for level in releases_below_top(relationship.facts):
         facts = [{"fact": fact_label(relationship.facts, path), "where": str(location)}
                  for path, location in relationship.withheld(level)
                  if any(shown[: len(path)] == path for shown in read)]
