@@ -189,6 +189,11 @@ class Edition:
     def outgoing(self) -> bool:
         return not self.working
 
+    @property
+    def slug(self) -> str:
+        """The folder as one word for file names: "japan-public" ("" for the default)."""
+        return self.folder.replace("/", "-")
+
 
 @dataclass(frozen=True)
 class BriefId:

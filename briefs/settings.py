@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from .errors import BriefsError, Location, Problem, display_path
+from .errors import BriefsError, Location, Problem, UsageError, display_path
+from .layout import Layout
 from .writers import formats as known_formats
 from .writers.pdf import PDF_VARIANTS
 from .yamlsource import YamlDocument, read_yaml
@@ -137,3 +138,19 @@ def check_relationships(settings: Settings, known: list[str], root: Path) -> Non
             where = document.location(("relationships", name)) if document else Location(display_path(path))
             problems.append(Problem(f"relationships: no relationship named {name!r}{hint}", where))
         raise SettingsError(problems)
+
+
+def check_out_dir(layout: Layout, flag: str | None) -> None:
+    """Refuse an output folder briefs may not write into or clean (see Layout.out_dir_problem):
+    named by its flag (``--out``, wrong usage) when one gave it, else at its line in briefs.yaml."""
+    problem = layout.out_dir_problem()
+    if problem is None:
+        return
+    if flag is not None:
+        raise UsageError(Problem(f"{flag}: {problem}"))
+    path = layout.root / SETTINGS_FILE
+    document, _ = read_yaml(path, display_path(path)) if path.is_file() else (None, [])
+    data = document.data if document is not None and isinstance(document.data, dict) else {}
+    key = next((key for key in ("out", "facts", "templates") if key in data), None)
+    where = document.location((key,)) if document is not None and key else None
+    raise SettingsError(Problem(problem, where))
