@@ -22,7 +22,7 @@ from .errors import Location, Problem, display_path
 from .layout import Layout
 from .project import FACT_SUFFIXES, fact_files
 
-FORMAT_VERSION = 3  # 3: info holds the brief's identity (briefs.edition.BriefId)
+FORMAT_VERSION = 2
 
 
 def file_hash(path: Path) -> str | None:
@@ -156,7 +156,9 @@ class BuildState:
             state.damage = _damaged(path, "it names an output outside the output folder")
             return state
         state.pathsets = data["pathsets"]
-        state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
+        # A brief recorded before its identity was (info's "brief": briefs.edition.BriefId) is
+        # rebuilt, so that the index and the bundles know which edition each output belongs to.
+        state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items() if "brief" in v.get("info", {})}
         state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
         state.fact_warnings = data.get("fact_warnings", {})
         state.published = data.get("published", "")
