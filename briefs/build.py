@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .edition import Edition
 from .errors import BriefsError, BuildError, FactError, Location, Problem, display_path, fatal
 from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
@@ -54,8 +55,8 @@ class BuildResult:
     failures: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
-    # Per release edition built ("pakistan-japan PUBLIC"), the facts it leaves out, located.
-    withheld: dict[str, list[str]] = field(default_factory=dict)
+    # Per release edition built, (relationship, release): the facts it leaves out, located.
+    withheld: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     # Relationships whose facts are broken: nothing of theirs was built or changed.
     broken: list[str] = field(default_factory=list)
     # Outputs removed because they can no longer be built (see _Build._prune).
@@ -125,7 +126,7 @@ def dist(options: BuildOptions, perspective: str | None = None, release: str | N
         from .publish import bundle
 
         edition = {"perspective": perspective or "default", "release": release or "full"}
-        label = "-".join(p for p in (perspective, release.lower() if release else None) if p) or "full"
+        label = Edition(perspective, release).slug or "full"
         keys = [current.state.key(brief.output(options.out_dir, "pdf")) for brief in briefs]
         return result, bundle(options.layout, current.state, keys, edition, label)
 
@@ -214,7 +215,7 @@ class _Build:
         for slug, relationship in relationships.items():
             for release in self.options.releases:
                 if release is not None:
-                    self.result.withheld[f"{slug} {release}"] = [
+                    self.result.withheld[(slug, release)] = [
                         f"{dotted(path)} ({location})" for path, location in relationship.withheld(release)]
 
     def _write_audits(self, relationships: dict[str, Relationship]) -> None:
@@ -337,7 +338,7 @@ class _Build:
 
     def _snapshot(self, relationship: Relationship) -> None:
         """Record this edition's facts with the desk's state, for comparisons where there is no git."""
-        from .editions import snapshot_bytes, snapshot_path
+        from .changes import snapshot_bytes, snapshot_path
 
         number = relationship.facts.metadata.edition.number
         atomic_write(snapshot_path(self.options.layout.snapshots_dir, relationship.slug, number),

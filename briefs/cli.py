@@ -235,8 +235,7 @@ def build_command(quiet, **params):
     result = build(options, _reporter(quiet))
     for path in result.pruned:
         click.echo(f"removed {display_path(path)} (no longer planned)")
-    for edition, facts in result.withheld.items():
-        relationship, release = edition.split(" ")
+    for (relationship, release), facts in result.withheld.items():
         if facts:
             click.echo(f"the {release} edition of {relationship} leaves out {len(facts)} fact(s) marked"
                        f" above {release}: " + "; ".join(facts))
@@ -352,7 +351,7 @@ def diff_command(revision, facts_dir, out_dir, as_json):
 
         briefs diff HEAD~3 --json
     """
-    from .editions import describe, diff
+    from .changes import describe, diff
 
     layout = _layout(facts_dir, out_dir)
     results = diff(layout.facts_dir, layout.snapshots_dir, revision)

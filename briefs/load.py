@@ -29,7 +29,7 @@ from .evidence import EvidenceCache, check_passages, check_values
 from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, kinds_of_fact, walk
 from .model import dotted as _dotted
 from .project import FACT_SUFFIXES, fact_files, relationship_folders
-from .tracking import Release
+from .edition import Markings, Release, is_fact, releases_below_top
 from .yamlsource import YamlDocument, read_yaml
 
 # Top-level lists that may be spread over several files, joined in file-name order.
@@ -101,8 +101,7 @@ class Relationship:
     def withheld(self, release: str) -> list[tuple[tuple[Any, ...], Location]]:
         """The facts an edition released at ``release`` leaves out, each with its ``file:line``
         (a fact inside one already listed is not listed again)."""
-        meta = self.facts.metadata
-        rule = Release(meta.markings, meta.marking, release)
+        rule = Release(self.facts, release)
         found: list[tuple[Any, ...]] = []
         for path, model in walk(self.facts):
             if not path or path[0] in ("sources", "metadata") or rule.withheld(model) is None:
@@ -580,6 +579,7 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
     problems += file_problems
     problems += _perspective_and_marking_problems(relationship)
     problems += _markings_below_sources(relationship)
+    warnings += _sources_left_out_of_releases(relationship)
     problems += _rate_problems(relationship)
 
     for source_id, path in source_ids.items():
@@ -731,18 +731,50 @@ def _perspective_and_marking_problems(relationship: Relationship) -> list[Proble
 def _markings_below_sources(relationship: Relationship) -> list[Problem]:
     """A fact may not be marked lower than every source it rests on: it would carry the
     source's content into an edition the source itself may not reach."""
-    facts, meta = relationship.facts, relationship.facts.metadata
-    rank = {marking: index for index, marking in enumerate(meta.markings)}
-    of_source = {source.id: source.marking or meta.marking for source in facts.sources}
+    full = Release(relationship.facts)
+    known = full.markings.order
     problems = []
-    for path, model in walk(facts):
-        if not path or path[:1] in (("sources",), ("metadata",)) or "sources" not in type(model).model_fields:
+    for path, model in walk(relationship.facts):
+        if not path or path[:1] in (("sources",), ("metadata",)) or not is_fact(model):
             continue
-        own = getattr(model, "marking", None) or meta.marking
-        cited = [of_source[s] for s in model.sources if of_source.get(s) in rank]
-        if cited and own in rank and rank[own] < min(rank[m] for m in cited):
-            lowest = min(cited, key=rank.__getitem__)
+        own, lowest = full.markings.own(model) or full.markings.default, full.lowest_source(model)
+        if own in known and lowest in known and full.markings.rank(own) < full.markings.rank(lowest):
             problems.append(Problem(
                 f"{_dotted(path)}: marked {own}, lower than every source it cites (the lowest is"
                 f" {lowest}); mark it {lowest} or higher", relationship.location(path + ("marking",))))
     return problems
+
+
+def _sources_left_out_of_releases(relationship: Relationship) -> list[Problem]:
+    """A fact a release edition shows although some of its sources are marked above that
+    release: the edition names only the others (its note and Sources list leave those out).
+    Not an error, since the fact rests on a source the edition may name; the desk should
+    know that its release editions cite it more thinly."""
+    facts = relationship.facts
+    releases = [Release(facts, level) for level in releases_below_top(facts)]
+    left_out: dict[str, list[Any]] = {release.level: [] for release in releases}
+    marking_of_source = {source.id: Markings.of(facts).own(source) for source in facts.sources}
+    warnings = []
+    for path, model in walk(facts):
+        if not path or path[:1] in (("sources",), ("metadata",)) or not is_fact(model):
+            continue
+        lost: dict[str, list[str]] = {}  # what the editions leave out -> those editions
+        for release in releases:
+            outer = left_out[release.level]
+            if any(path[: len(withheld)] == withheld for withheld in outer):
+                continue  # inside a fact this edition leaves out
+            if release.withheld(model) is not None:
+                outer.append(path)
+                continue
+            gone = [source for source in model.sources if source in marking_of_source
+                    and not release.shows_source(source)]
+            if gone:
+                names = ", ".join(f"{source!r} ({marking_of_source[source]})" for source in gone)
+                lost.setdefault(names, []).append(release.level)
+        for names, levels in lost.items():
+            editions = " and ".join(levels) + (" editions" if len(levels) > 1 else " edition")
+            warnings.append(Problem(
+                f"{_dotted(path)}: the {editions} print it without its source {names}, marked above"
+                f" {'them' if len(levels) > 1 else 'it'}; they cite only its other sources",
+                relationship.location(path + ("sources",)), severity="warning"))
+    return warnings

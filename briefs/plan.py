@@ -1,10 +1,10 @@
 """Plan: which briefs a build makes (relationships x editions x brief kinds x formats),
 from folder listings alone, and loading the relationships a plan needs.
 
-An edition is a perspective (whose side the brief takes), a release level (the
-highest marking it may show) and an audience (the outgoing brief, or the desk's
-working edition with its review apparatus); the default edition goes to
-``OUT/<relationship>/``, others to a sub-folder named after them.
+An edition (:class:`briefs.edition.Edition`) is a perspective (whose side the brief
+takes), a release level (the highest marking it may show) and an audience (the outgoing
+brief, or the desk's working edition with its review apparatus); the default edition goes
+to ``OUT/<relationship>/``, others to a sub-folder named after them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .edition import BriefId, Edition
 from .errors import FactError, Problem, TemplateError, UsageError, Location, display_path, fatal
 from .layout import Layout
 from .project import relationship_folders
@@ -73,34 +74,42 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class PlannedBrief:
-    relationship: str
-    kind: str
+    """A brief the build makes (its identity, :class:`briefs.edition.BriefId`) and the fact
+    folder it is made from."""
+
+    brief: BriefId
     folder: Path
-    perspective: str | None = None  # None: the fact base's default, in the usual place
-    release: str | None = None
-    # The desk's working edition (review apparatus), not the outgoing one.
-    working: bool = False
 
     @property
-    def variant(self) -> str:
-        """The sub-folder of a perspective, release or working edition: "japan", "public",
-        "japan/public", "working", "public/working"."""
-        parts = [self.perspective] if self.perspective else []
-        if self.release:
-            parts.append(self.release.lower())
-        if self.working:
-            parts.append("working")
-        return "/".join(parts)
+    def relationship(self) -> str:
+        return self.brief.relationship
+
+    @property
+    def kind(self) -> str:
+        return self.brief.kind
+
+    @property
+    def edition(self) -> Edition:
+        return self.brief.edition
+
+    @property
+    def perspective(self) -> str | None:
+        return self.brief.edition.perspective
+
+    @property
+    def release(self) -> str | None:
+        return self.brief.edition.release
+
+    @property
+    def working(self) -> bool:
+        return self.brief.edition.working
 
     @property
     def key(self) -> str:
-        """"pakistan-japan/japan/overview": how the build record and the index name it."""
-        return "/".join(p for p in (self.relationship, self.variant, self.kind) if p)
+        return self.brief.key
 
     def output(self, out_dir: Path, fmt: str) -> Path:
-        variant = self.variant
-        # One join: a portfolio's no-op build asks for thousands of these.
-        return out_dir / f"{self.relationship}/{variant + '/' if variant else ''}{self.kind}{suffix(fmt)}"
+        return self.brief.output(out_dir, suffix(fmt))
 
 
 def plan(options: BuildOptions) -> list[PlannedBrief]:
@@ -137,7 +146,7 @@ def plan(options: BuildOptions) -> list[PlannedBrief]:
     chosen = {slug: folder for slug, folder in folders.items() if not wanted or slug in wanted}
     perspectives = _perspectives(options, chosen)
     return [
-        PlannedBrief(slug, kind, folder, perspective, release, working)
+        PlannedBrief(BriefId(slug, kind, Edition(perspective, release, working)), folder)
         for slug, folder in chosen.items()
         for perspective in perspectives[slug]
         for release in options.releases

@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import BriefsError, Problem
 from .audit import audit_href
-from .editions import changes_for
+from .changes import changes_for
 from .layout import Layout
 from .load import Relationship
 from .plan import BuildOptions, PlannedBrief
@@ -51,7 +51,7 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
     passage_href = None
     if brief.working:
         # The build writes the audit page beside the working edition: OUT/audit/<relationship>.html.
-        depth = 1 + len(brief.variant.split("/"))
+        depth = brief.brief.depth
 
         def passage_href(record, source_id: str) -> str:
             return audit_href(relationship.slug, record, source_id, depth)
@@ -118,6 +118,7 @@ class Producer:
                                   archival(self.options, relationship)),
             "templates": {name: self._inputs[layout].template(name) for name in rendered.template_names},
             "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking,
+                     "brief": brief.brief.to_json(), "relationship": meta.relationship,
                      **({"unverified": [{"fact": label, "file": file, "line": line}
                                         for label, file, line in meta.unverified]}
                         if meta.unverified else {})},

@@ -11,7 +11,8 @@ import zipfile
 from pathlib import Path
 
 from . import __version__
-from .editions import fact_base_revision
+from .changes import fact_base_revision
+from .edition import BriefId
 from .errors import BuildError, Location, Problem
 from .layout import Layout
 from .output import atomic_write
@@ -29,37 +30,24 @@ def index_page(layout: Layout, state: BuildState) -> bytes:
             briefs.setdefault(record.brief, {})[fmt] = key
     rows = []
     for brief_key, links in sorted(briefs.items()):
-        parts = brief_key.split("/")
         record = next((state.deps_of(k) for k in links.values() if state.deps_of(k)), None)
         info = record.info if record else {}
-        title = info.get("title") or parts[-1]
+        brief = BriefId.from_json(info.get("brief"))
+        if brief is None:
+            continue  # not recorded by this version of briefs: the build rewrites it
         rows.append({
-            "relationship": parts[0],
-            "relationship_label": _relationship_label(title, parts[0]),
-            "variant": " / ".join(parts[1:-1]),
-            "edition_label": _edition_label(parts[1:-1]),
-            "kind": parts[-1],
-            "title": info.get("title") or parts[-1],
+            "relationship": brief.relationship,
+            "relationship_label": info.get("relationship") or brief.relationship,
+            "variant": brief.edition.folder.replace("/", " / "),
+            "edition_label": brief.edition.label,
+            "kind": brief.kind,
+            "title": info.get("title") or brief.kind,
             "edition": info.get("edition", ""),
             "marking": info.get("marking", ""),
             "links": [(fmt.upper(), links[fmt]) for fmt in sorted(links, key=format_order)],
         })
     page = Renderer(layout).render_page("_index.html.j2", {"briefs": rows}, "the build index")
     return page.encode("utf-8")
-
-
-def _relationship_label(title: str, slug: str) -> str:
-    """"Pakistan–Japan", from the brief's title ("Overview: Pakistan–Japan Relations")."""
-    _, _, relationship = title.partition(": ")
-    relationship = relationship.removesuffix(" Relations").strip()
-    return relationship or slug.replace("-", "–").title()
-
-
-def _edition_label(parts: list[str]) -> str:
-    """"Outgoing", "Japan", "Public", "Japan · Public", "Working (desk only)": the edition's
-    sub-folders (perspective, release, audience) in words."""
-    words = ["Working (desk only)" if part == "working" else part.title() for part in parts]
-    return " · ".join(words) or "Outgoing"
 
 
 def manifest(layout: Layout, state: BuildState) -> bytes:

@@ -36,7 +36,8 @@ from .layout import BRIEF_SUFFIX, CABLE_FOLDER, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .rendered import BriefMeta, RenderedBrief
-from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
+from .edition import Release, releases_below_top
+from .tracking import Internal, ReadLog, Withheld, track, unwrap
 
 
 class _Notes:
@@ -99,7 +100,7 @@ class _Notes:
         """The highest marking among the facts cited (the default when none are)."""
         if not self._markings or not self.shown_markings:
             return default
-        return max(self.shown_markings, key=self._markings.rank.__getitem__)
+        return self._markings.markings.highest(self.shown_markings)
 
     def information_as_of(self) -> dict[str, str] | None:
         """The newest and oldest as-of dates among the facts this brief cited."""
@@ -157,7 +158,7 @@ def _withheld_from_releases(relationship: Relationship, read: set) -> list[dict[
     """For the working edition: per release level below the highest, the facts this brief
     showed that an edition at that level leaves out, with their ``file:line``."""
     listing = []
-    for level in relationship.facts.metadata.markings[:-1]:
+    for level in releases_below_top(relationship.facts):
         facts = [{"fact": fact_label(relationship.facts, path), "where": str(location)}
                  for path, location in relationship.withheld(level)
                  if any(shown[: len(path)] == path for shown in read)]
@@ -381,7 +382,7 @@ class Renderer:
         for _ in range(2):
             read = ReadLog()
             if release is not None:
-                read.release = Release(meta.markings, meta.marking, release)
+                read.release = Release(relationship.facts, release)
             try:
                 html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
                                                        perspective, working, passage_href)
@@ -415,7 +416,8 @@ class Renderer:
             language=meta.language, perspective=perspective, notes=note_texts,
             unverified=tuple(first_pass["unverified"]),
             notices=tuple(" ".join(notice.text_content().split())
-                          for notice in document.xpath('//p[@class="page-notice"]')))
+                          for notice in document.xpath('//p[@class="page-notice"]')),
+            relationship=str(names["pair"]()))
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
         cable_html = None
         if cable:  # the telegram's own selection, from the same facts and context
@@ -444,7 +446,7 @@ class Renderer:
         read.outgoing = not working
         meta = relationship.facts.metadata
         language = meta.language
-        markings = Release(meta.markings, meta.marking, meta.markings[-1])
+        markings = Release(relationship.facts)
         notes = _Notes(list(facts.sources), language, relationship.stale, markings,
                        kind in meta.portion_markings_in, working,
                        relationship.evidence if working else None, passage_href)

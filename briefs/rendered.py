@@ -37,6 +37,8 @@ class BriefMeta:
     # What every page, header and cable says besides the marking (the template's page notices:
     # "WORKING COPY ...", "DRAFT: ...").
     notices: tuple[str, ...] = ()
+    # The two countries as the brief names them, from its side ("Japan–Pakistan"): the index.
+    relationship: str = ""
 
 
 @dataclass

@@ -169,8 +169,9 @@ class BriefRecord:
     pathset: str  # id of the list of fact paths it read (shared between briefs)
     digest: str  # hash of the values at those paths
     templates: dict[str, str | None]
-    # Title, edition date and marking of the brief, for the index and the manifest.
-    info: dict[str, str] = field(default_factory=dict)
+    # Title, edition date, marking, the brief's identity (BriefId.to_json) and the countries
+    # as it names them, for the index and the manifest.
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -229,7 +230,9 @@ class BuildState:
             state.damage = _damaged(path, "it names an output outside the output folder")
             return state
         state.pathsets = data["pathsets"]
-        state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
+        # A brief recorded before its identity was (info's "brief": briefs.edition.BriefId) is
+        # rebuilt, so that the index and the bundles know which edition each output belongs to.
+        state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items() if "brief" in v.get("info", {})}
         state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
         state.fact_warnings = data.get("fact_warnings", {})
         state.published = data.get("published", "")
@@ -321,7 +324,7 @@ class BuildState:
         return self.pathsets.get(deps.pathset, [])
 
     def remember_brief(self, fact_files: dict[str, str], paths: list[list[Any]], digest: str,
-                       templates: dict[str, str | None], info: dict[str, str]) -> str:
+                       templates: dict[str, str | None], info: dict[str, Any]) -> str:
         """Record one rendering's dependencies; return the id outputs refer to it by."""
         pathset = hashlib.sha256(json.dumps(paths).encode()).hexdigest()[:16]
         self.pathsets.setdefault(pathset, paths)
@@ -377,8 +380,11 @@ def _damaged(path: Path, why: str) -> str:
 # of required fields (a field name ending in "?" is optional).
 _TEXT_OR_NONE = ("one of", str, type(None))
 _WARNINGS = ("list", ("list", ("one of", str, int, type(None))))
-# A brief's title, edition and marking; the facts it shows unverified (a draft's).
-_INFO = ("one of", str, ("list", {"fact": str, "file": str, "line": ("one of", int, type(None))}))
+# What a brief's record says of it: title, dates and marking (text), its identity
+# (briefs.edition.BriefId.to_json) and the facts it shows unverified.
+_BRIEF_ID = {"relationship": str, "kind": str, "perspective": _TEXT_OR_NONE, "release": _TEXT_OR_NONE,
+             "audience": str}
+_INFO = ("one of", str, _BRIEF_ID, ("list", ("map", object)))
 _RECORD = {
     "format": int,
     "pathsets": ("map", ("list", ("list", ("one of", str, int)))),

@@ -15,6 +15,8 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
+from .edition import Release, desk_only
+
 Path_ = tuple[Any, ...]
 _PROXY_CLASSES: dict[type, type] = {}
 
@@ -29,39 +31,11 @@ class Withheld(Exception):
 
 class Internal(Exception):
     """An outgoing edition's template read a field only the desk's working edition may show
-    (a source's desk note, a freshness limit)."""
+    (a source's desk note, a freshness limit: :func:`briefs.edition.desk_only`)."""
 
     def __init__(self, path: Path_):
         super().__init__(path)
         self.path = path
-
-
-def internal_field(path: Path_) -> bool:
-    """Fields for the desk's eyes only: a source's ``note`` and the freshness policy."""
-    return (len(path) == 3 and path[0] == "sources" and path[2] == "note") or (
-        len(path) >= 2 and path[0] == "freshness")
-
-
-class Release:
-    """Which facts an edition may show: those marked at or below ``level``."""
-
-    def __init__(self, markings: list[str], default: str, level: str):
-        self.rank = {name: index for index, name in enumerate(markings)}
-        self.default, self.level = default, level
-
-    def marking_of(self, model: BaseModel) -> str | None:
-        if "marking" not in type(model).model_fields or "sources" not in type(model).model_fields:
-            return None
-        return getattr(model, "marking", None) or self.default
-
-    def withheld(self, model: Any) -> str | None:
-        """The model's marking if the edition may not show it, else None."""
-        if not isinstance(model, BaseModel):
-            return None
-        marking = self.marking_of(model)
-        if marking is None:
-            return None
-        return marking if self.rank[marking] > self.rank[self.level] else None
 
 
 class ReadLog(set):
@@ -73,9 +47,9 @@ class ReadLog(set):
     outgoing: bool = False
 
 
-def _hidden(log: set, value: Any) -> bool:
+def _hidden(log: set, value: Any, in_list: Path_ = ()) -> bool:
     release = getattr(log, "release", None)
-    return release is not None and release.withheld(value) is not None
+    return release is not None and not release.shows(value, in_list)
 
 
 def track(value: Any, log: set[Path_], path: Path_ = ()) -> Any:
@@ -113,7 +87,7 @@ class _ModelProxy:
             marking = release.withheld(self._value)
             if marking is not None:
                 raise Withheld(self._path, marking, release.level)
-        if getattr(self._log, "outgoing", False) and internal_field(self._path + (name,)):
+        if getattr(self._log, "outgoing", False) and desk_only(self._path + (name,)):
             raise Internal(self._path + (name,))
         return track(getattr(self._value, name), self._log, self._path + (name,))
 
@@ -122,6 +96,8 @@ class _ModelProxy:
         # answer depends on the fact being there and on its marking: record both.
         if "marking" in type(self._value).model_fields:
             self._log.add(self._path + ("marking",))
+        if "sources" in type(self._value).model_fields:
+            self._log.add(self._path + ("sources",))  # a fact none of whose sources show is left out
         return not _hidden(self._log, self._value)
 
     def __eq__(self, other: Any) -> bool:
@@ -144,7 +120,7 @@ class _ListProxy:
 
     def _visible(self) -> list[tuple[int, Any]]:
         """(original index, item) for the items this edition may show."""
-        return [(i, item) for i, item in enumerate(self._value) if not _hidden(self._log, item)]
+        return [(i, item) for i, item in enumerate(self._value) if not _hidden(self._log, item, self._path)]
 
     def __iter__(self) -> Iterator[Any]:
         self._log.add(self._path)

@@ -1,15 +1,19 @@
 """Nothing above a release level leaves: every byte of every edition is searched.
 
-For each release level, in both PDF variants and every format, the page text, the
-PDF's metadata and attachments, every part of the DOCX package, the HTML source and
-the cable are searched for the words of every fact marked above that level (its
-text and its passages) and for its distinctive names and figures (those that no
-fact the edition may show, and no document it may carry, contains).
+For each release level, in both PDF variants and every format, the page text (pypdf and
+pdftotext), every PDF object decoded, the PDF's metadata and attachments, every part of
+the DOCX package (its XML as written and as text), the HTML source and the cable are
+searched for the words of every fact marked above that level (its text and its passages)
+and for its distinctive names and figures (those that no fact the edition may show, and
+no document it may carry, contains); and for everything about a RESTRICTED source that a
+PUBLIC fact cites beside a PUBLIC one (its title, publisher, address, id and document).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -77,9 +81,34 @@ def _secrets(level: str) -> tuple[list[str], set[str]]:
     return phrases, tokens
 
 
+def _pdf_objects_text(reader: pypdf.PdfReader) -> list[str]:
+    """Every object of the file, decoded: strings and names as written, streams inflated."""
+    parts = []
+    for number in range(1, int(reader.trailer["/Size"])):
+        try:
+            found = reader.get_object(number)
+        except Exception:  # a free entry in the cross-reference table
+            continue
+        if found is None:
+            continue
+        parts.append(repr(found))
+        if isinstance(found, pypdf.generic.StreamObject):
+            parts.append(found.get_data().decode("latin-1"))
+    return parts
+
+
+def _pdftotext(path: Path) -> str:
+    if not shutil.which("pdftotext"):
+        return ""  # pypdf's text extraction (always run) still reads every page
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          check=True).stdout.decode("utf-8", "replace")
+
+
 def _pdf_bytes_text(path: Path) -> str:
     reader = pypdf.PdfReader(path)
     parts = [page.extract_text() or "" for page in reader.pages]
+    parts.append(_pdftotext(path))
+    parts.extend(_pdf_objects_text(reader))
     parts.extend(str(v) for v in (reader.metadata or {}).values())
     xmp = reader.trailer["/Root"].get("/Metadata")
     if xmp is not None:
@@ -91,9 +120,13 @@ def _pdf_bytes_text(path: Path) -> str:
 
 
 def _docx_parts_text(path: Path) -> str:
+    """Every part, as written (attributes hold link targets) and as text (runs joined)."""
+    parts = []
     with zipfile.ZipFile(path) as package:
-        return "\n".join(re.sub(r"<[^>]+>", " ", package.read(name).decode("utf-8", "replace"))
-                         for name in package.namelist())
+        for name in package.namelist():
+            xml = package.read(name).decode("utf-8", "replace")
+            parts += [name, xml, re.sub(r"<[^>]+>", "", xml), re.sub(r"<[^>]+>", " ", xml)]
+    return "\n".join(parts)
 
 
 def _everything(path: Path) -> str:
@@ -104,9 +137,47 @@ def _everything(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+# A RESTRICTED source (an internal memorandum, kept on the intranet) that a PUBLIC fact
+# cites beside the PUBLIC commentary it rests on: a PUBLIC edition may print the fact, but
+# nothing about this source.
+MEMO = {"id": "kestrel-memo", "title": "Kestrel Desk Memorandum on Trading Partners",
+        "publisher": "Ministry Kestrel Cell", "url": "https://intra.mofa.example/m/4711",
+        "document": "Quillfeather annex of the Kestrel desk"}
+MEMO_FACT = "economy.trade.partner_rank"
+
+
+def _add_restricted_source(project: Path) -> None:
+    folder = project / "facts" / REL
+    (folder / "seeds" / "kestrel-memo.txt").write_text(
+        f"{MEMO['title']}\n\n{MEMO['document']}. Japan is Pakistan's fourth-largest commercial"
+        " partner, by the desk's reckoning.\n", encoding="utf-8")
+    with (folder / "sources.yaml").open("a", encoding="utf-8") as sources:
+        sources.write(f"""
+  - id: {MEMO['id']}
+    title: {MEMO['title']}
+    kind: official
+    publisher: {MEMO['publisher']}
+    url: {MEMO['url']}
+    date: 2023-06
+    file: seeds/kestrel-memo.txt
+    marking: RESTRICTED
+""")
+    economy = folder / "economy.yaml"
+    cited = "        tdi-visit-analysis: Japan is Pakistan's fourth-largest commercial partner\n"
+    text = economy.read_text(encoding="utf-8")
+    assert cited in text
+    economy.write_text(text.replace(cited, cited + f"        {MEMO['id']}: Japan is Pakistan's fourth-largest"
+                                    " commercial partner\n", 1), encoding="utf-8")
+
+
+def _memo_words() -> list[str]:
+    return [_plain(MEMO[key]) for key in ("id", "title", "publisher", "url", "document")]
+
+
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("leaks"))
+    _add_restricted_source(project)
     markings = _facts().metadata.markings
     for variant in ("pdf/a-3u", "pdf/ua-1"):
         out = f"out-{variant.replace('/', '-')}"
@@ -114,6 +185,10 @@ def editions(tmp_path_factory):
         for level in markings:
             result = run_briefs(project, *args, "--release", level)
             assert result.code == 0, result.stderr
+    # The full edition, which may show the memorandum: the search below must find it there.
+    result = run_briefs(project, "build", "--only", REL, "--format", FORMATS, "--pdf-variant", "pdf/a-3u",
+                        "--out", "full", "-q")
+    assert result.code == 0, result.stderr
     return project, markings
 
 
@@ -150,3 +225,53 @@ def test_the_withheld_facts_are_really_searched_for(editions):
     full = " ".join(_plain(p.read_text(encoding="utf-8")) for p in (project / "full" / REL).glob("*.html"))
     assert any(token in full for token in tokens)
     assert any(phrase[:40] in full for phrase in phrases)
+
+
+@pytest.mark.parametrize("variant", ["pdf/a-3u", "pdf/ua-1"])
+def test_no_release_below_a_source_names_it_though_a_fact_it_shows_cites_it(editions, variant):
+    """The PUBLIC fact stays (resting on its PUBLIC source); the RESTRICTED memorandum's
+    title, publisher, address, id and document are in no byte of a PUBLIC or OFFICIAL file."""
+    project, markings = editions
+    fact = _plain("Japan ranks as Pakistan's fourth-largest trading partner")
+    for level in markings[: markings.index("RESTRICTED")]:
+        folder = project / f"out-{variant.replace('/', '-')}" / REL / level.lower()
+        texts = {path.name: _plain(_everything(path)) for path in sorted(folder.glob("*.*"))}
+        assert len(texts) == 16, sorted(texts)
+        assert any(fact in text for text in texts.values()), (level, "the fact itself is shown")
+        for name, text in texts.items():
+            for word in _memo_words():
+                assert word not in text, (level, name, word)
+
+
+def test_the_memorandum_is_found_in_every_format_of_the_full_edition(editions):
+    """The search above is not empty: in the full edition each format prints the memorandum's
+    title, publisher and address, and the archival PDF attaches its document."""
+    project, _ = editions
+    files = sorted((project / "full" / REL).glob("*.*"))
+    everything = {path: _plain(_everything(path)) for path in files}
+    for suffix in (".pdf", ".docx", ".html", ".txt"):
+        texts = [text for path, text in everything.items() if path.suffix == suffix]
+        for key in ("title", "publisher", "url") + (("document",) if suffix == ".pdf" else ()):
+            assert any(_plain(MEMO[key]) in text for text in texts), (suffix, key)
+    assert any(MEMO["id"] in text for text in everything.values())  # the HTML's anchors
+
+
+def test_check_warns_at_the_fact_which_releases_print_it_without_a_source(tmp_path):
+    project = copy_project(tmp_path)
+    _add_restricted_source(project)
+    result = run_briefs(project, "check", "--only", REL)
+    assert result.code == 0, result.stderr
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if MEMO_FACT + ":" in line]
+    assert len(lines) == 1, result.stdout + result.stderr
+    line = f"facts/{REL}/economy.yaml:{_line_of(project, MEMO_FACT)}"
+    assert lines[0].startswith(line), lines
+    assert "the PUBLIC and OFFICIAL editions print it without its source 'kestrel-memo'" in lines[0]
+    assert "RESTRICTED edition" not in lines[0] and "warning" in lines[0]
+    assert run_briefs(project, "check", "--only", REL, "--strict").code == 1
+
+
+def _line_of(project: Path, fact: str) -> int:
+    """The line of the fact's `sources:` key."""
+    lines = (project / "facts" / REL / "economy.yaml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "partner_rank:")
+    return next(i for i, line in enumerate(lines) if i > start and line.strip() == "sources:") + 1

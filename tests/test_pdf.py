@@ -118,6 +118,8 @@ def test_archival_variant_carries_the_facts(project, tmp_path):
     assert data["brief"] == "economic-ties" and data["marking"] == "OFFICIAL"
     assert any(key.startswith("economy.") for key in data["facts"])
     assert "evidence" not in json.dumps(data) and "inferred" not in json.dumps(data)
+    # Nor the desk's freshness policy, which the brief reads to mark stale figures.
+    assert not [key for key in data["facts"] if key.split(".")[0] == "freshness"]
     seeds = [name for name in attachments if name.startswith("pakistan-japan/seeds/")]
     assert seeds
     for name in seeds:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import briefs.state as state_module
+from briefs.edition import BriefId
 from briefs.layout import Layout
 from briefs.output import atomic_write
 from briefs.state import BuildState, Inputs
@@ -27,7 +28,8 @@ def _record(layout: Layout, output: Path) -> BuildState:
     state = BuildState(layout.out_dir, layout.record_file)
     inputs = Inputs(layout)
     deps = state.remember_brief(inputs.fact_files(layout.facts_dir / "a-b"), [["x"]], "digest",
-                                {"overview.html.j2": inputs.template("overview.html.j2")}, {"title": "T"})
+                                {"overview.html.j2": inputs.template("overview.html.j2")},
+                                {"title": "T", "brief": BriefId("a-b", "overview").to_json()})
     state.remember_output(output, "a-b/overview", deps, {"format": "pdf"}, output.read_bytes(), [])
     atomic_write(layout.record_file, state.to_bytes())
     return BuildState.read(layout.out_dir, layout.record_file)
@@ -43,7 +45,7 @@ def test_an_unchanged_output_is_fresh_after_a_round_trip(tmp_path):
     layout, output = _project(tmp_path)
     state = _record(layout, output)
     assert _verdict(layout, state, output) == "fresh"
-    assert state.deps_of("a-b/overview.pdf").info == {"title": "T"}
+    assert state.deps_of("a-b/overview.pdf").info["title"] == "T"
 
 
 def test_each_input_makes_it_stale(tmp_path):
@@ -101,7 +103,8 @@ def _record_with_signatures(layout: Layout, output: Path) -> BuildState:
     state = BuildState(layout.out_dir, layout.record_file)
     inputs = Inputs(layout, state.signatures)
     deps = state.remember_brief(inputs.fact_files(layout.facts_dir / "a-b"), [["x"]], "digest",
-                                {"overview.html.j2": inputs.template("overview.html.j2")}, {"title": "T"})
+                                {"overview.html.j2": inputs.template("overview.html.j2")},
+                                {"title": "T", "brief": BriefId("a-b", "overview").to_json()})
     state.remember_output(output, "a-b/overview", deps, {"format": "pdf"}, output.read_bytes(), [])
     atomic_write(layout.record_file, state.to_bytes())
     return BuildState.read(layout.out_dir, layout.record_file)
@@ -157,3 +160,13 @@ def test_an_output_edited_back_to_its_size_and_time_is_stale(tmp_path):
     os.utime(output, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert (output.stat().st_size, output.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     assert _verdict(layout, state, output) == "stale"
+def test_a_brief_recorded_without_its_identity_is_rebuilt(tmp_path):
+    """A record from before briefs kept a brief's identity: the index could not place the
+    output in its edition, so the output is rebuilt (and recorded with it)."""
+    layout, output = _project(tmp_path)
+    state = _record(layout, output)
+    assert _verdict(layout, state, output) == "fresh"
+    for record in state.briefs.values():
+        del record.info["brief"]
+    atomic_write(layout.record_file, state.to_bytes())
+    assert _verdict(layout, BuildState.read(layout.out_dir, layout.record_file), output) == "stale"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from briefs.load import load_relationship
-from briefs.tracking import ReadLog, Release, Withheld, digest, prune, track, value_at
+from briefs.edition import Release
+from briefs.tracking import ReadLog, Withheld, digest, prune, track, value_at
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +56,7 @@ def test_digest_changes_only_with_the_values_read(facts):
 
 def test_a_release_hides_facts_above_it_and_refuses_a_direct_read(facts):
     log = ReadLog()
-    log.release = Release(facts.metadata.markings, facts.metadata.marking, "PUBLIC")
+    log.release = Release(facts, "PUBLIC")
     restricted = [i for i, f in enumerate(facts.relations.multilateral) if f.marking == "RESTRICTED"]
     assert restricted, "the shipped facts mark a multilateral fact RESTRICTED"
     shown = list(track(facts, log).relations.multilateral)

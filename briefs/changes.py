@@ -1,4 +1,5 @@
-"""Editions: what changed in a fact base between two versions of it.
+"""Changes: what changed in a fact base between two versions of it (the "Changes since the
+last edition" section, `briefs diff`). What an edition is, and may show: :mod:`briefs.edition`.
 
 The earlier version comes from git (the fact files at a revision) or, where the
 facts are not in a git repository, from the snapshot each build records in
@@ -19,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .edition import Markings, Release, desk_only, is_fact
 from .errors import EditionError, FactError, Problem, display_path
 from .load import Relationship, load_all, load_relationship
 from .model import FactBase, walk
@@ -37,11 +39,11 @@ class Changes:
         return bool(self.added or self.changed or self.removed)
 
     def released(self, markings: list[str], level: str) -> "Changes":
-        """Only the changes to facts an edition released at ``level`` may show."""
-        limit = markings.index(level)
+        """Only the changes to facts (and sources) an edition released at ``level`` may show."""
+        order = Markings(markings, markings[0])
 
         def shown(entry) -> bool:
-            return all(m is None or markings.index(m) <= limit for m in entry.get("markings", []))
+            return not any(order.above(m, level) for m in entry.get("markings", []) if m is not None)
 
         return Changes(self.since, [e for e in self.added if shown(e)],
                        [e for e in self.changed if shown(e)], [e for e in self.removed if shown(e)])
@@ -53,15 +55,15 @@ class Changes:
 # --- comparing ------------------------------------------------------------------------
 
 
-def _own_fields(model: BaseModel) -> dict[str, Any]:
+def _own_fields(model: BaseModel, path: tuple[Any, ...]) -> dict[str, Any]:
     """The model's values, leaving out nested facts (they are compared on their own)."""
     values = {}
     for name in type(model).model_fields:
-        if name in ("evidence", "inferred"):
-            continue  # the review apparatus, not what the fact says
+        if desk_only(path + (name,)):
+            continue  # the desk's working, not what the fact or source says
         value = getattr(model, name)
         items = value if isinstance(value, list) else [value]
-        if any(isinstance(v, BaseModel) and "sources" in type(v).model_fields for v in items) and name != "accounts":
+        if any(is_fact(v) for v in items) and name != "accounts":
             continue
         values[name] = value.model_dump(mode="json") if isinstance(value, BaseModel) else (
             [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
@@ -72,14 +74,16 @@ def _own_fields(model: BaseModel) -> dict[str, Any]:
 def flatten(facts: FactBase) -> dict[str, dict[str, Any]]:
     """Every fact (anything that cites sources) and every source, by a stable label."""
     entries = {}
+    # Each entry's marking decides which release editions list its change: a fact's is the
+    # one that decides whether an edition shows it, a source's its own.
+    full = Release(facts)
     for path, model in walk(facts):
-        fields = type(model).model_fields
         is_source = len(path) == 2 and path[0] == "sources"
-        if not path or not ("sources" in fields or is_source) or "accounts" in path:
+        if not path or not (is_fact(model) or is_source) or "accounts" in path:
             continue
-        values = _own_fields(model)
+        values = _own_fields(model, path)
         summary = values.get("text") or values.get("quote") or values.get("title") or ""
-        marking = None if is_source else (getattr(model, "marking", None) or facts.metadata.marking)
+        marking = full.marking_of(model)
         entries[fact_label(facts, path)] = {"text": summary, "sources": values.get("sources", []),
                                         "values": values, "marking": marking}
     return entries

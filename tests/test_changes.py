@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefs.editions import compare, describe, read_snapshot, snapshot_bytes
+from briefs.changes import compare, describe, read_snapshot, snapshot_bytes
 from briefs.load import load_relationship
 
 ROOT = Path(__file__).resolve().parent.parent
