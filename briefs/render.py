@@ -6,7 +6,8 @@ paragraphs, ``ul``/``ol``/``li``, tables with ``thead``, ``em``/``strong``,
 links, ``blockquote`` with a ``footer`` attribution, and
 ``<span class="footnote">`` for a source note at the point it is cited.
 
-Jinja2 runs with StrictUndefined and autoescaping: fact text is data, escaped and
+Jinja2 runs in its immutable sandbox (:mod:`briefs.sandbox`: a time limit and a cap on the
+text built per brief) with StrictUndefined and autoescaping: fact text is data, escaped and
 never evaluated as a template.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import jinja2
+import jinja2.sandbox
 import lxml.etree
 import lxml.html
 from babel.dates import format_date
@@ -35,6 +37,7 @@ from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .rendered import BriefMeta, RenderedBrief
+from .sandbox import RenderLimit, SandboxedTemplates
 from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
 
 
@@ -261,20 +264,8 @@ def join_and(items: Iterable[Any]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-class _TrackingEnvironment(jinja2.Environment):
-    """Remembers which template files a render used (extends, include and import
-    all go through get_template), for build records and dependency tracking."""
-
-    loaded: dict[str, str]
-
-    def get_template(self, name, parent=None, globals=None):  # type: ignore[override]
-        template = super().get_template(name, parent, globals)
-        if isinstance(name, str) and template.filename:
-            self.loaded[template.name or name] = template.filename
-        return template
-
-
-_BYTECODE_CACHE = jinja2.FileSystemBytecodeCache()
+# Compiled for the sandbox: never share cached code with a plain Jinja environment.
+_BYTECODE_CACHE = jinja2.FileSystemBytecodeCache(pattern="__briefs_sandboxed_%s.cache")
 
 
 class _ConfinedLoader(jinja2.FileSystemLoader):
@@ -302,7 +293,7 @@ class Renderer:
             jinja2.PrefixLoader({DEFAULT_PREFIX.rstrip("/"): _ConfinedLoader(str(layout.shipped))},
                                 delimiter="/"),
         ])
-        self.env = _TrackingEnvironment(
+        self.env = SandboxedTemplates(
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -350,27 +341,12 @@ class Renderer:
         ``passage_href(evidence, source_id)`` links each source note to its passage."""
         meta = relationship.facts.metadata
         perspective = perspective or meta.perspective or meta.countries[0].perspective
-        # Two passes: the first learns which facts the brief cites, so that the second can
-        # print how current they are and the banner (the highest marking among them).
-        first_pass: dict[str, Any] = {}
-        for _ in range(2):
-            read = ReadLog()
-            if release is not None:
-                read.release = Release(meta.markings, meta.marking, release)
-            try:
-                html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
-                                                       perspective, working, passage_href)
-            except TemplateError as exc:
-                raise _explain_missing(exc, read, relationship) from None
-            except Withheld as exc:
-                raise _withheld_problem(exc, relationship, kind) from None
-            except Internal as exc:
-                raise _internal_problem(exc, relationship, kind) from None
-            # What releases withhold depends only on what the brief reads: learnt once, in the first pass.
-            withheld = first_pass.get("withheld") if first_pass else (
-                _withheld_from_releases(relationship, read) if working else [])
-            first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking),
-                          "withheld": withheld}
+        try:
+            with self.env.limited():
+                html, names, notes, read, first_pass = self._render_passes(
+                    relationship, kind, changes, perspective, release, working, passage_href)
+        except RenderLimit as exc:  # the time ran out between two template lines
+            raise _limit_problem(exc, f"{kind} for {relationship.slug}", self.template_dirs) from None
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
         document = lxml.html.document_fromstring(html)
@@ -397,6 +373,32 @@ class Renderer:
                               relationship.location(path) if path else None, severity="warning")
                       for path, message in dict.fromkeys(notes.warnings)],
         )
+
+    def _render_passes(self, relationship: Relationship, kind: str, changes, perspective: str,
+                       release: str | None, working: bool, passage_href):
+        """Two passes: the first learns which facts the brief cites, so that the second can
+        print how current they are and the banner (the highest marking among them)."""
+        meta = relationship.facts.metadata
+        first_pass: dict[str, Any] = {}
+        for _ in range(2):
+            read = ReadLog()
+            if release is not None:
+                read.release = Release(meta.markings, meta.marking, release)
+            try:
+                html, names, notes = self._render_once(relationship, kind, read, first_pass, changes,
+                                                       perspective, working, passage_href)
+            except TemplateError as exc:
+                raise _explain_missing(exc, read, relationship) from None
+            except Withheld as exc:
+                raise _withheld_problem(exc, relationship, kind) from None
+            except Internal as exc:
+                raise _internal_problem(exc, relationship, kind) from None
+            # What releases withhold depends only on what the brief reads: learnt once, in the first pass.
+            withheld = first_pass.get("withheld") if first_pass else (
+                _withheld_from_releases(relationship, read) if working else [])
+            first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking),
+                          "withheld": withheld}
+        return html, names, notes, read, first_pass
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
                      changes, perspective: str, working: bool = False, passage_href=None):
@@ -450,8 +452,9 @@ class Renderer:
         try:
             template = self.env.get_template(template_name)
             try:
-                page = template.new_context(context)
-                return self.env.concat(template.root_render_func(page)), dict(page.vars)
+                with self.env.limited():
+                    page = template.new_context(context)
+                    return self.env.concat(template.root_render_func(page)), dict(page.vars)
             except Exception:
                 self.env.handle_exception()  # re-raises with the template's own lines
         except jinja2.TemplateSyntaxError as exc:
@@ -465,11 +468,25 @@ class Renderer:
                         f"{', '.join(display_path(d) for d in self.template_dirs)}{suffix}",
                         _template_location(exc, template_name, self.template_dirs))
             ) from None
+        except RenderLimit as exc:
+            raise _limit_problem(exc, what, self.template_dirs, template_name) from None
+        except jinja2.sandbox.SecurityError as exc:
+            raise TemplateError(Problem(
+                f"not allowed in a template: {exc}{suffix}",
+                _template_location(exc, template_name, self.template_dirs))) from None
         except Exception as exc:  # any failure inside a template is the template's problem
             message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
             raise TemplateError(
                 Problem(message + suffix, _template_location(exc, template_name, self.template_dirs))
             ) from None
+
+
+def _limit_problem(exc: RenderLimit, what: str, dirs: list[Path], template_name: str = "") -> TemplateError:
+    """A template past a limit of the sandbox, at the template line it had reached."""
+    suffix = f" (rendering {what})" if what else ""
+    location = (Location(display_path(exc.where[0]), exc.where[1]) if exc.where
+                else _template_location(exc, template_name, dirs))
+    return TemplateError(Problem(f"{exc}{suffix}", location))
 
 
 def document_title(brief_title: Any, relationship_title: Any) -> str:
