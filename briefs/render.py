@@ -484,8 +484,9 @@ class Renderer:
 def _limit_problem(exc: RenderLimit, what: str, dirs: list[Path], template_name: str = "") -> TemplateError:
     """A template past a limit of the sandbox, at the template line it had reached."""
     suffix = f" (rendering {what})" if what else ""
-    location = (Location(display_path(exc.where[0]), exc.where[1]) if exc.where
-                else _template_location(exc, template_name, dirs))
+    location = _template_location(exc, template_name, dirs)
+    if location.line is None and exc.where:
+        location = Location(display_path(exc.where[0]), exc.where[1])
     return TemplateError(Problem(f"{exc}{suffix}", location))
 
 

@@ -57,8 +57,8 @@ MAX_LIPSUM = (20, 1000)
 class RenderLimit(Exception):
     """A template went past a limit: too long, too much text, too large a number."""
 
-    # (template file, line) where the brief's own output was when the limit was reached;
-    # None where the traceback shows the line (the limit was met inside the template).
+    # (template file, line) the brief's own output had reached when the limit was met
+    # between two of its pieces, where the traceback holds no template line.
     where: tuple[str, int] | None = None
 
 
@@ -174,14 +174,16 @@ class SandboxedTemplates(ImmutableSandboxedEnvironment):
     # -- hooks the sandbox calls ------------------------------------------------------
     def concat(self, parts: Iterable[Any]) -> str:  # type: ignore[override]
         """What a brief, a macro or a block produces, counted piece by piece as it comes."""
-        collected = []
-        for part in parts:
-            try:
+        collected: list[str] = []
+        try:
+            for part in parts:
                 self.charge(len(part))
-            except RenderLimit as exc:
-                exc.where = _where_paused(parts)
-                raise
-            collected.append(part)
+                collected.append(part)
+                if len(collected) >= 4096:  # a reference per one-letter piece would weigh 8 times the text
+                    collected[:] = ["".join(collected)]
+        except RenderLimit as exc:  # met here, between two pieces: say where the template was
+            exc.where = exc.where or _where_paused(parts)
+            raise
         return "".join(collected)
 
     def joined(self, values: Iterable[Any], autoescape: bool) -> str:
