@@ -12,7 +12,7 @@ import docx
 import pypdf
 import pytest
 
-from conftest import ROOT, drop_passages, run_briefs, tree_digest
+from conftest import ROOT, copy_project, drop_passages, run_briefs, tree_digest
 from readback import docx_text, html_root, html_text, pdf_text
 
 OUT = Path("build/pakistan-japan")
@@ -160,6 +160,21 @@ def test_size_limit_and_encoding(project):
     assert result.code == 1
     assert "facts/pakistan-japan/huge.yaml: file is 3,000,003 bytes; the limit is 2,097,152" in result.stderr
     assert "facts/pakistan-japan/latin1.yaml:2: not valid UTF-8 (byte offset 16)" in result.stderr
+
+
+def test_a_huge_fact_file_is_refused_before_it_is_read(tmp_path):
+    from isolated import preload, run_isolated
+
+    preload()
+    project = copy_project(tmp_path / "project")
+    normal = run_isolated(project, "check")
+    assert normal.code == 0, normal.describe()
+    with open(project / FACTS / "sparse.yaml", "wb") as file:
+        file.truncate(2**30)  # a gigabyte that takes no room on disk
+    result = run_isolated(project, "check")
+    assert result.code == 1, result.describe()
+    assert "facts/pakistan-japan/sparse.yaml: file is 1,073,741,824 bytes; the limit is 2,097,152" in result.stderr
+    assert result.peak_bytes < normal.peak_bytes + 50 * 2**20, result.describe()
 
 
 def test_two_builds_at_once_wait_for_each_other(project):
