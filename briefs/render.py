@@ -36,6 +36,7 @@ from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
+from .isolate import START, FactText, isolate_values, isolated_text, marked, plain
 from .rendered import BriefMeta, RenderedBrief
 from .sandbox import RenderLimit, SandboxedTemplates
 from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
@@ -115,19 +116,19 @@ class _Notes:
             source = self._sources[source_id]
             self.cited.setdefault(source_id, source)
             if self._working:
-                label = f"{source.short or source.title} ({source.kind})"
+                label = f"{marked(source.short or source.title)} ({source.kind})"
             else:
-                label = source_label(source, self._language)
+                label = source_label(source, self._language, isolate=True)
             # A source restating another cited one is not a second, corroborating account: the
             # desk's working edition says so (outgoing notes stay short).
             origins = restated(source_id, fact.sources, self._sources) if self._working else []
             if origins:
                 label += ", restating " + " and ".join(
-                    self._sources[o].short or self._sources[o].title for o in origins)
+                    marked(self._sources[o].short or self._sources[o].title) for o in origins)
             labels.append((source_id, label))
         if not self._working:
             text = "; ".join(label for _, label in labels) + "."
-            self.texts.append(text)
+            self.texts.append(plain(text))
             return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
         record = self._evidence.get(getattr(fact, "_path", None))
         head = "Source" + ("s" if len(labels) > 1 else "") + ": "
@@ -137,7 +138,7 @@ class _Notes:
             tail += f" As of {format_partial_date(as_of, self._language)}."
         for inference in getattr(fact, "inferred", None) or ():
             tail += f" Inferred: {inference.value} ({inference.reason})."
-        self.texts.append(head + "; ".join(label for _, label in labels) + tail)
+        self.texts.append(plain(head + "; ".join(label for _, label in labels) + tail))
         linked = Markup("; ").join(self._linked(label, record, source_id) for source_id, label in labels)
         return Markup('<span class="footnote">') + escape(head) + linked + escape(tail) + Markup("</span>")
 
@@ -165,10 +166,12 @@ def _withheld_from_releases(relationship: Relationship, read: set) -> list[dict[
     return listing
 
 
-def source_label(source: Source, language: str = "en") -> str:
+def source_label(source: Source, language: str = "en", isolate: bool = False) -> str:
     """How a note names a source, and how the Sources list heads its entry: the short
-    title and the year, "Foreign Office brief, 2022" (no year when the source is undated)."""
+    title and the year, "Foreign Office brief, 2022" (no year when the source is undated).
+    ``isolate`` marks the title to be set in its own bidi isolate (see briefs.isolate)."""
     label = str(source.short or source.title)
+    label = marked(label) if isolate else label
     date = getattr(source, "date", None)
     if date is not None:
         year = date.year if hasattr(date, "year") else str(date)[:4]
@@ -235,6 +238,8 @@ def markup(text: Any) -> Markup:
         out.append(f'<a href="{match.group(2)}">{_emphasis(match.group(1))}</a>')
         last = match.end()
     out.append(_emphasis(escaped[last:]))
+    if isinstance(text, FactText):  # set in its own bidi isolate, like every fact value
+        return Markup("<bdi>" + "".join(out) + "</bdi>")
     return Markup("".join(out))
 
 
@@ -255,6 +260,13 @@ def css_string(value: str) -> Markup:
         else:
             out.append(f"\\{ord(char):x} ")
     return Markup('"' + "".join(out) + '"')
+
+
+def upper_first(text: Any) -> str:
+    """The first letter in capitals (past the marker of an isolated value)."""
+    text = str(text)
+    skip = 1 if text.startswith(START) else 0
+    return text[:skip] + text[skip:skip + 1].upper() + text[skip + 1:]
 
 
 def join_and(items: Iterable[Any]) -> str:
@@ -308,7 +320,7 @@ class Renderer:
             number=format_number,
             ordinal=ordinal,
             words=words,
-            upper_first=lambda text: str(text)[:1].upper() + str(text)[1:],
+            upper_first=upper_first,
             markup=markup,
             css_string=css_string,
             join_and=join_and,
@@ -350,7 +362,8 @@ class Renderer:
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
         document = lxml.html.document_fromstring(html)
-        changed = _fill_table_of_contents(document)
+        changed = isolate_values(document)
+        changed = _fill_table_of_contents(document) or changed
         note_texts = tuple(notes.texts)
         if not working and _merge_repeated_notes(document):
             changed = True
@@ -359,8 +372,8 @@ class Renderer:
         if changed:
             html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
         brief_meta = BriefMeta(
-            title=document_title(names.get("brief_title", kind), names["relationship_title"]),
-            author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
+            title=plain(document_title(names.get("brief_title", kind), names["relationship_title"])),
+            author=plain(names["issuing_office"]), subject=plain(str(names.get("brief_summary", ""))),
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
             language=meta.language, perspective=perspective, notes=note_texts)
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
@@ -433,7 +446,7 @@ class Renderer:
             "withheld_from_releases": first_pass.get("withheld", []),
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
-            "source_label": lambda source: source_label(source, language),
+            "source_label": lambda source: source_label(source, language, isolate=True),
             "document_title": document_title,
             "version": __version__,
             **_perspective_helpers(facts, perspective, notes, language),
@@ -534,14 +547,15 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
     offices = facts.metadata.issuing_offices
     currency = ours.currency if ours else facts.metadata.neutral_currency
 
+    # Names from the fact base are marked, to be set each in its own bidi isolate.
     def pair(separator: str = "–") -> str:
-        return separator.join(c.name for c in ordered)
+        return separator.join(marked(c.name) for c in ordered)
 
     def possessive(country) -> str:
-        return "our" if ours is not None and country.code == ours.code else f"{country.name}'s"
+        return "our" if ours is not None and country.code == ours.code else f"{marked(country.name)}'s"
 
     def adjectival(country) -> str:
-        return "our" if ours is not None and country.code == ours.code else f"the {country.adjective}"
+        return "our" if ours is not None and country.code == ours.code else f"the {marked(country.adjective)}"
 
     def money(value, convert: bool = True) -> Markup:
         """The amount, and where the reader's currency differs, its value at a dated rate."""
@@ -570,7 +584,7 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
         "relationship_title": f"{pair()} Relations",
         "possessive": possessive,
         "adjectival": adjectival,
-        "issuing_office": offices.get(perspective, facts.metadata.issuing_office),
+        "issuing_office": marked(offices.get(perspective, facts.metadata.issuing_office)),
         "money": money,
     }
 
@@ -680,7 +694,8 @@ def _keep_calls_with_their_words(document: lxml.html.HtmlElement) -> bool:
         parent, before = note.getparent(), note.getprevious()
         wrapper = lxml.html.Element("span", {"class": "with-note"})
         if before is not None and not (before.tail or ""):
-            if before.tag not in ("span", "em", "strong", "i", "b", "cite", "code", "a"):
+            # A value's isolate goes whole into the wrapper; the stylesheet lets it wrap inside.
+            if before.tag not in ("span", "em", "strong", "i", "b", "cite", "code", "a", "bdi"):
                 continue  # not inline (an image, a line break): nothing to keep it with
             before.addprevious(wrapper)
             wrapper.append(before)  # moves it, and its (empty) tail
@@ -726,7 +741,8 @@ def _fill_table_of_contents(document: lxml.html.HtmlElement) -> bool:
             used.add(candidate)
         item = lxml.html.Element("li")
         link = lxml.html.Element("a", href=f"#{heading.get('id')}")
-        link.text = heading.text_content().strip()
+        link.text = (isolated_text(heading) if heading.find(".//bdi") is not None
+                     else heading.text_content()).strip()
         item.append(link)
         if heading.tag == "h2":
             top.append(item)

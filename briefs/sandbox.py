@@ -40,6 +40,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
 from markupsafe import Markup, soft_str
 
+from .isolate import FactText, marked
+
 # At most this many seconds to render one brief (both passes). The largest fact base a
 # brief may hold renders in a few seconds; a runaway template is stopped here.
 RENDER_SECONDS = 30.0
@@ -160,9 +162,10 @@ class SandboxedTemplates(ImmutableSandboxedEnvironment):
             self.charge(MAX_TEXT + 1)
 
     def finalize_output(self, value: Any) -> Any:
-        """Each ``{{ ... }}`` before it becomes text."""
+        """Each ``{{ ... }}`` before it becomes text: a value from the fact base is marked to
+        be set in its own bidi isolate (see :mod:`briefs.isolate`)."""
         self.check_text_of(value)
-        return value
+        return marked(value) if isinstance(value, FactText) else value
 
     def charge(self, characters: int) -> None:
         """Count ``characters`` of text about to be built; RenderLimit past the budget."""

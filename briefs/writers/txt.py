@@ -16,6 +16,7 @@ import string
 import textwrap
 from typing import TYPE_CHECKING
 
+from ..isolate import FSI, PDI, isolated_text
 from . import BlockWalker, Writer, WriteOptions, register
 
 if TYPE_CHECKING:
@@ -126,8 +127,12 @@ class _Cable(BlockWalker):
             if not isinstance(child.tag, str):
                 pass
             elif "footnote" in (child.get("class") or "").split():
-                self.notes.append(_SPACE.sub(" ", child.text_content()).strip())
+                self.notes.append(_SPACE.sub(" ", isolated_text(child)).strip())
                 parts.append(f" [{len(self.notes)}]")
+            elif child.tag == "bdi":  # a fact's value, in its own isolate
+                parts.append(FSI)
+                self._collect(child, parts)
+                parts.append(PDI)
             elif child.tag in _BLOCKS:
                 parts.append(" ")
                 self._collect(child, parts)
