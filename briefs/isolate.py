@@ -18,11 +18,16 @@ markers from attributes and from what is not text (a ``<title>``, a ``<style>``)
 
 from __future__ import annotations
 
+import unicodedata
+
 import lxml.html
 
 START, END = "\ufdd0", "\ufdd1"
 # What Word and plain text use for an isolate: FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE.
 FSI, PDI = "\u2068", "\u2069"
+# Bidi classes that can reorder what surrounds them: right-to-left letters, Arabic digits and
+# the explicit embeddings, overrides and isolates.
+_REORDERING = {"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
 _NOT_TEXT = {"title", "style", "script", "textarea", "option", "template"}
 
 
@@ -85,13 +90,52 @@ def _split(text: str) -> tuple[str, list[lxml.html.HtmlElement]]:
     return head, pieces
 
 
+def needs_isolate(text: str) -> bool:
+    """Whether a value could reorder the words around it: it holds right-to-left letters or
+    an explicit bidi control. Word and plain text have no isolate element, so FSI ... PDI
+    are set only around such values (LibreOffice's PDF export draws FSI and PDI with the
+    space's glyph, and then reads every space of that font back as one)."""
+    return any(unicodedata.bidirectional(char) in _REORDERING for char in text)
+
+
+def isolate_chars(text: str) -> str:
+    """A value's text for Word or plain text: between FSI and PDI if it needs them."""
+    return f"{FSI}{text}{PDI}" if needs_isolate(text) else text
+
+
 def isolated_text(element: lxml.html.HtmlElement) -> str:
-    """An element's text, each ``<bdi>`` within it set between FSI and PDI (for Word and
-    plain text, which have no element for it)."""
+    """An element's text, each ``<bdi>`` within it that needs it set between FSI and PDI."""
     parts = [element.text or ""]
     for child in element:
         if isinstance(child.tag, str):
             inner = isolated_text(child)
-            parts.append(f"{FSI}{inner}{PDI}" if child.tag == "bdi" else inner)
+            parts.append(isolate_chars(inner) if child.tag == "bdi" else inner)
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def copy_text(source: lxml.html.HtmlElement, target: lxml.html.HtmlElement) -> None:
+    """Give ``target`` the text of ``source``, keeping each ``<bdi>`` in it (a heading's
+    text copied into the table of contents)."""
+    target.text = ""
+    last = None
+    for is_value, text in _segments(source):
+        if is_value:
+            last = lxml.html.Element("bdi")
+            last.text = text
+            last.tail = ""
+            target.append(last)
+        elif last is None:
+            target.text += text
+        else:
+            last.tail += text
+
+
+def _segments(element) -> list[tuple[bool, str]]:
+    """(is a value, text) pieces of an element's text, in order."""
+    pieces = [(False, element.text or "")]
+    for child in element:
+        if isinstance(child.tag, str):
+            pieces += [(True, child.text_content())] if child.tag == "bdi" else _segments(child)
+        pieces.append((False, child.tail or ""))
+    return pieces

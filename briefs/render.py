@@ -36,7 +36,7 @@ from .evidence import restated
 from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
-from .isolate import START, FactText, isolate_values, isolated_text, marked, plain
+from .isolate import END, FSI, PDI, START, FactText, copy_text, isolate_values, marked, plain
 from .rendered import BriefMeta, RenderedBrief
 from .sandbox import RenderLimit, SandboxedTemplates
 from .tracking import Internal, ReadLog, Release, Withheld, track, unwrap
@@ -254,7 +254,8 @@ def words(number: int) -> str:
 def css_string(value: str) -> Markup:
     """A CSS string literal, safe inside a <style> element (no HTML escaping applies there)."""
     out = []
-    for char in str(value):
+    # A value from the fact base in a running header keeps its isolate, as FSI ... PDI.
+    for char in str(value).replace(START, FSI).replace(END, PDI):
         if char.isalnum() or char in " .,:;-_()/'!?+":
             out.append(char)
         else:
@@ -371,6 +372,9 @@ class Renderer:
         changed = _keep_calls_with_their_words(document) or changed
         if changed:
             html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
+        if START in html or END in html:  # a marker where no value could be isolated (a script)
+            html = plain(html)
+            document = lxml.html.document_fromstring(html)
         brief_meta = BriefMeta(
             title=plain(document_title(names.get("brief_title", kind), names["relationship_title"])),
             author=plain(names["issuing_office"]), subject=plain(str(names.get("brief_summary", ""))),
@@ -741,8 +745,12 @@ def _fill_table_of_contents(document: lxml.html.HtmlElement) -> bool:
             used.add(candidate)
         item = lxml.html.Element("li")
         link = lxml.html.Element("a", href=f"#{heading.get('id')}")
-        link.text = (isolated_text(heading) if heading.find(".//bdi") is not None
-                     else heading.text_content()).strip()
+        copy_text(heading, link)
+        link.text = link.text.lstrip()
+        if len(link):
+            link[-1].tail = link[-1].tail.rstrip()
+        else:
+            link.text = link.text.rstrip()
         item.append(link)
         if heading.tag == "h2":
             top.append(item)

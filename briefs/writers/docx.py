@@ -41,7 +41,7 @@ from docx.text.run import Run
 
 from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
-from ..isolate import FSI, PDI, isolated_text
+from ..isolate import FSI, PDI, isolate_chars, isolated_text, needs_isolate
 from ..rendered import BriefMeta, RenderedBrief
 from . import BlockWalker, Writer, WriteOptions, html_classes, register, template_of
 from .fetch import refusal, resolve
@@ -558,7 +558,7 @@ class _Builder(BlockWalker):
                 Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
             bookmark = ox.bookmark_name(link.get("href")[1:])
             hyperlink = ox.add_hyperlink(paragraph.part, paragraph._p, anchor=bookmark)
-            self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
+            self._run(paragraph, hyperlink, isolated_text(link).strip(), _Format())
             cached = ox.add_page_reference(hyperlink, bookmark, "")
             self.contents.append((bookmark, cached))
             if index + 1 < len(levels) and levels[index + 1] < level:
@@ -605,7 +605,7 @@ class _Builder(BlockWalker):
                     self._inline(paragraph, container, child, replace(fmt_child, superscript=True), skip, runs)
                 elif tag == "code":
                     self._inline(paragraph, container, child, replace(fmt_child, code=True), skip, runs)
-                elif tag == "bdi":
+                elif tag == "bdi" and needs_isolate(child.text_content()):
                     # A fact's value in its own isolate: Word has no element for one, but
                     # honours FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE.
                     runs.append(self._run(paragraph, container, FSI, fmt_child))
@@ -683,7 +683,7 @@ def _note_pieces(span) -> list[tuple[str, str | None]]:
     pieces = [(span.text or "", None)]
     for child in span:
         text = isolated_text(child)
-        pieces.append((f"{FSI}{text}{PDI}" if child.tag == "bdi" else text,
+        pieces.append((isolate_chars(text) if child.tag == "bdi" else text,
                        child.get("href") if child.tag == "a" else None))
         pieces.append((child.tail or "", None))
     pieces = [(_SPACE.sub(" ", text), url) for text, url in pieces if text]

@@ -16,7 +16,7 @@ import string
 import textwrap
 from typing import TYPE_CHECKING
 
-from ..isolate import FSI, PDI, isolated_text
+from ..isolate import FSI, PDI, isolated_text, needs_isolate
 from . import BlockWalker, Writer, WriteOptions, register
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ class _Cable(BlockWalker):
             elif "footnote" in (child.get("class") or "").split():
                 self.notes.append(_SPACE.sub(" ", isolated_text(child)).strip())
                 parts.append(f" [{len(self.notes)}]")
-            elif child.tag == "bdi":  # a fact's value, in its own isolate
+            elif child.tag == "bdi" and needs_isolate(child.text_content()):  # a fact's value
                 parts.append(FSI)
                 self._collect(child, parts)
                 parts.append(PDI)
