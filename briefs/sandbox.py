@@ -105,10 +105,15 @@ class _Watchdog:
                 return
 
     def stop(self) -> None:
-        with self._lock:
-            self._done.set()
-            if self._fired:  # delivered, or still pending: never let it escape the render
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), None)
+        while True:
+            try:
+                with self._lock:
+                    self._done.set()
+                    if self._fired:  # delivered, or still pending: never let it escape the render
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), None)
+                break
+            except _TimeUp:  # raised on the way in: once done is set under the lock, none follows
+                continue
         self._thread.join()
 
 
@@ -253,9 +258,11 @@ class _Limited:
         self._env._depth += 1
 
     def __exit__(self, *exc: Any) -> None:
-        self._env._depth -= 1
-        if self._watchdog is not None:
-            self._watchdog.stop()
+        try:
+            self._env._depth -= 1
+        finally:
+            if self._watchdog is not None:
+                self._watchdog.stop()
 
 
 class _LimitedCodeGenerator(jinja2.compiler.CodeGenerator):
