@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 import jinja2.sandbox
+import tinycss2
 import lxml.etree
 import lxml.html
 from babel.dates import format_date
@@ -33,7 +34,7 @@ from .errors import Location, Problem, TemplateError, display_path
 from .attachments import attachments_for
 from .confine import inside, why_not_plain
 from .evidence import restated
-from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
+from .layout import BRIEF_SUFFIX, CABLE_FOLDER, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .isolate import END, FSI, PDI, START, FactText, copy_text, isolate_values, marked, plain
@@ -65,6 +66,8 @@ class _Notes:
         self.texts: list[str] = []
         self.dates: list[PartialDate] = []
         self.shown_markings: set[str] = set()
+        # The path of each fact cited, i.e. shown, in citation order.
+        self.cited_facts: dict[Any, None] = {}
         # (fact path, message): figures left in their own currency for want of a rate.
         self.warnings: list[tuple[Any, str]] = []
 
@@ -74,6 +77,7 @@ class _Notes:
         edition a dated fact whose text does not say its year is followed by its date,
         "(2022)" (``dated=False`` where the template prints the date itself)."""
         mark = Markup("")
+        self.cited_facts.setdefault(getattr(fact, "_path", None))
         marking = self._markings.marking_of(unwrap(fact)) if self._markings else None
         if marking:
             self.shown_markings.add(marking)
@@ -340,11 +344,14 @@ class Renderer:
         self.env.loaded[name] = filename
         if "</" in source:
             raise jinja2.TemplateRuntimeError(f"stylesheet {name} may not contain '</'")
-        return Markup(source)
+        # The stylesheet's comments are notes for whoever edits it, not for the brief's reader.
+        rules = tinycss2.parse_stylesheet(source, skip_comments=True)
+        return Markup(tinycss2.serialize(rules).strip() + "\n")
 
     def render(self, relationship: Relationship, kind: str, changes=None,
                perspective: str | None = None, release: str | None = None,
-               working: bool = False, passage_href: Callable[[Any, str], str] | None = None) -> RenderedBrief:
+               working: bool = False, passage_href: Callable[[Any, str], str] | None = None,
+               cable: bool = False) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location.
 
         ``perspective`` is whose side the brief takes (a country's perspective name or
@@ -379,12 +386,18 @@ class Renderer:
             title=plain(document_title(names.get("brief_title", kind), names["relationship_title"])),
             author=plain(names["issuing_office"]), subject=plain(str(names.get("brief_summary", ""))),
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
-            language=meta.language, perspective=perspective, notes=note_texts)
+            language=meta.language, perspective=perspective, notes=note_texts,
+            unverified=tuple(first_pass["unverified"]),
+            draft=" ".join(str(document.xpath('string(//*[@class="draft-banner"])')).split()))
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
+        cable_html = None
+        if cable:  # the telegram's own selection, from the same facts and context
+            cable_html = self._cable(kind, names, relationship)
+            templates = dict(sorted({**templates, **self.env.loaded}.items()))
         return RenderedBrief(
             relationship.slug, kind, html, document, brief_meta,
             sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
-            template_names=templates, fact_paths=read,
+            template_names=templates, fact_paths=read, cable_html=cable_html,
             warnings=[Problem(f"{dotted(path) if path else 'a figure'}: {message}"
                               f" ({kind}, {perspective})",
                               relationship.location(path) if path else None, severity="warning")
@@ -414,7 +427,7 @@ class Renderer:
             withheld = first_pass.get("withheld") if first_pass else (
                 _withheld_from_releases(relationship, read) if working else [])
             first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking),
-                          "withheld": withheld}
+                          "withheld": withheld, "unverified": _unverified(relationship, notes.cited_facts)}
         return html, names, notes, read, first_pass
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
@@ -448,9 +461,13 @@ class Renderer:
             "information_as_of": first_pass.get("summary"),
             "banner": first_pass.get("banner") or meta.marking,
             "withheld_from_releases": first_pass.get("withheld", []),
+            # Facts shown that no passage found in a document supports: the brief is a draft.
+            "unverified_facts": first_pass.get("unverified", []),
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
             "source_label": lambda source: source_label(source, language, isolate=True),
+            # "facts/x/visits.yaml:12": where a fact is written (the cable locates its warnings).
+            "where": lambda fact: str(relationship.location(getattr(fact, "_path", ()))),
             "document_title": document_title,
             "version": __version__,
             **_perspective_helpers(facts, perspective, notes, language),
@@ -461,6 +478,22 @@ class Renderer:
     def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
         """Render any template; every failure becomes a TemplateError with template:line."""
         return self._render(template_name, context, what)[0]
+
+    def _cable(self, kind: str, context: dict[str, Any], relationship: Relationship) -> str:
+        """The telegram a brief is summarised into: ``cable/<kind>.html.j2``, or for a kind of
+        the desk's own without one, ``cable/_default.html.j2``. A cable opens with a summary."""
+        name = f"{CABLE_FOLDER}/{kind}{BRIEF_SUFFIX}"
+        if self.layout.template_file(name) is None:
+            name = f"{CABLE_FOLDER}/_default{BRIEF_SUFFIX}"
+        # Plain ASCII, with no direction to steer: the values' isolate markers go.
+        html = plain(self._render(name, context, f"the cable of {kind} for {relationship.slug}")[0])
+        summary = lxml.html.document_fromstring(html).xpath('string(//section[@class="cable-summary"])')
+        if not summary.strip():
+            file = self.layout.template_file(name)
+            raise TemplateError(Problem(
+                "the cable gives no summary: a cable opens with a SUMMARY paragraph; fill the"
+                " template's `summary` block", Location(display_path(file) if file else name)))
+        return html
 
     def _render(self, template_name: str, context: dict[str, Any], what: str) -> tuple[str, dict[str, Any]]:
         """The page, and the names its templates set at top level (``brief_title`` ...)."""
@@ -510,6 +543,17 @@ def _limit_problem(exc: RenderLimit, what: str, dirs: list[Path], template_name:
 def document_title(brief_title: Any, relationship_title: Any) -> str:
     """"Overview: Pakistan–Japan Relations": the <title>, the PDF and DOCX title, the index."""
     return f"{brief_title}: {relationship_title}"
+
+
+def _unverified(relationship: Relationship, cited: Iterable[Any]) -> list[tuple[str, str, int | None]]:
+    """Each cited fact the evidence does not support: (its label, file, line)."""
+    facts = []
+    for path in cited:
+        record = relationship.evidence.get(path)
+        if record is not None and not record.verified:
+            where = relationship.location(path)
+            facts.append((record.label, where.file, where.line))
+    return facts
 
 
 def _withheld_problem(exc: Withheld, relationship: Relationship, kind: str) -> TemplateError:

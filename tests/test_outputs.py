@@ -161,3 +161,15 @@ def test_html_is_self_contained(built):
     assert not root.xpath("//link[@rel='stylesheet'] | //script[@src] | //img[starts-with(@src,'http')]")
     assert root.xpath("//style")
     assert root.get("lang") == "en"
+
+
+def test_no_internal_keys_or_developer_notes_reach_the_reader(built):
+    """The PDF's properties hold the standard ones and the marking, not the page's viewport or
+    the build's perspective; the HTML's inlined stylesheet carries no comments."""
+    for path in (built / "build/pakistan-japan").glob("*.pdf"):
+        info = pypdf.PdfReader(path).metadata
+        assert set(info) - {"/Producer", "/Title", "/Author", "/Subject", "/Keywords", "/Creator",
+                            "/CreationDate", "/ModDate"} == {"/marking"}, (path, set(info))
+    for path in (built / "build/pakistan-japan").glob("*.html"):
+        style = re.search(r"<style>(.*?)</style>", path.read_text(encoding="utf-8"), re.S).group(1)
+        assert "/*" not in style and "@page" in style, path

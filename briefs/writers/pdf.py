@@ -37,6 +37,8 @@ _EPOCH_LOCK = threading.Lock()
 # Kept for the life of a worker: fonts are loaded once and images decoded once, not per document.
 _FONT_CONFIGS: dict[tuple, tuple] = {}
 _IMAGE_CACHE: dict = {}
+# The <meta> names a PDF carries in its document properties, besides the standard ones.
+_PROPERTIES = frozenset({"marking"})
 
 
 # A word longer than a line is split by WeasyPrint at its hyphenation points: it tries each
@@ -130,13 +132,18 @@ class PdfWriter(Writer):
                 fetcher = weasyprint_fetcher(layout.asset_roots(), self.warnings, template_of(brief))
                 document = weasyprint.HTML(string=breakable(brief.html, brief.document),
                                            base_url=base_url, url_fetcher=fetcher)
-                pdf = document.write_pdf(
-                    stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
-                    pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,
-                    custom_metadata=True,  # the marking (<meta name="marking">) in the properties
+                pdf_options = dict(
+                    stylesheets=stylesheets, pdf_variant=variant, pdf_tags=True, attachments=attachments,
+                    cache=_IMAGE_CACHE, pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
+                    custom_metadata=True)  # the marking (<meta name="marking">) in the properties
+                laid_out = document.render(font_config, **pdf_options)
+                # Of the page's other <meta> names, none belongs in a PDF's properties (the
+                # viewport is the browser's, the perspective the build's).
+                laid_out.metadata.custom = {name: value for name, value in laid_out.metadata.custom.items()
+                                            if name in _PROPERTIES}
+                pdf = laid_out.write_pdf(
                     finisher=_Finish(brief.meta.marking, _relative_links(brief, base_url)),
-                    pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
-                )
+                    **{k: v for k, v in pdf_options.items() if k in weasyprint.DEFAULT_OPTIONS})
             except WriteError:
                 raise
             except Exception as exc:  # WeasyPrint raises many kinds; all mean this brief failed
