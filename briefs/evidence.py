@@ -31,13 +31,15 @@ import io
 import json
 import logging
 import re
+import struct
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable
 
-import lxml.html
+import lxml.etree
 
 from .errors import Location, Problem, display_path
 from .confine import why_not_plain
@@ -45,6 +47,12 @@ from .model import dotted, fact_label
 
 DOCUMENT_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx")
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+# What a document's markup may come to once unzipped or decompressed (a Word document's XML,
+# a PDF's page contents) and the most an HTML page may be: the text of the longest report
+# fits many times over, and parsing this much stays within a few hundred MB.
+MAX_MARKUP_BYTES = 16 * 1024 * 1024
+# A Word document is a zip of a few dozen parts.
+MAX_ZIP_MEMBERS = 2000
 
 Path_ = tuple[Any, ...]
 
@@ -255,12 +263,16 @@ def read_document(path: Path, cache: "_RelationshipEvidence | None" = None) -> D
     if suffix not in DOCUMENT_SUFFIXES:
         raise DocumentError(f"cannot read {suffix or 'extension-less'} documents; use one of"
                             f" {', '.join(DOCUMENT_SUFFIXES)}")
-    if stat.st_size > MAX_DOCUMENT_BYTES:
-        raise DocumentError(f"{path.name} is {stat.st_size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}")
+    limit = MAX_MARKUP_BYTES if suffix in (".html", ".htm") else MAX_DOCUMENT_BYTES
+    if stat.st_size > limit:
+        raise DocumentError(f"{path.name} is {stat.st_size:,} bytes; the limit is {limit:,}")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(limit + 1)  # never past the limit, whatever the size said
     except OSError as exc:
         raise DocumentError(f"cannot read {path.name}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise DocumentError(f"{path.name} is more than {limit:,} bytes; the limit is {limit:,}")
     # Known by content, never by the file's times: an edit that keeps size and time is seen.
     digest = hashlib.sha256(data).hexdigest()
     document = _DOCUMENTS.get((str(path), digest))
@@ -415,8 +427,8 @@ def _extract(path: Path, suffix: str, data: bytes) -> str:
         if suffix == ".pdf":
             return _pdf_text(data)
         return _docx_text(data)
-    except DocumentError:
-        raise
+    except DocumentError as exc:
+        raise DocumentError(f"{path.name}: {exc}") from None
     except Exception as exc:  # a damaged file of any kind: say so, do not crash
         raise DocumentError(f"cannot extract the text of {path.name}: {type(exc).__name__}: {exc}") from None
 
@@ -425,25 +437,72 @@ _BLOCKS = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5
            "section", "article", "header", "footer", "pre", "dd", "dt", "table", "ul", "ol", "title"}
 
 
+_UNREAD = {"script", "style", "noscript", "template"}
+
+
+class _HtmlText:
+    """An lxml parser target collecting a page's text as the parser goes, without building
+    the tree (a page of a million tiny elements would take gigabytes as one): each block
+    element starts and ends a line; scripts, styles and templates are left out."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self._unread = 0
+
+    def start(self, tag, attrib) -> None:
+        tag = tag.lower() if isinstance(tag, str) else ""
+        if tag in _UNREAD:
+            self._unread += 1
+        elif not self._unread and tag in _BLOCKS and tag != "br":
+            self.parts.append("\n")
+
+    def end(self, tag) -> None:
+        tag = tag.lower() if isinstance(tag, str) else ""
+        if tag in _UNREAD:
+            self._unread = max(self._unread - 1, 0)
+        elif not self._unread and tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def data(self, text: str) -> None:
+        if not self._unread:
+            self.parts.append(text)
+
+    def close(self) -> str:
+        return "".join(self.parts)
+
+
 def _html_text(data: bytes) -> str:
-    root = lxml.html.document_fromstring(data)
-    for element in root.xpath("//script | //style | //noscript | //template"):
-        element.drop_tree()
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
-            element.tail = "\n" + (element.tail or "")
-            if element.tag.lower() == "br":
-                continue
-            element.text = "\n" + (element.text or "")
-    return root.text_content()
+    parser = lxml.etree.HTMLParser(target=_HtmlText())
+    parser.feed(data)
+    return parser.close()
 
 
 def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader  # only for relationships whose sources include a PDF
+    import dataclasses
+
+    import pypdf  # only for relationships whose sources include a PDF
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    reader = PdfReader(io.BytesIO(data))
-    pages = [page.extract_text() or "" for page in reader.pages]
+    if not hasattr(pypdf, "apply_configuration"):  # before pypdf 6.5: its own 75 MB per stream
+        return _pdf_pages_text(pypdf.PdfReader, data)
+    # Each stream decompressed no further than a document's markup may come to.
+    limits = {field.name: MAX_MARKUP_BYTES for field in dataclasses.fields(pypdf.Configuration)
+              if field.name.endswith("_maximum_output_length")}
+    with pypdf.apply_configuration(**limits):
+        return _pdf_pages_text(pypdf.PdfReader, data)
+
+
+def _pdf_pages_text(reader_class, data: bytes) -> str:
+    """The text of each page, refused once it comes to more than a document may hold."""
+    reader = reader_class(io.BytesIO(data))
+    pages, length = [], 0
+    for page in reader.pages:
+        text = page.extract_text() or ""
+        length += len(text)
+        if length > MAX_MARKUP_BYTES:
+            raise DocumentError(f"its pages hold more than {MAX_MARKUP_BYTES:,} characters of text;"
+                                f" the limit is {MAX_MARKUP_BYTES:,}")
+        pages.append(text)
     text = "\n\n".join(pages)
     # A word broken across lines ("develop-\nment") is one word.
     text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
@@ -451,9 +510,35 @@ def _pdf_text(data: bytes) -> str:
     return re.sub(r"(?<!\n)\n(?!\n)", " ", text)
 
 
+def _check_unzipped_size(data: bytes) -> None:
+    """Refuse a zip (a Word document) whose members hold more than the limits once unzipped,
+    by reading them, a piece at a time, no further than the limit: the sizes a zip declares
+    may lie. The number of members is read from the zip's last record before its directory."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end >= 0 and len(data) >= end + 12:
+        (members,) = struct.unpack("<H", data[end + 10:end + 12])
+        if members > MAX_ZIP_MEMBERS:
+            raise DocumentError(f"it is a zip of {members:,} parts; a document has at most {MAX_ZIP_MEMBERS:,}")
+    markup = total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            is_markup = info.filename.lower().endswith((".xml", ".rels"))
+            with archive.open(info) as member:
+                while chunk := member.read(1 << 16):
+                    total += len(chunk)
+                    markup += len(chunk) if is_markup else 0
+                    if markup > MAX_MARKUP_BYTES:
+                        raise DocumentError(f"its XML comes to more than {MAX_MARKUP_BYTES:,} bytes unzipped;"
+                                            f" the limit is {MAX_MARKUP_BYTES:,}")
+                    if total > MAX_DOCUMENT_BYTES:
+                        raise DocumentError(f"it comes to more than {MAX_DOCUMENT_BYTES:,} bytes unzipped;"
+                                            f" the limit is {MAX_DOCUMENT_BYTES:,}")
+
+
 def _docx_text(data: bytes) -> str:
     import docx  # only for relationships whose sources include a Word document
 
+    _check_unzipped_size(data)
     document = docx.Document(io.BytesIO(data))
     parts = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import unicodedata
 from pathlib import Path
 
 from .errors import FactError, Location, Problem, display_path
@@ -69,6 +70,27 @@ def relationship_folders(facts_dir: Path) -> list[Path]:
             except OSError as exc:
                 unreadable.append(Problem(f"cannot read this relationship folder: {_why_unreadable(exc)}",
                                           Location(f"{display_path(facts_dir)}/{entry.name}")))
-    if unreadable:
-        raise FactError(unreadable)
+    problems = unreadable + _same_names(facts_dir, names)
+    if problems:
+        raise FactError(problems)
     return [facts_dir / name for name in sorted(names)]
+
+
+def _same_names(facts_dir: Path, names: list[str]) -> list[Problem]:
+    """Folders whose names differ only in Unicode form or case ("café" typed as one character
+    or as "e" and an accent, "Pakistan-Japan" and "pakistan-japan"): they look alike, and some
+    file systems (macOS, Windows) take them for one folder, so their outputs would overwrite
+    each other. Each is an error naming both."""
+    first: dict[str, str] = {}
+    problems = []
+    for name in sorted(names):
+        key = unicodedata.normalize("NFKC", name).casefold()
+        if key in first:
+            problems.append(Problem(
+                f"relationship folders {ascii(first[key])} and {ascii(name)} differ only in Unicode form or"
+                " case (they look alike, and some file systems take them for one folder); rename or"
+                " merge one",
+                Location(f"{display_path(facts_dir)}/{name}")))
+        else:
+            first[key] = name
+    return problems

@@ -6,7 +6,8 @@ paragraphs, ``ul``/``ol``/``li``, tables with ``thead``, ``em``/``strong``,
 links, ``blockquote`` with a ``footer`` attribution, and
 ``<span class="footnote">`` for a source note at the point it is cited.
 
-Jinja2 runs with StrictUndefined and autoescaping: fact text is data, escaped and
+Jinja2 runs in its immutable sandbox (:mod:`briefs.sandbox`: a time limit and a cap on the
+text built per brief) with StrictUndefined and autoescaping: fact text is data, escaped and
 never evaluated as a template.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import jinja2
+import jinja2.sandbox
 import tinycss2
 import lxml.etree
 import lxml.html
@@ -35,8 +37,10 @@ from .evidence import restated
 from .layout import BRIEF_SUFFIX, CABLE_FOLDER, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
+from .isolate import END, FSI, PDI, START, FactText, copy_text, isolate_values, marked, plain
 from .rendered import BriefMeta, RenderedBrief
 from .edition import Release, releases_below_top
+from .sandbox import RenderLimit, SandboxedTemplates
 from .tracking import Internal, ReadLog, Withheld, track, unwrap
 
 
@@ -117,19 +121,19 @@ class _Notes:
             source = self._sources[source_id]
             self.cited.setdefault(source_id, source)
             if self._working:
-                label = f"{source.short or source.title} ({source.kind})"
+                label = f"{marked(source.short or source.title)} ({source.kind})"
             else:
-                label = source_label(source, self._language)
+                label = source_label(source, self._language, isolate=True)
             # A source restating another cited one is not a second, corroborating account: the
             # desk's working edition says so (outgoing notes stay short).
             origins = restated(source_id, fact.sources, self._sources) if self._working else []
             if origins:
                 label += ", restating " + " and ".join(
-                    self._sources[o].short or self._sources[o].title for o in origins)
+                    marked(self._sources[o].short or self._sources[o].title) for o in origins)
             labels.append((source_id, label))
         if not self._working:
             text = "; ".join(label for _, label in labels) + "."
-            self.texts.append(text)
+            self.texts.append(plain(text))
             return Markup('<span class="footnote">') + escape(text) + Markup("</span>")
         record = self._evidence.get(getattr(fact, "_path", None))
         head = "Source" + ("s" if len(labels) > 1 else "") + ": "
@@ -139,7 +143,7 @@ class _Notes:
             tail += f" As of {format_partial_date(as_of, self._language)}."
         for inference in getattr(fact, "inferred", None) or ():
             tail += f" Inferred: {inference.value} ({inference.reason})."
-        self.texts.append(head + "; ".join(label for _, label in labels) + tail)
+        self.texts.append(plain(head + "; ".join(label for _, label in labels) + tail))
         linked = Markup("; ").join(self._linked(label, record, source_id) for source_id, label in labels)
         return Markup('<span class="footnote">') + escape(head) + linked + escape(tail) + Markup("</span>")
 
@@ -167,10 +171,12 @@ def _withheld_from_releases(relationship: Relationship, read: set) -> list[dict[
     return listing
 
 
-def source_label(source: Source, language: str = "en") -> str:
+def source_label(source: Source, language: str = "en", isolate: bool = False) -> str:
     """How a note names a source, and how the Sources list heads its entry: the short
-    title and the year, "Foreign Office brief, 2022" (no year when the source is undated)."""
+    title and the year, "Foreign Office brief, 2022" (no year when the source is undated).
+    ``isolate`` marks the title to be set in its own bidi isolate (see briefs.isolate)."""
     label = str(source.short or source.title)
+    label = marked(label) if isolate else label
     date = getattr(source, "date", None)
     if date is not None:
         year = date.year if hasattr(date, "year") else str(date)[:4]
@@ -255,6 +261,8 @@ def markup(text: Any) -> Markup:
         out.append(f'<a href="{match.group(2)}">{_emphasis(match.group(1))}</a>')
         last = match.end()
     out.append(_emphasis(escaped[last:]))
+    if isinstance(text, FactText):  # set in its own bidi isolate, like every fact value
+        return Markup("<bdi>" + "".join(out) + "</bdi>")
     return Markup("".join(out))
 
 
@@ -269,12 +277,20 @@ def words(number: int) -> str:
 def css_string(value: str) -> Markup:
     """A CSS string literal, safe inside a <style> element (no HTML escaping applies there)."""
     out = []
-    for char in str(value):
+    # A value from the fact base in a running header keeps its isolate, as FSI ... PDI.
+    for char in str(value).replace(START, FSI).replace(END, PDI):
         if char.isalnum() or char in " .,:;-_()/'!?+":
             out.append(char)
         else:
             out.append(f"\\{ord(char):x} ")
     return Markup('"' + "".join(out) + '"')
+
+
+def upper_first(text: Any) -> str:
+    """The first letter in capitals (past the marker of an isolated value)."""
+    text = str(text)
+    skip = 1 if text.startswith(START) else 0
+    return text[:skip] + text[skip:skip + 1].upper() + text[skip + 1:]
 
 
 def join_and(items: Iterable[Any]) -> str:
@@ -284,20 +300,8 @@ def join_and(items: Iterable[Any]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-class _TrackingEnvironment(jinja2.Environment):
-    """Remembers which template files a render used (extends, include and import
-    all go through get_template), for build records and dependency tracking."""
-
-    loaded: dict[str, str]
-
-    def get_template(self, name, parent=None, globals=None):  # type: ignore[override]
-        template = super().get_template(name, parent, globals)
-        if isinstance(name, str) and template.filename:
-            self.loaded[template.name or name] = template.filename
-        return template
-
-
-_BYTECODE_CACHE = jinja2.FileSystemBytecodeCache()
+# Compiled for the sandbox: never share cached code with a plain Jinja environment.
+_BYTECODE_CACHE = jinja2.FileSystemBytecodeCache(pattern="__briefs_sandboxed_%s.cache")
 
 
 class _ConfinedLoader(jinja2.FileSystemLoader):
@@ -325,7 +329,7 @@ class Renderer:
             jinja2.PrefixLoader({DEFAULT_PREFIX.rstrip("/"): _ConfinedLoader(str(layout.shipped))},
                                 delimiter="/"),
         ])
-        self.env = _TrackingEnvironment(
+        self.env = SandboxedTemplates(
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -340,7 +344,7 @@ class Renderer:
             number=format_number,
             ordinal=ordinal,
             words=words,
-            upper_first=lambda text: str(text)[:1].upper() + str(text)[1:],
+            upper_first=upper_first,
             markup=markup,
             css_string=css_string,
             join_and=join_and,
@@ -376,8 +380,61 @@ class Renderer:
         ``passage_href(evidence, source_id)`` links each source note to its passage."""
         meta = relationship.facts.metadata
         perspective = perspective or meta.perspective or meta.countries[0].perspective
-        # Two passes: the first learns which facts the brief cites, so that the second can
-        # print how current they are and the banner (the highest marking among them).
+        try:
+            with self.env.limited():
+                html, names, notes, read, first_pass = self._render_passes(
+                    relationship, kind, changes, perspective, release, working, passage_href)
+        except RenderLimit as exc:  # the time ran out between two template lines
+            raise _limit_problem(exc, f"{kind} for {relationship.slug}", self.template_dirs) from None
+        templates = dict(sorted(self.env.loaded.items()))
+        _check_images_have_alt_text([t for t in templates.values() if t])
+        document = lxml.html.document_fromstring(html)
+        changed = isolate_values(document)
+        changed = _fill_table_of_contents(document) or changed
+        note_texts = tuple(notes.texts)
+        if not working and _merge_repeated_notes(document):
+            changed = True
+            note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
+        changed = _keep_calls_with_their_words(document) or changed
+        changed = _keep_short_tables_whole(document) or changed
+        if changed:
+            html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
+        if START in html or END in html:  # a marker where no value could be isolated (a script)
+            html = plain(html)
+            document = lxml.html.document_fromstring(html)
+        brief_meta = BriefMeta(
+            title=plain(document_title(names.get("brief_title", kind), names["relationship_title"])),
+            author=plain(names["issuing_office"]), subject=plain(str(names.get("brief_summary", ""))),
+            keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
+            language=meta.language, perspective=perspective, notes=note_texts,
+            unverified=tuple(first_pass["unverified"]),
+            notices=tuple(" ".join(notice.text_content().split())
+                          for notice in document.xpath('//p[@class="page-notice"]')),
+            relationship=plain(str(names["pair"]())))
+        attachments = attachments_for(relationship, kind, read, first_pass["banner"])
+        cable_html = None
+        if cable:  # the telegram's own selection, from the same facts and context
+            try:
+                with self.env.limited():
+                    cable_html = self._cable(kind, names, relationship)
+            except RenderLimit as exc:
+                raise _limit_problem(exc, f"the cable of {kind} for {relationship.slug}", self.template_dirs) from None
+            templates = dict(sorted({**templates, **self.env.loaded}.items()))
+        return RenderedBrief(
+            relationship.slug, kind, html, document, brief_meta,
+            sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
+            template_names=templates, fact_paths=read, cable_html=cable_html,
+            warnings=[Problem(f"{dotted(path) if path else 'a figure'}: {message}"
+                              f" ({kind}, {perspective})",
+                              relationship.location(path) if path else None, severity="warning")
+                      for path, message in dict.fromkeys(notes.warnings)],
+        )
+
+    def _render_passes(self, relationship: Relationship, kind: str, changes, perspective: str,
+                       release: str | None, working: bool, passage_href):
+        """Two passes: the first learns which facts the brief cites, so that the second can
+        print how current they are and the banner (the highest marking among them)."""
+        meta = relationship.facts.metadata
         first_pass: dict[str, Any] = {}
         for _ in range(2):
             read = ReadLog()
@@ -397,41 +454,7 @@ class Renderer:
                 _withheld_from_releases(relationship, read) if working else [])
             first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking),
                           "withheld": withheld, "unverified": _unverified(relationship, notes.cited_facts)}
-        templates = dict(sorted(self.env.loaded.items()))
-        _check_images_have_alt_text([t for t in templates.values() if t])
-        document = lxml.html.document_fromstring(html)
-        changed = _fill_table_of_contents(document)
-        note_texts = tuple(notes.texts)
-        if not working and _merge_repeated_notes(document):
-            changed = True
-            note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
-        changed = _keep_calls_with_their_words(document) or changed
-        changed = _keep_short_tables_whole(document) or changed
-        if changed:
-            html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
-        brief_meta = BriefMeta(
-            title=document_title(names.get("brief_title", kind), names["relationship_title"]),
-            author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
-            keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
-            language=meta.language, perspective=perspective, notes=note_texts,
-            unverified=tuple(first_pass["unverified"]),
-            notices=tuple(" ".join(notice.text_content().split())
-                          for notice in document.xpath('//p[@class="page-notice"]')),
-            relationship=str(names["pair"]()))
-        attachments = attachments_for(relationship, kind, read, first_pass["banner"])
-        cable_html = None
-        if cable:  # the telegram's own selection, from the same facts and context
-            cable_html = self._cable(kind, names, relationship)
-            templates = dict(sorted({**templates, **self.env.loaded}.items()))
-        return RenderedBrief(
-            relationship.slug, kind, html, document, brief_meta,
-            sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
-            template_names=templates, fact_paths=read, cable_html=cable_html,
-            warnings=[Problem(f"{dotted(path) if path else 'a figure'}: {message}"
-                              f" ({kind}, {perspective})",
-                              relationship.location(path) if path else None, severity="warning")
-                      for path, message in dict.fromkeys(notes.warnings)],
-        )
+        return html, names, notes, read, first_pass
 
     def _render_once(self, relationship: Relationship, kind: str, read: set, first_pass: dict,
                      changes, perspective: str, working: bool = False, passage_href=None):
@@ -469,7 +492,7 @@ class Renderer:
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
             "date_range": lambda start, end: format_date_range(start, end, language),
-            "source_label": lambda source: source_label(source, language),
+            "source_label": lambda source: source_label(source, language, isolate=True),
             # "facts/x/visits.yaml:12": where a fact is written (the cable locates its warnings).
             "where": lambda fact: str(relationship.location(getattr(fact, "_path", ()))),
             "document_title": document_title,
@@ -489,7 +512,8 @@ class Renderer:
         name = f"{CABLE_FOLDER}/{kind}{BRIEF_SUFFIX}"
         if self.layout.template_file(name) is None:
             name = f"{CABLE_FOLDER}/_default{BRIEF_SUFFIX}"
-        html = self._render(name, context, f"the cable of {kind} for {relationship.slug}")[0]
+        # Plain ASCII, with no direction to steer: the values' isolate markers go.
+        html = plain(self._render(name, context, f"the cable of {kind} for {relationship.slug}")[0])
         summary = lxml.html.document_fromstring(html).xpath('string(//section[@class="cable-summary"])')
         if not summary.strip():
             file = self.layout.template_file(name)
@@ -505,8 +529,9 @@ class Renderer:
         try:
             template = self.env.get_template(template_name)
             try:
-                page = template.new_context(context)
-                return self.env.concat(template.root_render_func(page)), dict(page.vars)
+                with self.env.limited():
+                    page = template.new_context(context)
+                    return self.env.concat(template.root_render_func(page)), dict(page.vars)
             except Exception:
                 self.env.handle_exception()  # re-raises with the template's own lines
         except jinja2.TemplateSyntaxError as exc:
@@ -520,11 +545,26 @@ class Renderer:
                         f"{', '.join(display_path(d) for d in self.template_dirs)}{suffix}",
                         _template_location(exc, template_name, self.template_dirs))
             ) from None
+        except RenderLimit as exc:
+            raise _limit_problem(exc, what, self.template_dirs, template_name) from None
+        except jinja2.sandbox.SecurityError as exc:
+            raise TemplateError(Problem(
+                f"not allowed in a template: {exc}{suffix}",
+                _template_location(exc, template_name, self.template_dirs))) from None
         except Exception as exc:  # any failure inside a template is the template's problem
             message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
             raise TemplateError(
                 Problem(message + suffix, _template_location(exc, template_name, self.template_dirs))
             ) from None
+
+
+def _limit_problem(exc: RenderLimit, what: str, dirs: list[Path], template_name: str = "") -> TemplateError:
+    """A template past a limit of the sandbox, at the template line it had reached."""
+    suffix = f" (rendering {what})" if what else ""
+    location = _template_location(exc, template_name, dirs)
+    if location.line is None and exc.where:
+        location = Location(display_path(exc.where[0]), exc.where[1])
+    return TemplateError(Problem(f"{exc}{suffix}", location))
 
 
 def document_title(brief_title: Any, relationship_title: Any) -> str:
@@ -582,14 +622,15 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
     offices = facts.metadata.issuing_offices
     currency = ours.currency if ours else facts.metadata.neutral_currency
 
+    # Names from the fact base are marked, to be set each in its own bidi isolate.
     def pair(separator: str = "–") -> str:
-        return separator.join(c.name for c in ordered)
+        return separator.join(marked(c.name) for c in ordered)
 
     def possessive(country) -> str:
-        return "our" if ours is not None and country.code == ours.code else f"{country.name}'s"
+        return "our" if ours is not None and country.code == ours.code else f"{marked(country.name)}'s"
 
     def adjectival(country) -> str:
-        return "our" if ours is not None and country.code == ours.code else f"the {country.adjective}"
+        return "our" if ours is not None and country.code == ours.code else f"the {marked(country.adjective)}"
 
     def money(value, convert: bool = True) -> Markup:
         """The amount, and where the reader's currency differs, its value at a dated rate."""
@@ -618,7 +659,7 @@ def _perspective_helpers(facts, perspective: str, notes: "_Notes", language: str
         "relationship_title": f"{pair()} Relations",
         "possessive": possessive,
         "adjectival": adjectival,
-        "issuing_office": offices.get(perspective, facts.metadata.issuing_office),
+        "issuing_office": marked(offices.get(perspective, facts.metadata.issuing_office)),
         "money": money,
     }
 
@@ -744,7 +785,8 @@ def _keep_calls_with_their_words(document: lxml.html.HtmlElement) -> bool:
         parent, before = note.getparent(), note.getprevious()
         wrapper = lxml.html.Element("span", {"class": "with-note"})
         if before is not None and not (before.tail or ""):
-            if before.tag not in ("span", "em", "strong", "i", "b", "cite", "code", "a"):
+            # A value's isolate goes whole into the wrapper; the stylesheet lets it wrap inside.
+            if before.tag not in ("span", "em", "strong", "i", "b", "cite", "code", "a", "bdi"):
                 continue  # not inline (an image, a line break): nothing to keep it with
             before.addprevious(wrapper)
             wrapper.append(before)  # moves it, and its (empty) tail
@@ -790,7 +832,12 @@ def _fill_table_of_contents(document: lxml.html.HtmlElement) -> bool:
             used.add(candidate)
         item = lxml.html.Element("li")
         link = lxml.html.Element("a", href=f"#{heading.get('id')}")
-        link.text = heading.text_content().strip()
+        copy_text(heading, link)
+        link.text = link.text.lstrip()
+        if len(link):
+            link[-1].tail = link[-1].tail.rstrip()
+        else:
+            link.text = link.text.rstrip()
         item.append(link)
         if heading.tag == "h2":
             top.append(item)

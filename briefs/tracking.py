@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from .edition import Release, desk_only
+from .isolate import FactText
 
 Path_ = tuple[Any, ...]
 _PROXY_CLASSES: dict[type, type] = {}
@@ -68,7 +69,8 @@ def track(value: Any, log: set[Path_], path: Path_ = ()) -> Any:
     if isinstance(value, (list, tuple)):
         return _ListProxy(value, path, log)
     log.add(path)
-    return value
+    # Text from the fact base is marked as such: printed, it is set in its own bidi isolate.
+    return FactText(value) if type(value) is str else value
 
 
 def unwrap(value: Any) -> Any:

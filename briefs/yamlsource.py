@@ -188,8 +188,14 @@ class _Stop(Exception):
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse ``path``; return the document (None on failure) and the problems found."""
+    # Refused by its size before it is read, and never read past the limit (a file may grow,
+    # or say nothing true of its size): a 1 GB file costs no more memory than a small one.
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [_too_large(size, display)]
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return None, [Problem(f"cannot read file: {exc.strerror or exc}", Location(display))]
     document, problems = parse_yaml(raw, display)
@@ -198,11 +204,16 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     return document, problems
 
 
+def _too_large(size: int, display: str, more: bool = False) -> Problem:
+    return Problem(f"file is {'more than ' if more else ''}{size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                   Location(display))
+
+
 def parse_yaml(raw: bytes, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse the bytes of a YAML file named ``display`` in messages."""
     if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                              Location(display))]
+        return None, [_too_large(MAX_FILE_BYTES if len(raw) == MAX_FILE_BYTES + 1 else len(raw), display,
+                                 more=len(raw) == MAX_FILE_BYTES + 1)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

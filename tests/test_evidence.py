@@ -434,3 +434,97 @@ def test_the_working_edition_can_link_each_source_note_to_its_passage():
     assert href == "../audit/pakistan-japan.html#f-economy-trade-partner_rank--tdi-visit-analysis-1"
     assert f'id="{href.split("#")[1]}"' in html
     assert audit_href(relationship.slug, record, depth=2) == "../../audit/pakistan-japan.html#f-economy-trade-partner_rank"
+
+
+# --- documents that expand: bombs ------------------------------------------------------------
+# Each is refused at its source's `file:` line, naming the document, having cost no more
+# memory than a normal check (the forked runs share the test process's start; the margin
+# allows for the bomb's own bytes on disk being read once).
+
+BOMB_MARGIN = 120 * 2**20
+
+
+def _point_fo_brief_at(project: Path, name: str) -> int:
+    """Make the first source's document ``seeds/NAME``; the line of its `file:`."""
+    sources = project / FACTS / "sources.yaml"
+    edit(sources, "file: seeds/004_233f6a6413e8fd6e.txt", f"file: seeds/{name}")
+    return line_of(sources, f"file: seeds/{name}")
+
+
+def _run_check(project: Path):
+    from isolated import preload, run_isolated
+
+    preload()
+    return run_isolated(project, "check", timeout=60)
+
+
+def _word_document_with(path: Path, body_xml: bytes) -> None:
+    """A real Word document whose body is replaced by ``body_xml`` (compressed as Word does)."""
+    import docx
+    import zipfile
+
+    plain = path.with_suffix(".plain.docx")
+    document = docx.Document()
+    document.add_paragraph((ROOT / FACTS / "seeds/004_233f6a6413e8fd6e.txt").read_text(encoding="utf-8")[:2000])
+    document.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + body_xml, 1)
+            target.writestr(info.filename, data)
+    plain.unlink()
+
+
+def test_a_word_document_is_limited_by_its_unzipped_size(tmp_path):
+    project = copy_project(tmp_path / "project")
+    normal = _run_check(project)
+    assert normal.code == 0, normal.describe()
+    bomb = project / FACTS / "seeds/bomb.docx"
+    _word_document_with(bomb, b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 2_000_000)  # 68 MB of XML
+    assert bomb.stat().st_size < 1_000_000
+    line = _point_fo_brief_at(project, "bomb.docx")
+    result = _run_check(project)
+    assert result.code == 1, result.describe()
+    assert re.search(rf"facts/pakistan-japan/sources.yaml:{line}: sources\[0\]\.file: bomb\.docx: its XML comes"
+                     r" to more than 16,777,216 bytes unzipped", result.stderr), result.describe()
+    assert "Traceback" not in result.output
+    assert result.seconds < 15 and result.peak_bytes < normal.peak_bytes + BOMB_MARGIN, result.describe()
+
+
+def test_a_zip_of_too_many_parts_is_refused_before_it_is_opened(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "parts.docx"
+    with zipfile.ZipFile(bomb, "w") as archive:
+        for number in range(3000):
+            archive.writestr(f"word/media/{number}.xml", b"")
+    with pytest.raises(Exception, match=r"parts\.docx: it is a zip of 3,000 parts; a document has at most 2,000"):
+        read_document(bomb)
+
+
+def test_an_html_page_is_read_without_building_its_tree_and_has_a_limit(tmp_path):
+    project = copy_project(tmp_path / "project")
+    normal = _run_check(project)
+    text = (ROOT / FACTS / "seeds/004_233f6a6413e8fd6e.txt").read_text(encoding="utf-8")
+    # Two million empty elements under the limit: as a tree, they would take gigabytes.
+    page = project / FACTS / "seeds/elements.html"
+    page.write_text(f"<html><head><meta charset=\"utf-8\"></head><body><p>{text}</p>" + "<b></b>" * 2_000_000 + "</body></html>", encoding="utf-8")
+    _point_fo_brief_at(project, "elements.html")
+    result = _run_check(project)
+    assert result.code == 0, result.describe()  # the passages are found in the page
+    assert result.peak_bytes < normal.peak_bytes + BOMB_MARGIN, result.describe()
+    large = project / FACTS / "seeds/large.html"
+    large.write_bytes(b"<p>" + b"x" * (17 * 2**20) + b"</p>")
+    edit(project / FACTS / "sources.yaml", "file: seeds/elements.html", "file: seeds/large.html")
+    refused = _run_check(project)
+    assert refused.code == 1
+    assert "sources[0].file: large.html is 17,825,799 bytes; the limit is 16,777,216" in refused.stderr
+
+
+def test_html_text_keeps_blocks_apart_and_leaves_scripts_out(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>T</title><script>var x = '<p>no</p>';</script></head><body>"
+                    "<p>One <em>two</em><br>three</p><style>p{}</style><template><p>not</p></template>"
+                    "after<div>four</div>&amp; five<noscript>none</noscript></body></html>", encoding="utf-8")
+    assert read_document(page).text == "T\nOne two\nthree\nafter\nfour\n& five"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import docx
 import pypdf
 import pytest
 
-from conftest import ROOT, drop_passages, run_briefs, tree_digest
+from conftest import ROOT, copy_project, drop_passages, run_briefs, tree_digest
 from readback import docx_text, html_root, html_text, pdf_text
 
 OUT = Path("build/pakistan-japan")
@@ -160,6 +161,40 @@ def test_size_limit_and_encoding(project):
     assert result.code == 1
     assert "facts/pakistan-japan/huge.yaml: file is 3,000,003 bytes; the limit is 2,097,152" in result.stderr
     assert "facts/pakistan-japan/latin1.yaml:2: not valid UTF-8 (byte offset 16)" in result.stderr
+
+
+def test_a_huge_fact_file_is_refused_before_it_is_read(tmp_path):
+    from isolated import preload, run_isolated
+
+    preload()
+    project = copy_project(tmp_path / "project")
+    normal = run_isolated(project, "check")
+    assert normal.code == 0, normal.describe()
+    with open(project / FACTS / "sparse.yaml", "wb") as file:
+        file.truncate(2**30)  # a gigabyte that takes no room on disk
+    result = run_isolated(project, "check")
+    assert result.code == 1, result.describe()
+    assert "facts/pakistan-japan/sparse.yaml: file is 1,073,741,824 bytes; the limit is 2,097,152" in result.stderr
+    assert result.peak_bytes < normal.peak_bytes + 50 * 2**20, result.describe()
+
+
+@pytest.mark.parametrize("first, second", [
+    ("caf\u00e9-japan", "cafe\u0301-japan"),  # one character, or a letter and its accent
+    ("pakistan-japan", "Pakistan-Japan"),
+    ("pakistan-japan", "\uff50akistan-japan"),  # a full-width letter (NFKC)
+])
+def test_relationship_names_alike_after_normalising_are_an_error(project, first, second):
+    for name in (first, second):
+        if not (project / "facts" / name).exists():
+            shutil.copytree(project / FACTS, project / "facts" / name)
+    before = tree_digest(project / "build")
+    result = run_briefs(project, "build")
+    assert result.code == 1, result.stderr
+    later = max(first, second)
+    assert (f"facts/{later}: relationship folders {ascii(min(first, second))} and {ascii(later)} differ"
+            " only in Unicode form or case") in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(project / "build") == before
 
 
 def test_two_builds_at_once_wait_for_each_other(project):

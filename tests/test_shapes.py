@@ -136,7 +136,7 @@ def test_topics_render_in_the_country_brief_with_notes_markings_and_staleness(sh
         < headings.index("Energy") < headings.index("Prospects")
     root = html_root(page)
     defence = root.xpath("//section[@id='topic-defence']")[0]
-    assert defence.xpath("./p/strong/text()")[0] == "Reciprocal access."
+    assert defence.xpath("./p/strong")[0].text_content() == "Reciprocal access."
     assert len(defence.xpath(".//a[@class='footnote-ref']")) == 2  # each fact cites its source
     # Outgoing: compact notes, no stale marks (those are in the working edition, issue 17).
     assert "Reciprocal Access Agreement, 2022." in html_text(page)

@@ -41,6 +41,7 @@ from docx.text.run import Run
 
 from ..confine import inside, why_not_plain
 from ..errors import Location, Problem, WriteError, display_path
+from ..isolate import FSI, PDI, isolate_chars, isolated_text, needs_isolate
 from ..rendered import BriefMeta, RenderedBrief
 from . import BlockWalker, Writer, WriteOptions, html_classes, register, template_of
 from .fetch import refusal, resolve
@@ -563,7 +564,7 @@ class _Builder(BlockWalker):
                 ox.field_char(paragraph._p, "begin", ' TOC \\o "1-1" \\h \\z \\u ')
                 ox.field_char(paragraph._p, "separate")
             hyperlink = ox.add_hyperlink(paragraph.part, paragraph._p, anchor=bookmark)
-            self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
+            self._run(paragraph, hyperlink, isolated_text(link).strip(), _Format())
             cached = ox.add_page_reference(hyperlink, bookmark, "")
             self.contents.append((bookmark, cached))
             if index + 1 < len(levels) and levels[index + 1] < level:
@@ -611,6 +612,12 @@ class _Builder(BlockWalker):
                     self._inline(paragraph, container, child, replace(fmt_child, superscript=True), skip, runs)
                 elif tag == "code":
                     self._inline(paragraph, container, child, replace(fmt_child, code=True), skip, runs)
+                elif tag == "bdi" and needs_isolate(child.text_content()):
+                    # A fact's value in its own isolate: Word has no element for one, but
+                    # honours FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE.
+                    runs.append(self._run(paragraph, container, FSI, fmt_child))
+                    self._inline(paragraph, container, child, fmt_child, skip, runs)
+                    runs.append(self._run(paragraph, container, PDI, fmt_child))
                 elif tag == "img":
                     self.image(paragraph, container, child)
                 elif tag == "br":
@@ -682,7 +689,9 @@ def _note_pieces(span) -> list[tuple[str, str | None]]:
     white space collapsed as in the other formats."""
     pieces = [(span.text or "", None)]
     for child in span:
-        pieces.append((child.text_content(), child.get("href") if child.tag == "a" else None))
+        text = isolated_text(child)
+        pieces.append((isolate_chars(text) if child.tag == "bdi" else text,
+                       child.get("href") if child.tag == "a" else None))
         pieces.append((child.tail or "", None))
     pieces = [(_SPACE.sub(" ", text), url) for text, url in pieces if text]
     if pieces:
