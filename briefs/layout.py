@@ -10,6 +10,7 @@ path is resolved against the project root, never the working folder.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,22 +42,16 @@ class Layout:
         """The layout of the project at ``root``; relative paths are taken from the root."""
         root = Path(root).resolve()
         shipped = root / "templates"
+        _check_template_dirs(root, templates)
         own = [_under(root, t) for t in templates]
-        missing = [str(t) for t, path in zip(templates, own) if not path.is_dir()]
-        if missing:
-            raise UsageError(Problem(f"no template folder {', '.join(map(repr, missing))} in"
-                                     f" {display_path(root)}"))
         dirs = tuple(dict.fromkeys([d for d in own if d != shipped] + [shipped]))
         return cls(root, _under(root, facts), dirs, _under(root, out),
                    _under(root, reference_docx) if reference_docx else None)
 
     def scoped(self, templates) -> "Layout":
         """This layout with more template folders searched first (overrides for one relationship)."""
+        _check_template_dirs(self.root, templates)
         own = [_under(self.root, t) for t in templates]
-        missing = [str(t) for t, path in zip(templates, own) if not path.is_dir()]
-        if missing:
-            raise UsageError(Problem(f"no template folder {', '.join(map(repr, missing))} in"
-                                     f" {display_path(self.root)}"))
         dirs = tuple(dict.fromkeys([*own, *self.template_dirs]))
         return Layout(self.root, self.facts_dir, dirs, self.out_dir, self.reference_override)
 
@@ -107,9 +102,19 @@ class Layout:
 
     def check_out_dir(self) -> None:
         """Refuse an output folder that would overwrite or mix with the project's inputs."""
+        why = self.out_dir_problem()
+        if why:
+            raise UsageError(Problem(why))
+
+    def out_dir_problem(self) -> str | None:
+        """Why the output folder cannot be used, if it cannot."""
         out = _resolved(self.out_dir)
         if out.exists() and not out.is_dir():
-            raise UsageError(Problem(f"the output folder {display_path(self.out_dir)} is a file"))
+            return f"the output folder {display_path(self.out_dir)} is a file"
+        above = next((parent for parent in out.parents if parent.exists() and not parent.is_dir()), None)
+        if above is not None:
+            return (f"the output folder {display_path(self.out_dir)} would be inside {display_path(above)},"
+                    " which is a file; choose a folder such as build")
         inputs = [self.facts_dir, *self.template_dirs, self.root / "assets"]
         if self.reference_override is not None:
             inputs.append(self.reference_override)
@@ -119,9 +124,9 @@ class Layout:
             except (OSError, RuntimeError):
                 continue  # an input folder whose links loop is reported when it is read
             if out == folder or folder in out.parents or out in folder.parents:
-                raise UsageError(Problem(
-                    f"the output folder {display_path(self.out_dir)} would mix with the input"
-                    f" {display_path(folder)}; choose a folder of its own, such as build/"))
+                return (f"the output folder {display_path(self.out_dir)} would mix with the input"
+                        f" {display_path(folder)}; choose a folder of its own, such as build/")
+        return None
 
     def asset_roots(self) -> list[Path]:
         """The folders a writer may read files from: the template folders and ``assets/``."""
@@ -130,6 +135,33 @@ class Layout:
         if assets.is_dir():
             roots.append(assets.resolve())
         return roots
+
+
+def template_dir_problem(root: Path, name: Path | str) -> str | None:
+    """Why ``name`` cannot be a template folder of the project at ``root``, if it cannot: it is
+    not a folder (with the project's folder of the closest name), or it holds the whole project."""
+    path = _under(root, name)
+    if not path.is_dir():
+        folders = [e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
+        close = difflib.get_close_matches(str(name), folders, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        where = display_path(root)
+        where = "the project folder" if where == "." else where
+        return f"no template folder {str(name)!r} in {where}{hint}"
+    try:
+        real, project = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return f"the template folder {str(name)!r} is a symbolic link that loops"
+    if real == project or real in project.parents:
+        return (f"the template folder {str(name)!r} holds the whole project, its facts and outputs"
+                " included; name a folder of templates of its own, such as office")
+    return None
+
+
+def _check_template_dirs(root: Path, templates) -> None:
+    problems = [Problem(why) for why in (template_dir_problem(root, t) for t in templates) if why]
+    if problems:
+        raise UsageError(problems)
 
 
 def _under(root: Path, path: Path | str) -> Path:

@@ -98,9 +98,42 @@ def read_settings(root: Path) -> Settings:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise SettingsError([_problem(error, document) for error in exc.errors()]) from None
+    problems += _folder_problems(settings, data, document, root)
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _folder_problems(settings: Settings, data: dict[str, Any], document: YamlDocument,
+                     root: Path) -> list[Problem]:
+    """Folders and files the file names that are missing or cannot serve, each at its line
+    (only those the file sets: the defaults are checked where they are used)."""
+    from .layout import Layout, template_dir_problem
+
+    problems = []
+    where = display_path(root)
+    where = "the project folder" if where == "." else where
+    if "facts" in data and not (root / settings.facts).is_dir():
+        problems.append(Problem(f"facts: no fact folder {settings.facts!r} in {where}", document.location(("facts",))))
+    for index, name in enumerate(settings.templates):
+        why = template_dir_problem(root, name)
+        if why:
+            problems.append(Problem(f"templates: {why}", document.location(("templates", index))))
+    for relationship, scoped in settings.relationships.items():
+        for index, name in enumerate(scoped.templates):
+            why = template_dir_problem(root, name)
+            if why:
+                problems.append(Problem(f"relationships.{relationship}.templates: {why}",
+                                        document.location(("relationships", relationship, "templates", index))))
+    if settings.reference_docx and not (root / settings.reference_docx).expanduser().is_file():
+        problems.append(Problem(f"reference_docx: no file {settings.reference_docx!r} in {where}",
+                                document.location(("reference_docx",))))
+    if "out" in data and not problems:
+        layout = Layout.of(root, settings.facts, settings.templates, settings.out, settings.reference_docx)
+        why = layout.out_dir_problem()
+        if why:
+            problems.append(Problem(f"out: {why}", document.location(("out",))))
+    return problems
 
 
 def _problem(error: dict[str, Any], document: YamlDocument) -> Problem:

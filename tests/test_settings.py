@@ -60,7 +60,7 @@ def test_an_unknown_setting_or_bad_value_is_located_and_nothing_is_written(proje
     assert tree_digest(project / "build") == before
     write_settings(project, "templates: [nowhere]\n")
     result = run_briefs(project, "check")
-    assert result.code == 2 and "no template folder 'nowhere'" in result.stderr
+    assert result.code == 1 and "briefs.yaml:1: templates: no template folder 'nowhere'" in result.stderr
     write_settings(project, "relationships:\n  pakistan-japn:\n    templates: []\n")
     result = run_briefs(project, "list")
     assert result.code == 1
@@ -98,3 +98,44 @@ def test_clean_removes_the_configured_output_folder_and_never_an_input(tmp_path)
     assert not (project / "published").exists() and (project / "facts").is_dir()
     refused = run_briefs(project, "clean", "--out", "templates")
     assert refused.code == 2 and (project / "templates").is_dir()
+
+
+def test_folders_the_settings_name_are_checked_at_their_line(tmp_path):
+    """A folder briefs.yaml names that is missing, or that would mix outputs with inputs, is
+    refused at briefs.yaml's line, with the folder meant where one is close."""
+    project = copy_project(tmp_path / "p")
+    (project / "office").mkdir()
+    (project / "a-file").write_text("not a folder\n")
+    for text, expected in (
+            ("formats: [html]\ntemplates: [ofice]\n",
+             "briefs.yaml:2: templates: no template folder 'ofice' in the project folder; did you mean 'office'?"),
+            ("# ours\nout: facts\n",
+             "briefs.yaml:2: out: the output folder facts would mix with the input facts;"),
+            ("templates:\n  - office\n  - /\n",
+             "briefs.yaml:3: templates: the template folder '/' holds the whole project"),
+            ("out: a-file/briefs\n",
+             "briefs.yaml:1: out: the output folder a-file/briefs would be inside a-file, which is a file"),
+            ("facts: fact\n", "briefs.yaml:1: facts: no fact folder 'fact' in the project folder"),
+            ("reference_docx: office/reference.docx\n",
+             "briefs.yaml:1: reference_docx: no file 'office/reference.docx'"),
+            ("relationships:\n  pakistan-japan:\n    templates: [offices]\n",
+             "briefs.yaml:3: relationships.pakistan-japan.templates: no template folder 'offices' in the"
+             " project folder; did you mean 'office'?")):
+        write_settings(project, text)
+        result = run_briefs(project, "list")
+        assert result.code == 1, (text, result.stderr)
+        assert result.stderr.startswith(expected), (text, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert not (project / "build").exists() and not (project / "a-file/briefs").exists()
+
+
+def test_an_output_folder_below_a_file_is_wrong_usage(project):
+    """--out below a file is exit 2 naming the path (it was an internal error)."""
+    before = tree_digest(project)
+    (project / "notes.txt").write_text("a file\n")
+    result = run_briefs(project, "build", "--out", "notes.txt/briefs", "--format", "html")
+    assert result.code == 2, result.stderr
+    assert result.stderr.splitlines()[0] == ("the output folder notes.txt/briefs would be inside notes.txt,"
+                                              " which is a file; choose a folder such as build")
+    (project / "notes.txt").unlink()
+    assert tree_digest(project) == before
