@@ -267,12 +267,19 @@ def _validation_problems(exc: ValidationError, placeholders, sections: dict[str,
                          misplaced: set[tuple[Any, ...]] = frozenset()) -> list[Problem]:
     """The validation errors worth reporting: not those already reported another way."""
     problems = []
-    for error in exc.errors():
+    errors = exc.errors()
+    # Where a field indented too far belongs: that it is missing there is not news.
+    belongs = {path[:-2] + path[-1:] for path in misplaced}
+    belongs |= {loc[:-2] + loc[-1:] for loc in (_data_loc(e) for e in errors if e["type"] == "extra_forbidden")
+                if _indented_too_far(loc)}
+    for error in errors:
         if any(_data_loc(error)[: len(path)] == path for path, _ in placeholders):
             continue  # "TODO" in a date or number field: reported once, as a placeholder
         if any(_data_loc(error)[: len(path) - 1] == path[:-1] and error.get("input") == path[-1]
                for path in misplaced):
             continue  # a field indented too far, among the passages: reported once, as such
+        if error["type"] == "missing" and _data_loc(error) in belongs:
+            continue
         problem = _validation_problem(error, sections, relationship_location)
         if unreadable and problem.message.startswith("missing section"):
             continue
@@ -463,7 +470,7 @@ def _validation_problem(
     if kind == "missing":
         return Problem(f"{_dotted(loc[:-1])}: missing required field {loc[-1]!r}", location)
     if kind == "extra_forbidden":
-        if len(loc) > 2 and loc[-1] in field_names_at(loc[:-2]) and loc[-1] not in field_names_at(loc[:-1]):
+        if _indented_too_far(loc):
             return Problem(f"{_dotted(loc[:-1])}: is `{loc[-1]}` indented too far? Here it is read as"
                            f" part of `{loc[-2]}`; line it up with `{loc[-2]}:`", location)
         hint = did_you_mean(loc[-1], field_names_at(loc[:-1]))
@@ -477,6 +484,12 @@ def _validation_problem(
     if kind not in ("value_error",) and not isinstance(value, (dict, list)):
         message += f" (got {_short(value)})"
     return Problem(f"{where}: {message[0].lower()}{message[1:]}", location)
+
+
+def _indented_too_far(loc: tuple[Any, ...]) -> bool:
+    """An unknown field that is a field of the mapping around it (`as_of` under `value:`)."""
+    return (len(loc) > 2 and not isinstance(loc[-2], int) and loc[-1] in field_names_at(loc[:-2])
+            and loc[-1] not in field_names_at(loc[:-1]))
 
 
 def _is_date_error(kind: str, message: str) -> bool:
