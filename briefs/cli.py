@@ -26,7 +26,7 @@ from .layout import Layout
 from .output import atomic_write
 from .plan import BuildOptions, PlannedBrief, plan
 from .project import relationship_folders
-from .settings import Settings, check_relationships, read_settings, settings_schema_text
+from .settings import Settings, check_relationships, letterhead, read_settings, settings_schema_text
 from .writers import default_formats, formats as known_formats, writer_class
 from .writers.pdf import PDF_VARIANTS
 
@@ -187,11 +187,14 @@ def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_doc
     settings = _settings()
     layout = _layout(facts_dir, out_dir, template_dirs, reference_docx)
     layout.check_out_dir()
-    check_relationships(settings, [f.name for f in relationship_folders(layout.facts_dir)], layout.root)
+    relationships = [f.name for f in relationship_folders(layout.facts_dir)]
+    check_relationships(settings, relationships, layout.root)
     scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items()
               if own.templates}
+    chosen = [name for name in relationships if not only or any(o.split("/")[0] == name for o in only)]
     return BuildOptions(
         layout=layout, scoped_layouts=scoped, only=tuple(only), strict=strict,
+        letterhead=letterhead(settings, layout, scoped, chosen, layout.root),
         formats=formats or (tuple(settings.formats) if settings.formats else None),
         pdf_variant=pdf_variant or settings.pdf_variant,
         perspectives=(perspective,) if perspective else tuple(settings.perspectives),
@@ -243,6 +246,8 @@ def build_command(quiet, **params):
         briefs build --only pakistan-japan --format pdf,docx -j 2
     """
     options = _options(**params)
+    if options.letterhead is not None:
+        _report([options.letterhead.note()])
     result = build(options, _reporter(quiet))
     for edition, facts in result.withheld.items():
         relationship, release = edition.split(" ")

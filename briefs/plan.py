@@ -23,6 +23,7 @@ from .writers import default_formats, writer_class
 # writer processes, before that.
 if TYPE_CHECKING:
     from .load import Relationship
+    from .settings import Letterhead
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class BuildOptions:
     working: bool = False
     # Build only the working edition (the --working flag), not the outgoing ones.
     working_only: bool = False
+    # The title block briefs.yaml's template folders give every relationship (settings.Letterhead).
+    letterhead: Letterhead | None = None
 
     @property
     def audiences(self) -> tuple[bool, ...]:
@@ -189,6 +192,8 @@ def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
             continue
         relationship.warnings = [*relationship.warnings, *undrawable_in_facts(
             relationship, options.layout_for(relationship.slug).font_files())]
+        if options.letterhead is not None:
+            relationship.warnings += options.letterhead.warnings(relationship)
         relationships[relationship.slug] = relationship
         warnings.extend(relationship.warnings)
     if problems:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -68,6 +69,9 @@ class Settings(_Strict):
     reference_docx: FolderName | None = None
     # Template folders (and other settings) for some relationships only, by folder name.
     relationships: dict[Identifier, Scoped] = {}
+    # The office whose letterhead (a title block in `templates`) every relationship without
+    # one of its own carries: a relationship issued by another office is warned about.
+    issuing_office: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
 
     @field_validator("formats")
     @classmethod
@@ -147,6 +151,57 @@ def _problem(error: dict[str, Any], document: YamlDocument) -> Problem:
         return Problem(f"unknown setting {where!r}{hint}", location)
     message = error["msg"].removeprefix("Value error, ")
     return Problem(f"{where}: {message[0].lower()}{message[1:]} (got {error.get('input')!r})", location)
+
+
+# The template a letterhead replaces: the title block of every brief.
+LETTERHEAD = "partials/_title_block.html.j2"
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """A title block of the project's own template folders, which every relationship without a
+    title block of its own carries."""
+
+    file: Path
+    office: str | None  # briefs.yaml's issuing_office: whose letterhead it is
+    where: Location  # briefs.yaml's line that sets it
+    covers: tuple[str, ...]  # the relationships that carry it
+
+    def note(self) -> Problem:
+        """Which relationships the letterhead covers, said once per run."""
+        whose = f"the letterhead of {self.office}" if self.office else "a letterhead"
+        hint = "" if self.office else (" (set issuing_office: in briefs.yaml to whose it is, to be warned"
+                                       " where a relationship is issued by another office)")
+        return Problem(f"note: {whose}, {display_path(self.file)}, heads the briefs of {', '.join(self.covers)}"
+                       f" (every relationship without a title block of its own){hint}", self.where,
+                       severity="note")
+
+    def warnings(self, relationship) -> list[Problem]:
+        """A relationship it covers whose own issuing office (its metadata) is another."""
+        meta = relationship.facts.metadata
+        if self.office is None or relationship.slug not in self.covers or meta.issuing_office == self.office:
+            return []
+        return [Problem(
+            f"metadata.issuing_office: these briefs are issued by {meta.issuing_office!r} but carry the"
+            f" letterhead of {self.office!r} ({display_path(self.file)}, set for every relationship at"
+            f" {self.where}); give {relationship.slug} templates of its own under `relationships:` in"
+            f" briefs.yaml, or correct the issuing office",
+            relationship.location(("metadata", "issuing_office")), severity="warning")]
+
+
+def letterhead(settings: Settings, layout, scoped: dict[str, Any], relationships: list[str],
+               root: Path) -> Letterhead | None:
+    """The project-wide letterhead, if briefs.yaml's template folders hold a title block."""
+    file = layout.template_file(LETTERHEAD)
+    if file is None or file.parent.parent == layout.shipped or not settings.templates:
+        return None
+    covers = tuple(name for name in relationships
+                   if name not in scoped or scoped[name].template_file(LETTERHEAD) == file)
+    path = root / SETTINGS_FILE
+    document, _ = read_yaml(path, display_path(path)) if path.exists() else (None, [])
+    key = ("issuing_office",) if settings.issuing_office else ("templates",)
+    where = document.location(key) if document else Location(display_path(path))
+    return Letterhead(file, settings.issuing_office, where, covers) if covers else None
 
 
 def settings_schema_text() -> str:

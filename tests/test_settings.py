@@ -139,3 +139,37 @@ def test_an_output_folder_below_a_file_is_wrong_usage(project):
                                               " which is a file; choose a folder such as build")
     (project / "notes.txt").unlink()
     assert tree_digest(project) == before
+
+
+def test_a_project_letterhead_says_whom_it_covers_and_warns_where_an_issuer_differs(tmp_path):
+    """A title block in briefs.yaml's template folders heads every relationship's briefs: the run
+    says which, and warns at a relationship's issuing office when it is another office's."""
+    project = copy_project(tmp_path / "p")
+    shutil.copytree(project / "facts/pakistan-japan", project / "facts/pakistan-japan-copy")
+    shipped = (project / "templates/partials/_title_block.html.j2").read_text(encoding="utf-8")
+    for folder in ("office", "embassy"):
+        (project / folder / "partials").mkdir(parents=True)
+        (project / folder / "partials/_title_block.html.j2").write_text(shipped.replace("Issued by", f"{folder}:"))
+    write_settings(project, "templates: [office]\n")
+    check = run_briefs(project, "check")
+    assert check.code == 0, check.stderr
+    assert ("briefs.yaml:1: note: a letterhead, office/partials/_title_block.html.j2, heads the briefs of"
+            " pakistan-japan, pakistan-japan-copy (every relationship without a title block of its own)"
+            " (set issuing_office: in briefs.yaml") in check.stderr
+    write_settings(project, "templates: [office]\nissuing_office: Embassy of Pakistan, Tokyo\n"
+                            "relationships:\n  pakistan-japan-copy:\n    templates: [embassy]\n")
+    check = run_briefs(project, "check")
+    assert check.code == 0, check.stderr
+    assert ("briefs.yaml:2: note: the letterhead of Embassy of Pakistan, Tokyo, office/partials/_title_block.html.j2,"
+            " heads the briefs of pakistan-japan (every") in check.stderr
+    line = next(n for n, text in enumerate((project / "facts/pakistan-japan/metadata.yaml").read_text().splitlines(), 1)
+                if text.startswith("  issuing_office:"))
+    assert (f"facts/pakistan-japan/metadata.yaml:{line}: warning: metadata.issuing_office: these briefs are issued"
+            " by 'Asia-Pacific Division, Ministry of Foreign Affairs, Islamabad' but carry the letterhead of"
+            " 'Embassy of Pakistan, Tokyo'") in check.stderr
+    assert "pakistan-japan-copy/metadata.yaml" not in check.stderr  # it has a title block of its own
+    strict = run_briefs(project, "build", "--strict", "--format", "html", "--only", "pakistan-japan")
+    assert strict.code == 1 and "carry the letterhead of 'Embassy of Pakistan, Tokyo'" in strict.stderr
+    # Without a title block of the project's own there is no letterhead to speak of.
+    write_settings(project, "issuing_office: Embassy of Pakistan, Tokyo\n")
+    assert "letterhead" not in run_briefs(project, "check").stderr
