@@ -31,6 +31,7 @@ from .model import (TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, human
 from .model import dotted as _dotted
 from .project import FACT_SUFFIXES, fact_files, relationship_folders
 from .tracking import Release
+from .wording import plain_message
 from .yamlsource import YamlDocument, read_yaml
 
 # Top-level lists that may be spread over several files, joined in file-name order.
@@ -481,6 +482,9 @@ def _validation_problem(
     value = error.get("input")
     if _is_date_error(kind, message) and isinstance(value, str):
         return Problem(f"{where}: {date_advice(value, needs_day=kind.startswith('date'))}", location)
+    plain = plain_message(error)
+    if plain:
+        return Problem(f"{where}: {plain}", location)
     if kind not in ("value_error",) and not isinstance(value, (dict, list)):
         message += f" (got {_short(value)})"
     return Problem(f"{where}: {message[0].lower()}{message[1:]}", location)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from .errors import BriefsError, Location, Problem, display_path
 from .writers import formats as known_formats
 from .writers.pdf import PDF_VARIANTS
+from .wording import plain_message
 from .yamlsource import YamlDocument, read_yaml
 
 SETTINGS_FILE = "briefs.yaml"
@@ -149,6 +150,9 @@ def _problem(error: dict[str, Any], document: YamlDocument) -> Problem:
         close = difflib.get_close_matches(str(loc[-1]), list(fields), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; settings are: {', '.join(fields)}"
         return Problem(f"unknown setting {where!r}{hint}", location)
+    plain = plain_message(error)
+    if plain:
+        return Problem(f"{where}: {plain}", location)
     message = error["msg"].removeprefix("Value error, ")
     return Problem(f"{where}: {message[0].lower()}{message[1:]} (got {error.get('input')!r})", location)
 

@@ -192,6 +192,27 @@ PLAIN = [
                  "      country: JP\n      to: JP\n", "      to: JP",
                  "visits[0].host: is `to` indented too far? Here it is read as part of `host`; line it up"
                  " with `host:`", id="a-field-indented-into-the-one-above"),
+    pytest.param(f"{FACTS}/people.yaml", "    size: 19000", "    size: 19,000", "size: 19,000",
+                 "people.diaspora.size: write a whole number in digits, without commas or words: 19000,"
+                 " not '19,000'", id="a-number-with-commas"),
+    pytest.param(f"{FACTS}/economy.yaml", "      rank: 4\n", "      rank: 4th\n", "rank: 4th",
+                 "economy.trade.partner_rank.rank: write a whole number in digits, without commas or words: 4,"
+                 " not '4th'", id="an-ordinal-for-a-rank"),
+    pytest.param(f"{FACTS}/development.yaml", "amount: 3_620_000", "amount: 3.62 million", "3.62 million",
+                 "development.grants[0].value.amount: write a number in digits, without commas or words:"
+                 " 3_620_000, not '3.62 million'", id="an-amount-in-words"),
+    pytest.param(f"{FACTS}/visits.yaml", "    to: JP\n", "    to: jp\n", "to: jp",
+                 "visits[0].to: write 'JP', not 'jp' (a country is its two-letter ISO 3166 code, in capitals)",
+                 id="a-country-code-in-lower-case"),
+    pytest.param(f"{FACTS}/mechanisms.yaml", "  - id: bpc", "  - id: BPC 1", "id: BPC 1",
+                 "mechanisms[0].id: write 'bpc-1', not 'BPC 1' (an id is lower-case letters, digits and hyphens)",
+                 id="an-id-with-capitals-and-a-space"),
+    pytest.param(f"{FACTS}/relations.yaml", "      marking: RESTRICTED", "      marking: restricted", "restricted",
+                 "relations.multilateral[0].marking: write 'RESTRICTED', not 'restricted' (a marking is written"
+                 " in capitals)", id="a-marking-in-lower-case"),
+    pytest.param(f"{FACTS}/sources.yaml", "    kind: official", "    kind: offical", "kind: offical",
+                 "sources[0].kind: 'offical' is not one of official, press, analysis; did you mean 'official'?",
+                 id="a-misspelt-choice"),
 ]
 
 
@@ -223,7 +244,8 @@ def test_a_type_error_in_one_file_does_not_hide_the_cross_file_checks_of_the_oth
     edit(project, f"{FACTS}/exchange-rates.yaml", "as_of: 2022-01", "as_of: 2031-01")
     problems = assert_fails_cleanly(project, "check")
     messages = [p.split(": ", 1)[1] for p in problems]
-    assert any(m.startswith("people.diaspora.size: input should be a valid integer") for m in messages), problems
+    assert "people.diaspora.size: not a whole number: 'many'; write it in digits, without commas or words" \
+        " (e.g. 19000, or 19_000 to group the digits)" in messages, problems
     assert f"duplicate id 'bpc' (first at {FACTS}/mechanisms.yaml:{line_of(project, f'{FACTS}/mechanisms.yaml', '- id: bpc')})" \
         in messages
     assert any("'SECRET' is not one of the markings defined in metadata.markings" in m for m in messages), problems

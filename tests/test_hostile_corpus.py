@@ -398,7 +398,7 @@ case("second-file-same-section", write("copy.yaml", "visits: []\n"),
 
 for newline, label in (("\n", "lf"), ("\r\n", "crlf"), ("\r", "cr")):
     case(f"{label}-validation", chain(edit("people.yaml", "size: 19000", "size: lots"), endings("people.yaml", newline)),
-         f"{LOC}people.yaml:6: people.diaspora.size: input should be a valid integer")
+         f"{LOC}people.yaml:6: people.diaspora.size: not a whole number: 'lots'")
     case(f"{label}-duplicate-key", chain(edit("economy.yaml", "      rank: 4\n", "      rank: 4\n      rank: 5\n"),
                                           endings("economy.yaml", newline)),
          f"{LOC}economy.yaml:13: duplicate key 'rank' (first defined on line 12)")
@@ -418,7 +418,7 @@ for newline, label in (("\n", "lf"), ("\r\n", "crlf"), ("\r", "cr")):
 case("mixed-endings", chain(edit("people.yaml", "size: 19000", "size: lots"),
                             lambda p: (p / fact("people.yaml")).write_bytes(
                                 (p / fact("people.yaml")).read_bytes().replace(b"\n", b"\r", 3))),
-     f"{LOC}people.yaml:6: people.diaspora.size: input should be a valid integer")
+     f"{LOC}people.yaml:6: people.diaspora.size: not a whole number: 'lots'")
 
 # --- 10. pathological text -------------------------------------------------------------
 
