@@ -20,10 +20,25 @@ _PATTERNS = {
     r"^[A-Z]{3}$": ("a currency is its three-letter ISO 4217 code, in capitals", "USD or JPY", str.upper),
     r"^[A-Z][A-Z-]*$": ("a marking is written in capitals", "RESTRICTED",
                         lambda value: re.sub(r"[^A-Z]+", "-", value.upper()).strip("-")),
-    r"^[a-z0-9][a-z0-9-]*$": ("an id is lower-case letters, digits and hyphens", "visit-2019",
+    r"^[a-z0-9][a-z0-9-]*$": ("ids and names of this kind are lower-case letters, digits and hyphens", "visit-2019",
                               lambda value: re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize(
                                   "NFKD", value).encode("ascii", "ignore").decode().lower()).strip("-")),
 }
+# Languages (metadata.language, a country's native_language): a BCP 47 code.
+_LANGUAGE = re.compile(r"^\^\[a-z\]\{2,3\}\(-")
+
+
+def _language_code(name: str) -> str | None:
+    """"English" as en, "Urdu" as ur: the ISO 639 code of a language's English name."""
+    import pycountry
+
+    try:
+        language = pycountry.languages.lookup(name.strip())
+    except LookupError:
+        return None
+    return getattr(language, "alpha_2", None) or language.alpha_3
+
+
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 
 
@@ -62,6 +77,11 @@ def plain_message(error: dict[str, Any]) -> str | None:
         if fixed and fixed != value and re.fullmatch(context["pattern"], fixed):
             return f"write {fixed!r}, not {_short(value)} ({rule})"
         return f"{rule}, e.g. {example} (got {_short(value)})"
+    if kind == "string_pattern_mismatch" and _LANGUAGE.match(str(context.get("pattern"))) \
+            and isinstance(value, str):
+        code = _language_code(value)
+        rule = "a language is its ISO 639 code, in lower case, e.g. en, ur or ja"
+        return f"write {code!r}, not {_short(value)} ({rule})" if code else f"{rule} (got {_short(value)})"
     if kind in ("int_parsing", "int_from_float", "decimal_parsing", "float_parsing") and isinstance(value, str):
         whole = kind.startswith("int")
         what = "a whole number" if whole else "a number"

@@ -205,7 +205,8 @@ PLAIN = [
                  "visits[0].to: write 'JP', not 'jp' (a country is its two-letter ISO 3166 code, in capitals)",
                  id="a-country-code-in-lower-case"),
     pytest.param(f"{FACTS}/mechanisms.yaml", "  - id: bpc", "  - id: BPC 1", "id: BPC 1",
-                 "mechanisms[0].id: write 'bpc-1', not 'BPC 1' (an id is lower-case letters, digits and hyphens)",
+                 "mechanisms[0].id: write 'bpc-1', not 'BPC 1' (ids and names of this kind are lower-case"
+                 " letters, digits and hyphens)",
                  id="an-id-with-capitals-and-a-space"),
     pytest.param(f"{FACTS}/relations.yaml", "      marking: RESTRICTED", "      marking: restricted", "restricted",
                  "relations.multilateral[0].marking: write 'RESTRICTED', not 'restricted' (a marking is written"
@@ -246,8 +247,8 @@ def test_a_type_error_in_one_file_does_not_hide_the_cross_file_checks_of_the_oth
     messages = [p.split(": ", 1)[1] for p in problems]
     assert "people.diaspora.size: not a whole number: 'many'; write it in digits, without commas or words" \
         " (e.g. 19000, or 19_000 to group the digits)" in messages, problems
-    assert f"duplicate id 'bpc' (first at {FACTS}/mechanisms.yaml:{line_of(project, f'{FACTS}/mechanisms.yaml', '- id: bpc')})" \
-        in messages
+    first = line_of(project, f"{FACTS}/mechanisms.yaml", "- id: bpc")
+    assert f"duplicate id 'bpc' (first at {FACTS}/mechanisms.yaml:{first})" in messages
     assert any("'SECRET' is not one of the markings defined in metadata.markings" in m for m in messages), problems
     assert any(m.endswith("2031-01 is after the edition date 2023-10-02") for m in messages), problems
 

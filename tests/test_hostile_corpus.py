@@ -526,9 +526,9 @@ EDITS = [
     ("freshness-limit-huge", "freshness.yaml", "    economy: 24", "    economy: 99999999999",
      "99999999999", "freshness.limits.economy"),
     # 6. calendar edges
-    ("edition-0000-01-01", "metadata.yaml", EDITION, "date: 0000-01-01", "0000-01-01", "invalid value '0000-01-01'"),
+    ("edition-0000-01-01", "metadata.yaml", EDITION, "date: 0000-01-01", "0000-01-01", "'0000-01-01' is not a real date"),
     ("edition-feb-29-not-leap", "metadata.yaml", EDITION, "date: 2100-02-29",
-     "2100-02-29", "invalid value '2100-02-29': day is out of range for month"),
+     "2100-02-29", "'2100-02-29' is not a real date: day is out of range for month"),
     ("edition-five-digit-year", "metadata.yaml", EDITION, "date: 10000-01-01",
      "10000-01-01", "metadata.edition.date:"),
     ("edition-negative-year", "metadata.yaml", EDITION, "date: -2026-11-20", "-2026-11-20", "metadata.edition.date:"),
