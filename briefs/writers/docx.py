@@ -171,18 +171,18 @@ def _package_problem(reference: Path) -> str | None:
     try:
         with zipfile.ZipFile(reference) as archive:
             if not named(root(archive, "[Content_Types].xml"), "Types"):
-                return ("not a Word document (.docx): its list of parts, [Content_Types].xml, is missing or"
+                return ("not a valid Word document (.docx): its list of parts, [Content_Types].xml, is missing or"
                         " damaged" + _SAVE_AGAIN)
             main = related(archive, "", "officeDocument")
             if main is None or not named(root(archive, main), "document"):
-                return "not a Word document (.docx): it has no document part" + _SAVE_AGAIN
+                return "not a valid Word document (.docx): it has no document part" + _SAVE_AGAIN
             styles = related(archive, main, "styles")
             if styles is None or styles not in archive.namelist():
-                return "the reference document has no styles part (the part Word keeps its styles in)" + _SAVE_AGAIN
+                return "the reference document has no styles part" + _SAVE_AGAIN
             if not named(root(archive, styles), "styles"):
                 return f"the reference document's styles part ({styles}) is damaged" + _SAVE_AGAIN
     except (zipfile.BadZipFile, OSError, ValueError):
-        return "not a Word document (.docx): it is not a zip archive" + _SAVE_AGAIN
+        return "not a valid Word document (.docx): it is not a zip archive" + _SAVE_AGAIN
     return None
 
 
