@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import hashlib
 import os
 import re
@@ -31,7 +30,7 @@ from .model import (TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, human
 from .model import dotted as _dotted
 from .project import FACT_SUFFIXES, fact_files, relationship_folders
 from .tracking import Release
-from .wording import plain_message
+from .wording import did_you_mean, plain_message
 from .yamlsource import YamlDocument, read_yaml
 
 # Top-level lists that may be spread over several files, joined in file-name order.
@@ -126,12 +125,11 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
         known = {folder.name: folder for folder in folders}
         unknown = [name for name in only if name not in known]
         if unknown:
-            raise UsageError(
+            raise UsageError([
                 Problem(
-                    f"no relationship named {', '.join(unknown)} in {display_path(facts_dir)}"
-                    f" (have: {', '.join(known) or 'none'})"
-                )
-            )
+                    f"no relationship named {name} in {display_path(facts_dir)}"
+                    f" (have: {', '.join(known) or 'none'}){did_you_mean(name, known)}"
+                ) for name in unknown])
         folders = [known[name] for name in dict.fromkeys(only)]
     relationships: list[Relationship] = []
     problems: list[Problem] = []
@@ -418,16 +416,6 @@ def _near_fact_files(folder: Path) -> list[Problem]:
             f" rename it {stem!r} if it holds facts", Location(f"{display_path(folder)}/{name}"),
             severity="warning"))
     return warnings
-
-
-def did_you_mean(word: Any, choices: Any) -> str:
-    """"; did you mean 'visits'?" when one of ``choices`` is close to ``word``, else ""."""
-    if not isinstance(word, str):
-        return ""
-    choices = [c for c in choices if isinstance(c, str)]
-    lowered = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -42,6 +42,16 @@ def _language_code(name: str) -> str | None:
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 
 
+def did_you_mean(word: Any, choices: Any) -> str:
+    """"; did you mean 'visits'?" when one of ``choices`` is close to ``word``, else ""."""
+    if not isinstance(word, str):
+        return ""
+    choices = [c for c in choices if isinstance(c, str)]
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+
+
 def _short(value: Any, limit: int = 60) -> str:
     """A value as a message quotes it, cut short if long."""
     text = repr(value)
@@ -92,7 +102,5 @@ def plain_message(error: dict[str, Any]) -> str | None:
                 f" (e.g. 19000, or 19_000 to group the digits)")
     if kind == "literal_error" and isinstance(value, str):
         choices = re.findall(r"'([^']*)'", str(context.get("expected", "")))
-        close = difflib.get_close_matches(value.lower(), choices, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"{_short(value)} is not one of {', '.join(choices)}{hint}"
+        return f"{_short(value)} is not one of {', '.join(choices)}{did_you_mean(value, choices)}"
     return None
