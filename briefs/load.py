@@ -190,7 +190,8 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
 
     relationship = Relationship(folder.name, folder, facts, files, sections)
     checked, warnings = _cross_check(relationship, cited)
-    dated_problems, stale_warnings = _check_dates(relationship)
+    left_out = set() if whole else set(merged) & set(FactBase.model_fields) - facts.model_fields_set
+    dated_problems, stale_warnings = _check_dates(relationship, left_out)
     checked += dated_problems
     warnings += stale_warnings
     if passages is not None:
@@ -586,8 +587,10 @@ def _period_end(value: PartialDate) -> dt.date:
     return dt.date(value.year, 12, 31)
 
 
-def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Problem]]:
-    """No as_of after the edition date; facts older than their freshness limit are stale."""
+def _check_dates(relationship: Relationship, left_out: set[str] = frozenset()
+                 ) -> tuple[list[Problem], list[Problem]]:
+    """No as_of after the edition date; facts older than their freshness limit are stale.
+    ``left_out``: sections invalid on their own, whose kinds of fact a limit may still name."""
     facts = relationship.facts
     today = facts.metadata.edition.date
     limits = facts.freshness.limits
@@ -595,7 +598,7 @@ def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Proble
     warnings: list[Problem] = []
     known = kinds_of_fact() | {f"topics.{topic.id}" for topic in facts.topics}
     for kind in limits:
-        if kind not in known:
+        if kind not in known and kind.split(".")[0] not in left_out:
             problems.append(Problem(
                 f"freshness.limits: unknown kind of fact {kind!r}; name a part of the fact base"
                 " such as economy.trade, development or history",
