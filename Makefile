@@ -24,19 +24,27 @@ ONLY_ARGS := $(foreach rel,$(ONLY),--only $(rel))
 
 all: build
 
+# Two makes at once on a fresh clone take turns setting up .venv (a lock beside it) instead of
+# both creating and installing into it; the second finds it done. The lock ends with its holder.
+SETUP_LOCK := .venv-setup.lock
+LOCKED := $(PYTHON) -c 'import fcntl, subprocess, sys; f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); sys.exit(subprocess.call(sys.argv[2:]))' $(SETUP_LOCK)
+done_since = [ -f $(1) ] && [ $(1) -nt pyproject.toml ] && [ $(1) -nt $(LOCK) ]
+
 $(STAMP): pyproject.toml $(LOCK)
-	@echo "setting up $(VENV) (first run only; the log is in $(VENV)/install.log)"
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@{ $(INSTALL_LOCK) $(LOCK) && $(INSTALL_SELF); } > $(VENV)/install.log 2>&1 \
-		|| { cat $(VENV)/install.log; exit 1; }
-	@touch $(STAMP)
+	@$(LOCKED) sh -c 'if $(call done_since,$(STAMP)); then exit 0; fi; \
+		echo "setting up $(VENV) (first run only; the log is in $(VENV)/install.log)"; \
+		test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
+		{ $(INSTALL_LOCK) $(LOCK) && $(INSTALL_SELF); } > $(VENV)/install.log 2>&1 \
+			|| { cat $(VENV)/install.log; exit 1; }; \
+		touch $(STAMP)'
 
 # The test tools (pytest, pypdf, hypothesis, Playwright...) only when testing.
 $(TEST_STAMP): $(STAMP) $(TEST_LOCK)
-	@echo "installing the test tools into $(VENV)"
-	@$(INSTALL_LOCK) $(TEST_LOCK) > $(VENV)/install-test.log 2>&1 \
-		|| { cat $(VENV)/install-test.log; exit 1; }
-	@touch $(TEST_STAMP)
+	@$(LOCKED) sh -c 'if $(call done_since,$(TEST_STAMP)) && [ $(TEST_STAMP) -nt $(TEST_LOCK) ] && [ $(TEST_STAMP) -nt $(STAMP) ]; then exit 0; fi; \
+		echo "installing the test tools into $(VENV)"; \
+		$(INSTALL_LOCK) $(TEST_LOCK) > $(VENV)/install-test.log 2>&1 \
+			|| { cat $(VENV)/install-test.log; exit 1; }; \
+		touch $(TEST_STAMP)'
 
 # Re-resolve both locks from pyproject.toml's ranges (newest versions allowed), on purpose:
 # review the diff, run `make test`, commit. The test lock is constrained to the run lock.
@@ -90,4 +98,4 @@ clean:
 	@if [ -x $(BRIEFS) ]; then $(BRIEFS) clean; else rm -rf -- build; fi
 
 distclean: clean
-	rm -rf -- $(VENV)
+	rm -rf -- $(VENV) $(SETUP_LOCK)

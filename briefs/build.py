@@ -7,8 +7,10 @@
    rendering.
 3. **Start the writer processes** (:mod:`briefs.workers`), before anything heavy is
    imported: they import WeasyPrint while this process does the next two steps.
-4. **Load** every relationship that has work: any invalid fact stops the build
-   before anything is written.
+4. **Load** every relationship that has work: a relationship with an invalid fact is
+   reported and built no further (its previous outputs stay as they were), while the
+   others are built; under ``--strict`` any problem stops the build before anything is
+   written.
 5. **Dispatch**: render each stale brief here (:mod:`briefs.produce`) and hand it to
    a writer process; each result is written as it arrives, through a temporary file
    renamed into place (:mod:`briefs.output`), so an interrupted build leaves old or
@@ -30,11 +32,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import BriefsError, Problem, display_path, fatal
+from .errors import BriefsError, BuildError, FactError, Location, Problem, display_path, fatal
 from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
-from .plan import BuildOptions, PlannedBrief, load_planned, plan
-from .state import STATE_FILE, BuildState, Inputs
+from .plan import BuildOptions, PlannedBrief, load_sound, plan
+from .project import relationship_folders
+from .state import BuildState, Inputs, as_parsed
 from .workers import Writers
 
 if TYPE_CHECKING:
@@ -52,6 +55,10 @@ class BuildResult:
     seconds: float = 0.0
     # Per release edition built ("pakistan-japan PUBLIC"), the facts it leaves out, located.
     withheld: dict[str, list[str]] = field(default_factory=dict)
+    # Relationships whose facts are broken: nothing of theirs was built or changed.
+    broken: list[str] = field(default_factory=list)
+    # Outputs removed because they can no longer be built (see _Build._prune).
+    pruned: list[Path] = field(default_factory=list)
     _seen: set[Problem] = field(default_factory=set, repr=False)
 
     def warn(self, warnings: list[Problem]) -> None:
@@ -67,6 +74,10 @@ class Reporter:
     def waiting(self, out_dir: Path) -> None:
         print(f"waiting for another build of {display_path(out_dir)}/ to finish...", file=sys.stderr, flush=True)
 
+    def notice(self, message: str) -> None:
+        """Something the user should know that is not a problem with the input."""
+        print(f"briefs: {message}", file=sys.stderr, flush=True)
+
     def start(self, total: int) -> None: ...
 
     def done(self, brief: PlannedBrief, paths: list[Path], problems: list[Problem]) -> None: ...
@@ -80,11 +91,41 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     started = time.perf_counter()
     reporter = reporter or Reporter()
     briefs = plan(options)
-    with exclusive(options.out_dir, reporter.waiting):
+    with exclusive(options.out_dir, reporter.waiting, reporter.notice, record_file=options.layout.record_file):
         sweep_temporaries(options.out_dir)
         result = _Build(options, reporter).run(briefs)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def dist(options: BuildOptions, perspective: str | None = None, release: str | None = None,
+         reporter: Reporter | None = None) -> tuple[BuildResult, Path]:
+    """Bundle one edition's PDFs (the full edition from each fact base's own side by default):
+    build what is stale of that edition first, then, holding the build lock so that no build
+    changes a file meanwhile, bundle only outputs whose record says they are current."""
+    import dataclasses
+
+    options = dataclasses.replace(options, formats=("pdf",), perspectives=(perspective,) if perspective else (),
+                                  releases=(release,), working=False, working_only=False, strict=False)
+    result = build(options, reporter)
+    if result.failures:
+        raise BuildError(result.failures + [Problem(
+            "the edition could not be built, so nothing was bundled", Location(display_path(options.out_dir)))])
+    reporter = reporter or Reporter()
+    with exclusive(options.out_dir, reporter.waiting, reporter.notice):
+        briefs = plan(options)
+        current = _Build(options, reporter)
+        stale = [path for brief, formats in current._stale(briefs).items()
+                 for path in (brief.output(options.out_dir, fmt) for fmt in formats)]
+        if stale:  # another build changed the facts, templates or files since ours
+            raise BuildError([Problem("not up to date (changed since it was built); run briefs dist again",
+                                      Location(display_path(path))) for path in stale])
+        from .publish import bundle
+
+        edition = {"perspective": perspective or "default", "release": release or "full"}
+        label = "-".join(p for p in (perspective, release.lower() if release else None) if p) or "full"
+        keys = [current.state.key(brief.output(options.out_dir, "pdf")) for brief in briefs]
+        return result, bundle(options.layout, current.state, keys, edition, label)
 
 
 class _Build:
@@ -93,7 +134,9 @@ class _Build:
     def __init__(self, options: BuildOptions, reporter: Reporter):
         self.options, self.reporter = options, reporter
         self._inputs: dict[Layout, Inputs] = {}
-        self.state = BuildState.read(options.out_dir)
+        self.state = BuildState.read(options.out_dir, options.layout.record_file)
+        if self.state.damage:
+            reporter.notice(self.state.damage)
         self.result = BuildResult()
         self.fact_files: dict[str, dict[str, str]] = {}
         self._format_keys: dict[tuple[str, Layout], dict[str, Any]] = {}
@@ -105,19 +148,22 @@ class _Build:
         self._reported = 0
         # Relationships whose working edition was written: its notes link to their audit page.
         self._audited: set[str] = set()
+        # Relationships a brief of which failed: their edition snapshot waits for a clean build.
+        self._failed: set[str] = set()
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
+        self._prune(briefs)
         pending = self._stale(briefs)
         relationships = self._produce(pending) if pending else {}
         if self.options.strict:
             self._write_held_if_clean()
-        if self.result.failures and not self.result.built:
+        if self.result.failures and not self.result.built and not self.result.pruned:
             return self.result  # a failed build changes nothing in the output folder
         self._note_withheld(relationships)
         self._write_audits(relationships)
         for relationship in relationships.values():
             self.state.remember_fact_warnings(relationship.slug, relationship.warnings)
-            if not self.result.failures:
+            if relationship.slug not in self._failed:
                 self._snapshot(relationship)
         self._publish()
         return self.result
@@ -127,14 +173,27 @@ class _Build:
         with Writers(self.options.chosen_formats) as writers:
             # Started before loading imports the fact model: they import WeasyPrint meanwhile.
             writers.start(self._writers(sum("stale" in verdicts.values() for verdicts in pending.values())))
-            relationships, warnings = load_planned(self.options, list(pending))
-            self.result.warn(warnings)
+            relationships = self._load(list(pending))
+            for slug, relationship in relationships.items():  # what was parsed, not what is there now
+                self.fact_files[slug] = as_parsed(self.fact_files[slug], relationship.parsed)
             self._work = [(brief, formats) for brief, formats in
-                          ((b, self._still_stale(b, f, relationships[b.relationship])) for b, f in pending.items())
+                          ((b, self._still_stale(b, f, relationships[b.relationship]))
+                           for b, f in pending.items() if b.relationship in relationships)
                           if formats]
             writers.start(self._writers(len(self._work)))
             self._dispatch(relationships, writers)
         return relationships
+
+    def _load(self, briefs: list[PlannedBrief]) -> dict[str, Relationship]:
+        """The sound relationships of ``briefs``; a broken one is reported and left alone
+        (under --strict any problem or warning stops the whole build)."""
+        loaded = load_sound(self.options, briefs)
+        if self.options.strict and (loaded.broken or loaded.warnings):
+            raise FactError(loaded.problems + fatal(loaded.warnings))
+        self.result.warn(loaded.warnings)
+        self.result.failures.extend(loaded.problems)
+        self.result.broken = sorted(loaded.broken)
+        return loaded.relationships
 
     def _note_withheld(self, relationships: dict[str, Relationship]) -> None:
         """Tell the editor what each release edition left out, so that nothing goes missing silently."""
@@ -169,6 +228,36 @@ class _Build:
         if not self.result.failures:
             for brief, produced in held:
                 self._write(brief, produced)
+
+    # --- prune --------------------------------------------------------------------------
+
+    def _prune(self, briefs: list[PlannedBrief]) -> None:
+        """Remove the outputs briefs wrote (those in its record, nothing else) that can no
+        longer be built: of a relationship deleted from the facts, or a brief kind whose
+        template is gone; and, in a build of the project's whole plan, any it no longer plans
+        (an edition or format dropped from briefs.yaml). Their index rows and manifest
+        entries go with them, so nothing stale is left to be served or bundled."""
+        out_dir = self.options.out_dir
+        planned = {self.state.key(brief.output(out_dir, fmt)) for brief in briefs
+                   for fmt in self.options.chosen_formats}
+        relationships = {folder.name for folder in relationship_folders(self.options.layout.facts_dir)}
+        kinds: dict[str, set[str]] = {}
+        for key, record in list(self.state.outputs.items()):
+            if key in planned:
+                continue
+            relationship, kind = record.brief.split("/")[0], record.brief.split("/")[-1]
+            if relationship not in kinds:
+                kinds[relationship] = set(self.options.layout_for(relationship).brief_kinds())
+            if self.options.complete or relationship not in relationships or kind not in kinds[relationship]:
+                path = out_dir / key
+                path.unlink(missing_ok=True)
+                del self.state.outputs[key]
+                self.state.dirty = True
+                self.result.pruned.append(path)
+                for folder in path.parents:
+                    if folder == out_dir or not folder.is_relative_to(out_dir) or any(folder.iterdir()):
+                        break
+                    folder.rmdir()
 
     # --- skip ---------------------------------------------------------------------------
 
@@ -225,7 +314,7 @@ class _Build:
             path = brief.output(self.options.out_dir, fmt)
             deps = self.state.deps_of(self.state.key(path))
             if verdict == "facts" and deps is not None and read_digest(
-                    relationship, brief, self.state.paths(deps), self.options.out_dir,
+                    relationship, brief, self.state.paths(deps), self.options.layout.snapshots_dir,
                     archival(self.options, relationship)) == deps.digest:
                 deps.fact_files = self.fact_files[brief.relationship]
                 self.state.dirty = True
@@ -235,11 +324,11 @@ class _Build:
         return stale
 
     def _snapshot(self, relationship: Relationship) -> None:
-        """Record this edition's facts in the output folder, for comparisons where there is no git."""
+        """Record this edition's facts with the desk's state, for comparisons where there is no git."""
         from .editions import snapshot_bytes, snapshot_path
 
         number = relationship.facts.metadata.edition.number
-        atomic_write(snapshot_path(self.options.out_dir, relationship.slug, number),
+        atomic_write(snapshot_path(self.options.layout.snapshots_dir, relationship.slug, number),
                      snapshot_bytes(relationship.facts))
 
     # --- dispatch -----------------------------------------------------------------------
@@ -286,6 +375,8 @@ class _Build:
     def _accept(self, index: int, produced: Produced) -> None:
         """Write (or under --strict, hold) a produced brief; report finished briefs in plan order."""
         brief, _formats = self._work[index]
+        if produced.problems:
+            self._failed.add(brief.relationship)
         if self.options.strict:
             self._held.append((brief, produced))
             self._account(produced)
@@ -324,8 +415,11 @@ class _Build:
     # --- publish ------------------------------------------------------------------------
 
     def _publish(self) -> None:
+        """The index and manifest, from the record of what is in the folder, written before
+        the record says they are (so a build killed in between rewrites them next time)."""
         out_dir, layout = self.options.out_dir, self.options.layout
-        if self.result.built or not (out_dir / "index.html").exists() \
+        published = self.state.outputs_digest()
+        if self.result.built or self.state.published != published or not (out_dir / "index.html").exists() \
                 or not (out_dir / "manifest.json").exists():
             from .publish import index_page, manifest  # renders: not needed by a build with nothing to do
 
@@ -334,9 +428,12 @@ class _Build:
             except BriefsError as exc:
                 self.result.failures.extend(exc.problems)
             atomic_write(out_dir / "manifest.json", manifest(layout, self.state))
+            if self.state.published != published:
+                self.state.published = published
+                self.state.dirty = True
         self._save_state()
 
     def _save_state(self) -> None:
         if self.state.dirty:
-            atomic_write(self.options.out_dir / STATE_FILE, self.state.to_bytes())
+            atomic_write(self.options.layout.record_file, self.state.to_bytes())
             self.state.dirty = False

@@ -37,7 +37,8 @@ def check(options: BuildOptions) -> CheckResult:
             renderers[layout] = Renderer(layout)
         renderer = renderers[layout]
         try:
-            rendered = render_planned(renderer, relationships[brief.relationship], brief, options.out_dir)
+            rendered = render_planned(renderer, relationships[brief.relationship], brief,
+                                      options.layout.snapshots_dir)
             result.rendered.append(rendered)
             result.warnings.extend(w for w in rendered.warnings if w not in result.warnings)
         except TemplateError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
+import signal
 import sys
 import tempfile
 import traceback
@@ -23,10 +23,11 @@ from . import __version__
 from .build import Reporter, build
 from .errors import BriefsError, Problem, display_path, set_display_root
 from .layout import Layout
-from .output import atomic_write
+from .output import atomic_write, clean
 from .plan import BuildOptions, PlannedBrief, plan
 from .project import relationship_folders
-from .settings import Settings, check_relationships, letterhead, read_settings, settings_schema_text
+from .settings import (Settings, check_out_dir, check_relationships, letterhead, read_settings,
+                       settings_schema_text)
 from .writers import default_formats, formats as known_formats, writer_class
 from .writers.pdf import PDF_VARIANTS
 
@@ -46,7 +47,8 @@ class _Briefs(click.Group):
             _report(exc.problems)
             noun = "error" if len(errors) == 1 else "errors"
             # Bad input stops a build (or check) before it writes anything.
-            tail = "; nothing was written" if ctx.invoked_subcommand in ("build", "check") else ""
+            tail = "; nothing was written" if ctx.invoked_subcommand in ("build", "check") \
+                and exc.nothing_written else ""
             click.echo(f"briefs: {len(errors)} {noun}{tail}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
@@ -186,7 +188,7 @@ def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_doc
              pdf_variant=None, perspective=None, release=None, working=False, **extra) -> BuildOptions:
     settings = _settings()
     layout = _layout(facts_dir, out_dir, template_dirs, reference_docx)
-    layout.check_out_dir()
+    check_out_dir(layout, "--out" if out_dir else None)
     relationships = [f.name for f in relationship_folders(layout.facts_dir)]
     check_relationships(settings, relationships, layout.root)
     scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items()
@@ -238,17 +240,21 @@ def build_command(quiet, **params):
 
     Outputs go to OUT/<relationship>/<brief>.<format>, plus OUT/index.html.
     Only outputs whose facts, templates or options changed are rebuilt.
-    Invalid facts stop the build before anything is written; a brief that fails
-    to render is reported while the others are built.
+    A relationship with invalid facts is reported and left as it was while the
+    others are built (with --strict, any problem stops the build before anything
+    is written); a brief that fails to render is reported while the others are built.
 
     Example:
 
         briefs build --only pakistan-japan --format pdf,docx -j 2
     """
-    options = _options(**params)
+    narrowed = any(params.get(flag) for flag in ("only", "formats", "perspective", "release", "working"))
+    options = _options(**params, complete=not narrowed)
     if options.letterhead is not None:
         _report([options.letterhead.note()])
     result = build(options, _reporter(quiet))
+    for path in result.pruned:
+        click.echo(f"removed {display_path(path)} (no longer planned)")
     for edition, facts in result.withheld.items():
         relationship, release = edition.split(" ")
         if facts:
@@ -259,9 +265,13 @@ def build_command(quiet, **params):
     summary = (f"built {len(result.built)}, skipped {len(result.skipped)} up to date,"
                f" failed {len(result.failures)}, {len(result.warnings)} warning(s)"
                f" in {result.seconds:.1f}s -> {display_path(options.out_dir)}/")
+    for relationship in result.broken if result.built or result.skipped else ():
+        click.echo(f"briefs: {relationship} was not built: its facts have errors (above);"
+                   f" its previous outputs are as they were", err=True)
     if result.failures:
         noun = "error" if len(result.failures) == 1 else "errors"
-        click.echo(f"briefs: {len(result.failures)} {noun}; {summary}", err=True)
+        tail = "nothing was written" if not result.built else summary
+        click.echo(f"briefs: {len(result.failures)} {noun}; {tail}", err=True)
         sys.exit(1)
     click.echo(summary)
 
@@ -365,7 +375,7 @@ def diff_command(revision, facts_dir, out_dir, as_json):
     from .editions import describe, diff
 
     layout = _layout(facts_dir, out_dir)
-    results = diff(layout.facts_dir, layout.out_dir, revision)
+    results = diff(layout.facts_dir, layout.snapshots_dir, revision)
     if as_json:
         data = {slug: (c.to_json() if hasattr(c, "to_json") else c) for slug, c in results.items()}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -428,21 +438,26 @@ def serve_command(port, **params):
               help="Build folder whose PDFs are bundled.  [default: briefs.yaml's out, else build]")
 @click.option("--perspective", metavar="NAME", help="Bundle the edition written from this side.")
 @click.option("--release", metavar="MARKING", help="Bundle the release edition at this marking (e.g. PUBLIC).")
-def dist_command(out_dir, perspective, release):
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the bundle's name.")
+def dist_command(out_dir, perspective, release, quiet):
     """Bundle the PDFs of one edition with manifest.json and SHA256SUMS into OUT/dist/.
 
-    The zip is named briefs-<date>-<edition>.zip (e.g. briefs-2026-11-22-public.zip)
-    and holds exactly that edition's PDFs, listed in its manifest; without options,
-    the full edition from each fact base's own side. `sha256sum -c SHA256SUMS`
+    The PDFs of that edition that are not up to date with the facts and templates
+    are built first; then the zip, named briefs-<date>-<edition>.zip (e.g.
+    briefs-2026-11-22-public.zip), takes exactly that edition's PDFs, listed in its
+    manifest; without options, the full edition from each fact base's own side. A
+    draft (a PDF showing unverified facts) is refused. `sha256sum -c SHA256SUMS`
     verifies its contents once unpacked.
 
     Example:
 
         briefs dist --release PUBLIC
     """
-    from .publish import bundle
+    from .build import dist
 
-    target = bundle(_layout(out_dir=out_dir).out_dir, perspective, release)
+    options = _options(facts_dir=None, template_dirs=(), only=(), strict=False, out_dir=out_dir)
+    result, target = dist(options, perspective, release, _reporter(quiet))
+    _report(result.warnings)
     click.echo(f"wrote {display_path(target)}")
 
 
@@ -450,17 +465,29 @@ def dist_command(out_dir, perspective, release):
 @click.option("--out", "out_dir", type=_DIR, default=None, callback=_not_empty_path,
               help="The output folder to delete.  [default: briefs.yaml's out, else build]")
 def clean_command(out_dir):
-    """Delete the output folder, and nothing else (never an input folder).
+    """Delete what briefs wrote in the output folder, then the folder if nothing else is in it.
+
+    Only a folder carrying briefs' marker (.briefs-output) is cleaned; files briefs did not
+    write there are kept and listed.
 
     Example:
 
         briefs clean
     """
+    from .state import BuildState
+
     layout = _layout(out_dir=out_dir)
-    layout.check_out_dir()
-    if layout.out_dir.is_dir():
-        shutil.rmtree(layout.out_dir)
-    click.echo(f"removed {display_path(layout.out_dir)}/")
+    check_out_dir(layout, "--out" if out_dir else None)
+    reporter = Reporter()
+    cleaned = clean(layout.out_dir, layout.record_file,
+                    lambda: list(BuildState.read(layout.out_dir, layout.record_file).outputs),
+                    reporter.waiting, reporter.notice)
+    if cleaned.kept:
+        shown = ", ".join(cleaned.kept[:5]) + (f" and {len(cleaned.kept) - 5} more" if len(cleaned.kept) > 5 else "")
+        click.echo(f"removed {cleaned.removed} file(s) briefs wrote in {display_path(layout.out_dir)}/; kept"
+                   f" {len(cleaned.kept)} it did not write: {shown}")
+    else:
+        click.echo(f"removed {display_path(layout.out_dir)}/")
 
 
 @cli.command("schema")
@@ -510,14 +537,19 @@ def audit_command(facts_dir, template_dirs, only, out_dir):
     from .audit import write_audits
 
     layout = _layout(facts_dir, out_dir, template_dirs)
-    layout.check_out_dir()
+    check_out_dir(layout, "--out" if out_dir else None)
     paths, warnings = write_audits(layout, [name.strip("/") for name in only])
     _report(warnings)
     for path in paths:
         click.echo(f"wrote {display_path(path)}")
 
 
+def _terminated(_signal, _frame) -> None:
+    raise KeyboardInterrupt  # `kill PID`: the same orderly stop as Ctrl-C (writers ended, lock freed)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:

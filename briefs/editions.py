@@ -2,7 +2,7 @@
 
 The earlier version comes from git (the fact files at a revision) or, where the
 facts are not in a git repository, from the snapshot each build records in
-``build/.briefs-editions/<relationship>/<edition>.json``. Facts are matched by
+``.briefs/editions/<relationship>/<edition>.json`` at the project root. Facts are matched by
 their place in the fact base, list items by their ``id`` where they have one.
 """
 
@@ -24,7 +24,6 @@ from .load import Relationship, load_all, load_relationship
 from .model import FactBase, walk
 from .model import fact_label
 
-SNAPSHOTS = ".briefs-editions"
 
 
 @dataclass
@@ -185,16 +184,16 @@ def facts_at_revision(facts_dir: Path, revision: str) -> dict[str, FactBase]:
 # --- earlier versions: build snapshots ------------------------------------------------------
 
 
-def snapshot_path(out_dir: Path, slug: str, edition: int) -> Path:
-    return out_dir / SNAPSHOTS / slug / f"{edition}.json"
+def snapshot_path(snapshots_dir: Path, slug: str, edition: int) -> Path:
+    return snapshots_dir / slug / f"{edition}.json"
 
 
 def snapshot_bytes(facts: FactBase) -> bytes:
     return (facts.model_dump_json(indent=1) + "\n").encode("utf-8")
 
 
-def snapshots(out_dir: Path, slug: str) -> dict[int, Path]:
-    folder = out_dir / SNAPSHOTS / slug
+def snapshots(snapshots_dir: Path, slug: str) -> dict[int, Path]:
+    folder = snapshots_dir / slug
     found = {}
     for path in folder.glob("*.json") if folder.is_dir() else []:
         if path.stem.isdigit():
@@ -209,7 +208,7 @@ def read_snapshot(path: Path) -> FactBase:
         raise EditionError(Problem(f"cannot read the snapshot {display_path(path)}: {exc}")) from None
 
 
-def previous_edition(relationship, out_dir: Path) -> tuple[str, FactBase | None]:
+def previous_edition(relationship, snapshots_dir: Path) -> tuple[str, FactBase | None]:
     """The fact base of the newest earlier edition: from git where the facts are in a
     repository, else from a build snapshot. (label, None) when there is none."""
     facts = relationship.facts
@@ -220,7 +219,7 @@ def previous_edition(relationship, out_dir: Path) -> tuple[str, FactBase | None]
             older = _facts_of_folder_at(relationship.folder, commit)
             if older is not None and older.metadata.edition.number < current:
                 return f"edition {older.metadata.edition.number} of {older.metadata.edition.date}", older
-    earlier = {n: p for n, p in snapshots(out_dir, relationship.slug).items() if n < current}
+    earlier = {n: p for n, p in snapshots(snapshots_dir, relationship.slug).items() if n < current}
     if earlier:
         older = read_snapshot(earlier[max(earlier)])
         return f"edition {older.metadata.edition.number} of {older.metadata.edition.date}", older
@@ -241,7 +240,7 @@ def _facts_of_folder_at(folder: Path, commit: str) -> FactBase | None:
 # --- what briefs and `briefs diff` show -------------------------------------------------
 
 
-def changes_for(relationship: Relationship, kind: str, out_dir: Path, release: str | None = None):
+def changes_for(relationship: Relationship, kind: str, snapshots_dir: Path, release: str | None = None):
     """What changed since the previous edition, for brief kinds that show it (else None);
     in a release edition, only changes to facts that edition may show."""
     meta = relationship.facts.metadata
@@ -250,7 +249,7 @@ def changes_for(relationship: Relationship, kind: str, out_dir: Path, release: s
     # Kept on the loaded relationship, so it goes when the relationship does.
     cache = relationship.changes_cache
     if cache is None:
-        since, older = previous_edition(relationship, out_dir)
+        since, older = previous_edition(relationship, snapshots_dir)
         cache = relationship.changes_cache = {
             "older": compare(older, relationship.facts, since) if older is not None else None}
     if release not in cache:
@@ -263,7 +262,7 @@ def changes_for(relationship: Relationship, kind: str, out_dir: Path, release: s
     return cache[release]
 
 
-def diff(facts_dir: Path, out_dir: Path, revision: str | None = None) -> dict[str, Any]:
+def diff(facts_dir: Path, snapshots_dir: Path, revision: str | None = None) -> dict[str, Any]:
     """``briefs diff``: per relationship, its Changes since ``revision`` (default: the last
     commit touching the facts), or since the last build's snapshot outside git; a
     relationship gone since then maps to {"removed_relationship": True, "since": ...}."""
@@ -285,14 +284,14 @@ def diff(facts_dir: Path, out_dir: Path, revision: str | None = None) -> dict[st
             f"{display_path(facts_dir)} is not in a git repository, so there is no revision"
             f" {revision!r}; without a revision, the last build's snapshots are compared"))
     for slug, facts in current.items():
-        found = snapshots(out_dir, slug)
+        found = snapshots(snapshots_dir, slug)
         if found:
             older_facts = read_snapshot(found[max(found)])
             results[slug] = compare(older_facts, facts, f"the last build (edition {max(found)})")
     if not results:
         raise EditionError(Problem(
-            f"{display_path(facts_dir)} is not in a git repository and {display_path(out_dir)}/"
-            " holds no earlier build to compare with; run `briefs build` first"))
+            f"{display_path(facts_dir)} is not in a git repository and {display_path(snapshots_dir)}/"
+            " holds no earlier edition to compare with; run `briefs build` first"))
     return results
 
 

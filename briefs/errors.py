@@ -42,6 +42,8 @@ class BriefsError(Exception):
 
     phase = "briefs"
     exit_code = 1
+    # False when the error struck while outputs were being written (a full disk).
+    nothing_written = True
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):

@@ -788,6 +788,12 @@ class FactEvidence:
     def has_evidence(self) -> bool:
         return bool(self.passages)
 
+    @property
+    def verified(self) -> bool:
+        """At least one passage was found in its source document: without that, nothing
+        the evidence rules check supports the fact (a draft's fact, not a sent brief's)."""
+        return any(passage.found for passage in self.passages)
+
     def passage_anchor(self, source_id: str) -> str | None:
         """The anchor of the first passage of ``source_id`` (a source note links there)."""
         return next((p.anchor for p in self.passages if p.source == source_id), None)

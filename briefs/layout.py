@@ -11,6 +11,7 @@ path is resolved against the project root, never the working folder.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,28 @@ class Layout:
         own = [_under(self.root, t) for t in templates]
         dirs = tuple(dict.fromkeys([*own, *self.template_dirs]))
         return Layout(self.root, self.facts_dir, dirs, self.out_dir, self.reference_override)
+
+    @property
+    def state_dir(self) -> Path:
+        """The desk's own state (build records, edition snapshots): ``.briefs/`` at the project
+        root, outside every folder that is served or bundled, since it holds every fact of
+        every marking."""
+        return self.root / ".briefs"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Each edition's facts, for comparing editions where there is no git."""
+        return self.state_dir / "editions"
+
+    @property
+    def record_file(self) -> Path:
+        """The build record of this output folder: what each output was built from."""
+        out = self.out_dir.resolve()
+        try:
+            name = out.relative_to(self.root).as_posix().replace("/", "--")
+        except ValueError:  # an output folder outside the project: named by its path's hash
+            name = "outside-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
+        return self.state_dir / "builds" / f"{name}.json"
 
     @property
     def shipped(self) -> Path:
@@ -100,32 +123,42 @@ class Layout:
                      if (folder / "reference.docx").exists() or (folder / "reference.docx").is_symlink()),
                     None)
 
-    def check_out_dir(self) -> None:
-        """Refuse an output folder that would overwrite or mix with the project's inputs."""
-        why = self.out_dir_problem()
-        if why:
-            raise UsageError(Problem(why))
-
     def out_dir_problem(self) -> str | None:
-        """Why the output folder cannot be used, if it cannot."""
+        """Why the output folder may not be used, or None. briefs writes into it and `clean`
+        deletes from it, so it may not be, hold or sit inside anything else of value: the file
+        system root, the home folder, the project, `.git`, briefs' own package or an input."""
+        shown = display_path(self.out_dir)
         out = _resolved(self.out_dir)
-        if out.exists() and not out.is_dir():
-            return f"the output folder {display_path(self.out_dir)} is a file"
-        above = next((parent for parent in out.parents if parent.exists() and not parent.is_dir()), None)
-        if above is not None:
-            return (f"the output folder {display_path(self.out_dir)} would be inside {display_path(above)},"
-                    " which is a file; choose a folder such as build")
-        inputs = [self.facts_dir, *self.template_dirs, self.root / "assets"]
+        blocking = next((folder for folder in [out, *out.parents] if folder.exists() and not folder.is_dir()),
+                        None)
+        if blocking == out:
+            return f"the output folder {shown} is a file; name a folder, such as build"
+        if blocking is not None:
+            return (f"the output folder {shown} would lie below {display_path(blocking)}, which is a file;"
+                    " name a folder of its own, such as build")
+        protected = [(self.root.resolve(), "the project folder"), (Path(out.anchor), "the file system root"),
+                     (_resolved(Path.home()), "your home folder")]
+        protected += [(folder / ".git", "the .git folder") for folder in [self.root, *self.root.parents]
+                      if (folder / ".git").exists()]
+        for verb, inside in (("is", lambda folder: out == folder), ("holds", lambda folder: out in folder.parents)):
+            what = next((what for folder, what in protected if inside(folder)), None)
+            if what:
+                return f"the output folder {shown} {verb} {what}; choose a folder of its own, such as build"
+        if ".git" in out.parts:
+            return f"the output folder {shown} is inside a .git folder; choose a folder of its own, such as build"
+        inputs = [(_PACKAGE, "briefs' own program files"), (self.state_dir, "the desk's state (.briefs/)"),
+                  (self.facts_dir, None), (self.root / "assets", None),
+                  *((folder, None) for folder in self.template_dirs)]
         if self.reference_override is not None:
-            inputs.append(self.reference_override)
-        for folder in inputs:
+            inputs.append((self.reference_override, None))
+        for folder, what in inputs:
             try:
                 folder = folder.resolve()
             except (OSError, RuntimeError):
                 continue  # an input folder whose links loop is reported when it is read
             if out == folder or folder in out.parents or out in folder.parents:
-                return (f"the output folder {display_path(self.out_dir)} would mix with the input"
-                        f" {display_path(folder)}; choose a folder of its own, such as build/")
+                return (f"the output folder {shown} would mix with {what or 'the input ' + display_path(folder)};"
+                        " choose a folder of its own, such as build")
         return None
 
     def asset_roots(self) -> list[Path]:
@@ -167,6 +200,9 @@ def _check_template_dirs(root: Path, templates) -> None:
 def _under(root: Path, path: Path | str) -> Path:
     path = Path(path).expanduser()
     return path if path.is_absolute() else root / path
+
+
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def _resolved(path: Path) -> Path:

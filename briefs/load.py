@@ -84,6 +84,8 @@ class Relationship:
     # Set by the build: the files' digest when loaded, and the comparison with the
     # previous edition (computed once per loaded relationship).
     loaded_digest: str | None = None
+    # The SHA-256 of each fact file's bytes as parsed, by file name: what a build record keeps.
+    parsed: dict[str, str] = field(default_factory=dict)
     changes_cache: dict[str, Any] | None = None
     # Per fact (by path): its passages, where the documents hold them, its inferences
     # (briefs.evidence.FactEvidence); and each source's document (briefs.evidence.Document).
@@ -158,7 +160,9 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
     files = fact_files(folder)
     problems, outside = _odd_entries(folder)
     name_warnings = _near_fact_files(folder)
-    sections, merged, found, unreadable_file = _read_sections(folder, [p for p in files if p not in outside])
+    parsed: dict[str, str] = {}
+    sections, merged, found, unreadable_file = _read_sections(folder, [p for p in files if p not in outside],
+                                                              parsed)
     unreadable = bool(problems) or unreadable_file
     problems.extend(found)
 
@@ -188,7 +192,7 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
     if facts is None:
         raise FactError(_capped(_sorted(problems), folder) + name_warnings)
 
-    relationship = Relationship(folder.name, folder, facts, files, sections)
+    relationship = Relationship(folder.name, folder, facts, files, sections, parsed=parsed)
     checked, warnings = _cross_check(relationship, cited)
     left_out = set() if whole else set(merged) & set(FactBase.model_fields) - facts.model_fields_set
     dated_problems, stale_warnings = _check_dates(relationship, left_out)
@@ -210,10 +214,11 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
     return relationship
 
 
-def _read_sections(folder: Path, files: list[Path]) -> tuple[dict[str, YamlDocument], dict[str, Any],
-                                                             list[Problem], bool]:
+def _read_sections(folder: Path, files: list[Path], parsed: dict[str, str]) -> tuple[
+        dict[str, YamlDocument], dict[str, Any], list[Problem], bool]:
     """Read the fact files and merge their sections: each section with the file it came
-    from, the merged data, the problems found, and whether some file could not be read."""
+    from, the merged data, the problems found, and whether some file could not be read
+    (``parsed`` receives the hash of each file's bytes as read)."""
     problems: list[Problem] = []
     sections: dict[str, YamlDocument] = {}
     merged: dict[str, Any] = {}
@@ -226,6 +231,7 @@ def _read_sections(folder: Path, files: list[Path]) -> tuple[dict[str, YamlDocum
         if document is None:
             unreadable = True
             continue
+        parsed[path.name] = document.digest or ""
         if not isinstance(document.data, dict):
             problems.append(
                 Problem(

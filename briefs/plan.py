@@ -51,6 +51,9 @@ class BuildOptions:
     working_only: bool = False
     # The title block briefs.yaml's template folders give every relationship (settings.Letterhead).
     letterhead: Letterhead | None = None
+    # The whole plan of the project file, not narrowed by --only, --format, --perspective,
+    # --release or --working: outputs briefs wrote that it no longer plans are removed.
+    complete: bool = False
 
     @property
     def audiences(self) -> tuple[bool, ...]:
@@ -176,27 +179,49 @@ def _perspectives(options: BuildOptions, folders: dict[str, Path]) -> dict[str, 
     return result
 
 
-def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
-                 ) -> tuple[dict[str, Relationship], list[Problem]]:
-    """Load and validate each relationship once; raise once with every fact problem."""
+@dataclass
+class Loaded:
+    """The relationships of a plan that loaded soundly, and the problems of those that did not."""
+
+    relationships: dict[str, Relationship] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    # Per relationship whose facts are broken: every problem found in it.
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for problems in self.broken.values() for problem in problems]
+
+
+def load_sound(options: BuildOptions, briefs: list[PlannedBrief]) -> Loaded:
+    """Load and validate each relationship of ``briefs`` once; a broken one is set aside with
+    its problems, so that it stops only itself."""
     from .load import load_relationship
     from .scripts import undrawable_in_facts
 
-    relationships, problems, warnings = {}, [], []
+    loaded = Loaded()
     for folder in dict.fromkeys(brief.folder for brief in briefs):
         try:
             relationship = load_relationship(folder)
         except FactError as exc:
-            problems.extend(exc.problems)
+            loaded.broken[folder.name] = list(exc.problems)
             continue
         relationship.warnings = [*relationship.warnings, *undrawable_in_facts(
             relationship, options.layout_for(relationship.slug).font_files())]
         if options.letterhead is not None:
             relationship.warnings += options.letterhead.warnings(relationship)
-        relationships[relationship.slug] = relationship
-        warnings.extend(relationship.warnings)
-    if problems:
-        raise FactError(problems)
-    if options.strict and warnings:
-        raise FactError(fatal(warnings))
-    return relationships, warnings
+        loaded.relationships[relationship.slug] = relationship
+        loaded.warnings.extend(relationship.warnings)
+    return loaded
+
+
+def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
+                 ) -> tuple[dict[str, Relationship], list[Problem]]:
+    """Load and validate each relationship once; raise once with every fact problem of every
+    relationship (and, under --strict, every warning)."""
+    loaded = load_sound(options, briefs)
+    if loaded.broken:
+        raise FactError(loaded.problems)
+    if options.strict and loaded.warnings:
+        raise FactError(fatal(loaded.warnings))
+    return loaded.relationships, loaded.warnings

@@ -44,9 +44,10 @@ def write_options(options: BuildOptions, relationship: str) -> WriteOptions:
 
 
 def render_planned(renderer: Renderer, relationship: Relationship, brief: PlannedBrief,
-                   out_dir: Path) -> RenderedBrief:
-    """Render one planned brief, with its changes section where its kind carries one."""
-    changes = changes_for(relationship, brief.kind, out_dir, brief.release)
+                   snapshots_dir: Path) -> RenderedBrief:
+    """Render one planned brief, with its changes section where its kind carries one (since
+    the edition in git, or in ``snapshots_dir`` outside git)."""
+    changes = changes_for(relationship, brief.kind, snapshots_dir, brief.release)
     passage_href = None
     if brief.working:
         # The build writes the audit page beside the working edition: OUT/audit/<relationship>.html.
@@ -59,17 +60,27 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
                            working=brief.working, passage_href=passage_href)
 
 
-def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, out_dir: Path,
+def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, snapshots_dir: Path,
                 archival: bool = False) -> str:
     """The values of the facts a brief read, for briefs with a changes section those changes,
     and where its PDF is ``archival`` (and so attaches them) the source documents. (Any
     change to a document is checked against the passages when the facts are loaded.)"""
     value = digest(relationship.facts, paths)
+    unverified = _unverified_among(relationship, paths)
+    if unverified:  # verifying a fact turns a draft into a brief fit to send: a rebuild
+        value += ":unverified:" + fingerprint(unverified)
     if archival and relationship.documents:
         value += ":" + fingerprint(sorted((source, document.digest)
                                           for source, document in relationship.documents.items()))
-    changes = changes_for(relationship, brief.kind, out_dir, brief.release)
+    changes = changes_for(relationship, brief.kind, snapshots_dir, brief.release)
     return value if changes is None else f"{value}:{fingerprint(changes)}"
+
+
+def _unverified_among(relationship: Relationship, paths: list) -> list[str]:
+    """The facts among those read (whole, or their sources cited) that the evidence does not support."""
+    read = {tuple(path) for path in paths}
+    return sorted(str(path) for path, record in relationship.evidence.items() if not record.verified
+                  and (path + ("sources",) in read or any(path[:i] in read for i in range(1, len(path) + 1))))
 
 
 def archival(options: BuildOptions, relationship: Relationship) -> bool:
@@ -95,15 +106,18 @@ class Producer:
         if layout not in self._renderers:
             self._renderers[layout], self._inputs[layout] = Renderer(layout), Inputs(layout)
         try:
-            rendered = render_planned(self._renderers[layout], relationship, brief, self.options.out_dir)
+            rendered = render_planned(self._renderers[layout], relationship, brief, layout.snapshots_dir)
         except BriefsError as exc:
             return Produced(problems=exc.problems), None
         paths = [list(path) for path in prune(rendered.fact_paths)]
         meta = rendered.meta
         return Produced(record={
             "paths": paths,
-            "digest": read_digest(relationship, brief, paths, self.options.out_dir,
+            "digest": read_digest(relationship, brief, paths, layout.snapshots_dir,
                                   archival(self.options, relationship)),
             "templates": {name: self._inputs[layout].template(name) for name in rendered.template_names},
-            "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking},
+            "info": {"title": meta.title, "edition": meta.created.isoformat(), "marking": meta.marking,
+                     **({"unverified": [{"fact": label, "file": file, "line": line}
+                                        for label, file, line in meta.unverified]}
+                        if meta.unverified else {})},
         }), rendered

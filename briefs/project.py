@@ -6,6 +6,7 @@ only folder listings.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -38,11 +39,22 @@ def _has_fact_files(folder: str) -> bool:
         return any(e.name.endswith(FACT_SUFFIXES) for e in entries)
 
 
+def _why_unreadable(exc: OSError) -> str:
+    """Why a folder cannot be listed, and what to do, in words."""
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link that loops; point it at a real folder or remove it"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; make it readable (chmod u+rx) or move it out of the fact folder"
+    if exc.errno == errno.ENOENT:
+        return "it is a symbolic link to a folder that does not exist; fix or remove it"
+    return f"{(exc.strerror or str(exc)).lower()}; fix it or move it out of the fact folder"
+
+
 def relationship_folders(facts_dir: Path) -> list[Path]:
     """Every folder directly under ``facts_dir`` that holds fact files, sorted by name."""
     if not facts_dir.is_dir():
         raise FactError(Problem("no such fact folder", Location(display_path(facts_dir))))
-    names, loops = [], []
+    names, unreadable = [], []
     with os.scandir(facts_dir) as entries:
         for entry in entries:
             if entry.name.startswith((".", "_")):
@@ -50,9 +62,9 @@ def relationship_folders(facts_dir: Path) -> list[Path]:
             try:
                 if entry.is_dir() and _has_fact_files(entry.path):
                     names.append(entry.name)
-            except OSError:  # a symbolic link that loops
-                loops.append(Problem("cannot read this relationship folder: it is a symbolic link"
-                                     " that loops", Location(f"{display_path(facts_dir)}/{entry.name}")))
-    if loops:
-        raise FactError(loops)
+            except OSError as exc:
+                unreadable.append(Problem(f"cannot read this relationship folder: {_why_unreadable(exc)}",
+                                          Location(f"{display_path(facts_dir)}/{entry.name}")))
+    if unreadable:
+        raise FactError(unreadable)
     return [facts_dir / name for name in sorted(names)]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .editions import fact_base_revision
-from .errors import BuildError, Location, Problem, display_path
+from .errors import BuildError, Location, Problem
 from .layout import Layout
 from .output import atomic_write
 from .render import Renderer
@@ -64,52 +64,52 @@ def _edition_label(parts: list[str]) -> str:
 
 def manifest(layout: Layout, state: BuildState) -> bytes:
     """OUT/manifest.json: each output's SHA-256, size, edition date and fact base revision."""
-    outputs = {}
-    for key, record in sorted(state.outputs.items()):
-        if not (layout.out_dir / key).is_file():
-            continue
-        deps = state.deps_of(key)
-        info = deps.info if deps else {}
-        outputs[key] = {"sha256": record.output["sha"], "size": record.output["size"],
-                        "edition_date": info.get("edition"), "marking": info.get("marking"),
-                        "title": info.get("title")}
-    data = {"fact_base_revision": fact_base_revision(layout.facts_dir),
-            "generator": f"briefs {__version__}", "outputs": outputs}
+    outputs = {key: _entry(state, key, record.output["sha"], record.output["size"])
+               for key, record in sorted(state.outputs.items()) if (layout.out_dir / key).is_file()}
+    return _json({"fact_base_revision": fact_base_revision(layout.facts_dir),
+                  "generator": f"briefs {__version__}", "outputs": outputs})
+
+
+def _entry(state: BuildState, key: str, sha: str, size: int) -> dict:
+    """The manifest's entry for one output: its checksum and what its record says of it."""
+    deps = state.deps_of(key)
+    info = deps.info if deps else {}
+    entry = {"sha256": sha, "size": size, "edition_date": info.get("edition"),
+             "marking": info.get("marking"), "title": info.get("title")}
+    if info.get("unverified"):
+        entry["unverified_facts"] = info["unverified"]
+    return entry
+
+
+def _json(data: dict) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def bundle(out_dir: Path, perspective: str | None = None, release: str | None = None,
+def bundle(layout: Layout, state: BuildState, keys: list[str], edition: dict[str, str], label: str,
            today: dt.date | None = None) -> Path:
-    """OUT/dist/briefs-<date>-<edition>.zip: the PDFs of exactly one edition (the full
-    edition from each fact base's own side by default), a manifest listing exactly those
-    files, and SHA256SUMS."""
-    parts = [p for p in (perspective, release.lower() if release else None) if p]
-    edition = "/".join(parts)
-    manifest_file = out_dir / "manifest.json"
-    try:
-        built = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        built = None
-    outputs = {}
-    for key, entry in sorted((built or {}).get("outputs", {}).items()):
-        relationship, _, rest = key.partition("/")
-        folder, _, name = rest.rpartition("/")
-        if folder == edition and name.endswith(".pdf") and (out_dir / key).is_file():
-            outputs[key] = entry
-    if not outputs:
-        what = f"the {edition} edition" if edition else "the full edition"
-        raise BuildError(Problem(f"no built PDFs of {what} to bundle; run `briefs build`"
-                                 + (f" with {' '.join(_edition_flags(perspective, release))}" if edition else "")
-                                 + " (or make) first", Location(display_path(out_dir))))
-    today = today or dt.date.today()
-    stamp = (today.year, today.month, today.day, 0, 0, 0)
-    members = [(key, (out_dir / key).read_bytes()) for key in outputs]
-    own_manifest = {**built, "edition": {"perspective": perspective or "default", "release": release or "full"},
-                    "outputs": outputs}
-    members.append(("manifest.json", (json.dumps(own_manifest, indent=2, sort_keys=True, ensure_ascii=False)
-                                      + "\n").encode("utf-8")))
+    """OUT/dist/briefs-<date>-<label>.zip: the outputs ``keys`` (one edition's PDFs, up to
+    date: the caller holds the build lock and has checked them), a manifest listing exactly
+    those files with the checksums of the bytes zipped, and SHA256SUMS. A draft (a PDF
+    showing unverified facts) is refused, naming each fact at its line."""
+    drafts = {key: state.deps_of(key).info["unverified"] for key in keys
+              if state.deps_of(key) and state.deps_of(key).info.get("unverified")}
+    if drafts:
+        facts = {(fact["file"], fact["line"] or 0, fact["fact"]): fact for facts in drafts.values() for fact in facts}
+        raise BuildError([
+            Problem(f"{fact['fact']}: unverified (no passage found in a source document supports it),"
+                    f" so {sum(fact in facts for facts in drafts.values())} of the PDFs to bundle are"
+                    " drafts; cite the words that support it, then build and bundle again",
+                    Location(fact["file"], fact["line"]))
+            for _, fact in sorted(facts.items())])
+    members = [(key, (layout.out_dir / key).read_bytes()) for key in sorted(keys)]
+    outputs = {key: _entry(state, key, hashlib.sha256(data).hexdigest(), len(data)) for key, data in members}
+    members.append(("manifest.json", _json({
+        "fact_base_revision": fact_base_revision(layout.facts_dir), "generator": f"briefs {__version__}",
+        "edition": edition, "outputs": outputs})))
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in members)
     members.append(("SHA256SUMS", sums.encode("ascii")))
+    today = today or dt.date.today()
+    stamp = (today.year, today.month, today.day, 0, 0, 0)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in members:
@@ -117,11 +117,6 @@ def bundle(out_dir: Path, perspective: str | None = None, release: str | None = 
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
-    label = "-".join(parts) if parts else "full"
-    target = out_dir / "dist" / f"briefs-{today.isoformat()}-{label}.zip"
+    target = layout.out_dir / "dist" / f"briefs-{today.isoformat()}-{label}.zip"
     atomic_write(target, buffer.getvalue())
     return target
-
-
-def _edition_flags(perspective: str | None, release: str | None) -> list[str]:
-    return ([f"--perspective {perspective}"] if perspective else []) + ([f"--release {release}"] if release else [])

@@ -61,6 +61,8 @@ class _Notes:
         self.texts: list[str] = []
         self.dates: list[PartialDate] = []
         self.shown_markings: set[str] = set()
+        # The path of each fact cited, i.e. shown, in citation order.
+        self.cited_facts: dict[Any, None] = {}
         # (fact path, message): figures left in their own currency for want of a rate.
         self.warnings: list[tuple[Any, str]] = []
 
@@ -70,6 +72,7 @@ class _Notes:
         edition a dated fact whose text does not say its year is followed by its date,
         "(2022)" (``dated=False`` where the template prints the date itself)."""
         mark = Markup("")
+        self.cited_facts.setdefault(getattr(fact, "_path", None))
         marking = self._markings.marking_of(unwrap(fact)) if self._markings else None
         if marking:
             self.shown_markings.add(marking)
@@ -370,7 +373,7 @@ class Renderer:
             withheld = first_pass.get("withheld") if first_pass else (
                 _withheld_from_releases(relationship, read) if working else [])
             first_pass = {"summary": notes.information_as_of(), "banner": notes.banner(meta.marking),
-                          "withheld": withheld}
+                          "withheld": withheld, "unverified": _unverified(relationship, notes.cited_facts)}
         templates = dict(sorted(self.env.loaded.items()))
         _check_images_have_alt_text([t for t in templates.values() if t])
         document = lxml.html.document_fromstring(html)
@@ -386,7 +389,9 @@ class Renderer:
             title=document_title(names.get("brief_title", kind), names["relationship_title"]),
             author=names["issuing_office"], subject=str(names.get("brief_summary", "")),
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
-            language=meta.language, perspective=perspective, notes=note_texts)
+            language=meta.language, perspective=perspective, notes=note_texts,
+            unverified=tuple(first_pass["unverified"]),
+            draft=" ".join(str(document.xpath('string(//*[@class="draft-banner"])')).split()))
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
         return RenderedBrief(
             relationship.slug, kind, html, document, brief_meta,
@@ -429,6 +434,8 @@ class Renderer:
             "information_as_of": first_pass.get("summary"),
             "banner": first_pass.get("banner") or meta.marking,
             "withheld_from_releases": first_pass.get("withheld", []),
+            # Facts shown that no passage found in a document supports: the brief is a draft.
+            "unverified_facts": first_pass.get("unverified", []),
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
             "source_label": lambda source: source_label(source, language),
@@ -475,6 +482,17 @@ class Renderer:
 def document_title(brief_title: Any, relationship_title: Any) -> str:
     """"Overview: Pakistan–Japan Relations": the <title>, the PDF and DOCX title, the index."""
     return f"{brief_title}: {relationship_title}"
+
+
+def _unverified(relationship: Relationship, cited: Iterable[Any]) -> list[tuple[str, str, int | None]]:
+    """Each cited fact the evidence does not support: (its label, file, line)."""
+    facts = []
+    for path in cited:
+        record = relationship.evidence.get(path)
+        if record is not None and not record.verified:
+            where = relationship.location(path)
+            facts.append((record.label, where.file, where.line))
+    return facts
 
 
 def _withheld_problem(exc: Withheld, relationship: Relationship, kind: str) -> TemplateError:

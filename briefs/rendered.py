@@ -32,6 +32,10 @@ class BriefMeta:
     generator: str = f"briefs {__version__}"
     # The text of each source note, in the order the brief cites them.
     notes: tuple[str, ...] = ()
+    # Facts shown that the evidence does not support, as (label, file, line), and the words
+    # (the template's draft banner) every page, header and cable of such a draft carries.
+    unverified: tuple[tuple[str, str, int | None], ...] = ()
+    draft: str = ""
 
 
 @dataclass

@@ -5,7 +5,12 @@ templates/ is saved: the HTML first, so the page can reload at once, then the
 PDF and DOCX. Every HTML page served gets a small script that polls the server
 and reloads when a build finishes; when the last build failed, it shows the
 errors, each with its file and line, over the page until a save fixes them.
-Only files under the build folder are served, and only on the loopback address.
+Only the briefs are served: files under the build folder whose names do not start
+with a dot (the build record and edition snapshots are the desk's state, not
+outputs), only on the loopback address, and only to requests addressed to it (a
+`Host:` header naming another site is refused, so a web page cannot reach the
+preview by DNS rebinding). Every odd request gets a 4xx answer; idle connections
+are closed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import dataclasses
 import errno
 import json
 import threading
+import urllib.parse
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +28,7 @@ from pathlib import Path
 from watchfiles import watch
 
 from .build import build
+from .output import claim
 from .plan import BuildOptions, plan
 from .errors import BriefsError, BuildError, Problem, display_path
 
@@ -89,23 +96,32 @@ class Preview:
 
 class _Handler(SimpleHTTPRequestHandler):
     preview: Preview
+    port: int
+    # Seconds a connection may sit idle (a slow or stalled client) before it is closed.
+    timeout = 10
 
     def log_message(self, format, *args):  # noqa: A002 - quiet: the terminal shows builds
         pass
 
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    def do_HEAD(self):  # noqa: N802 - http.server's naming
+        if self._refused() or self._target() is None:
+            return None
+        return super().do_HEAD()
+
     def do_GET(self):  # noqa: N802 - http.server's naming
+        if self._refused():
+            return None
         if self.path.split("?", 1)[0] == STATUS_PATH:
             return self._send(HTTPStatus.OK, "application/json", self.preview.status())
-        target = Path(self.translate_path(self.path))
-        root = Path(self.directory).resolve()
-        try:
-            real = target.resolve()
-        except OSError:
-            real = target
-        if real != root and root not in real.parents:
-            return self.send_error(HTTPStatus.NOT_FOUND)
-        if real.is_dir():
-            real = real / "index.html"
+        real = self._target()
+        if real is None:
+            return None
         if real.suffix == ".html":
             if not real.is_file():
                 if self.preview.errors:
@@ -116,6 +132,35 @@ class _Handler(SimpleHTTPRequestHandler):
             page = real.read_text(encoding="utf-8", errors="replace")
             return self._send(HTTPStatus.OK, "text/html; charset=utf-8", self._inject(page))
         return super().do_GET()
+
+    def _refused(self) -> bool:
+        """Answer (and refuse) a request not addressed to this preview by name."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host not in {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}:
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "this preview answers only to"
+                            f" http://127.0.0.1:{self.port}/")
+            return True
+        return False
+
+    def _target(self) -> Path | None:
+        """The file a request names, inside the build folder and not a dot-file; None (after a
+        4xx answer) for anything else."""
+        try:
+            route = urllib.parse.urlsplit(self.path).path
+            parts = urllib.parse.unquote(route, errors="strict").split("/")
+            if any(part.startswith(".") or "\0" in part or "\\" in part for part in parts):
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return None
+            target = Path(self.translate_path(self.path))
+            root = Path(self.directory).resolve()
+            real = target.resolve()
+            if real != root and root not in real.parents:
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return None
+            return real / "index.html" if real.is_dir() else real
+        except (OSError, ValueError, UnicodeDecodeError):  # a name too long, a NUL, bad escapes
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return None
 
     def _inject(self, page: str) -> bytes:
         marker = "</body>"
@@ -136,8 +181,8 @@ def serve(options: BuildOptions, port: int, echo=print) -> None:
     """Build, serve build/ on 127.0.0.1:port, and rebuild on every save (until interrupted)."""
     plan(options)  # a request for something that does not exist stops here, before serving
     preview = Preview(options)
-    options.out_dir.mkdir(parents=True, exist_ok=True)
-    handler = type("Handler", (_Handler,), {"preview": preview})
+    claim(options.out_dir, options.layout.record_file)  # briefs' own folder, made before it is served
+    handler = type("Handler", (_Handler,), {"preview": preview, "port": port})
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(options.out_dir)))
     except OSError as exc:
@@ -146,6 +191,7 @@ def serve(options: BuildOptions, port: int, echo=print) -> None:
                                      " with --port")) from None
         raise
     server.daemon_threads = True
+    handler.port = server.server_address[1]
     preview.rebuild()
     for line in preview.errors:
         echo(line)

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from .errors import BriefsError, Location, Problem, display_path
+from .errors import BriefsError, Location, Problem, UsageError, display_path
+from .layout import Layout
 from .writers import formats as known_formats
 from .writers.pdf import PDF_VARIANTS
 from .wording import plain_message
@@ -112,8 +113,9 @@ def read_settings(root: Path) -> Settings:
 def _folder_problems(settings: Settings, data: dict[str, Any], document: YamlDocument,
                      root: Path) -> list[Problem]:
     """Folders and files the file names that are missing or cannot serve, each at its line
-    (only those the file sets: the defaults are checked where they are used)."""
-    from .layout import Layout, template_dir_problem
+    (only those the file sets: the defaults are checked where they are used; the output
+    folder by check_out_dir)."""
+    from .layout import template_dir_problem
 
     problems = []
     where = display_path(root)
@@ -133,11 +135,6 @@ def _folder_problems(settings: Settings, data: dict[str, Any], document: YamlDoc
     if settings.reference_docx and not (root / settings.reference_docx).expanduser().is_file():
         problems.append(Problem(f"reference_docx: no file {settings.reference_docx!r} in {where}",
                                 document.location(("reference_docx",))))
-    if "out" in data and not problems:
-        layout = Layout.of(root, settings.facts, settings.templates, settings.out, settings.reference_docx)
-        why = layout.out_dir_problem()
-        if why:
-            problems.append(Problem(f"out: {why}", document.location(("out",))))
     return problems
 
 
@@ -229,3 +226,19 @@ def check_relationships(settings: Settings, known: list[str], root: Path) -> Non
             where = document.location(("relationships", name)) if document else Location(display_path(path))
             problems.append(Problem(f"relationships: no relationship named {name!r}{hint}", where))
         raise SettingsError(problems)
+
+
+def check_out_dir(layout: Layout, flag: str | None) -> None:
+    """Refuse an output folder briefs may not write into or clean (see Layout.out_dir_problem):
+    named by its flag (``--out``, wrong usage) when one gave it, else at its line in briefs.yaml."""
+    problem = layout.out_dir_problem()
+    if problem is None:
+        return
+    if flag is not None:
+        raise UsageError(Problem(f"{flag}: {problem}"))
+    path = layout.root / SETTINGS_FILE
+    document, _ = read_yaml(path, display_path(path)) if path.is_file() else (None, [])
+    data = document.data if document is not None and isinstance(document.data, dict) else {}
+    key = next((key for key in ("out", "facts", "templates") if key in data), None)
+    where = document.location((key,)) if document is not None and key else None
+    raise SettingsError(Problem(problem, where))

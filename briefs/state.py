@@ -1,6 +1,7 @@
 """The build record: what each output was built from, so unchanged outputs are skipped.
 
-Kept in ``build/.briefs-state.json``. For every output it stores content hashes of
+Kept in ``.briefs/builds/<output folder>.json`` at the project root (:attr:`Layout.record_file`),
+outside the output folder, which is served and bundled. For every output it stores content hashes of
 the fact files of its relationship, of the fact values the brief actually read
 (see :mod:`briefs.tracking`), of every template it loaded (by name, resolved
 through the search path), of the options that shape the format, and of the
@@ -17,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Location, Problem
+from .errors import Location, Problem, display_path
 from .layout import Layout
-from .project import fact_files
+from .project import FACT_SUFFIXES, fact_files
 
-STATE_FILE = ".briefs-state.json"
 FORMAT_VERSION = 2
 
 
@@ -82,6 +82,15 @@ class Inputs:
         return sha.hexdigest()
 
 
+def as_parsed(listed: dict[str, str], parsed: dict[str, str]) -> dict[str, str]:
+    """A relationship's file hashes as listed before loading, with the fact files' hashes
+    replaced by those of the bytes the loader parsed: a fact file saved (or removed, or
+    replaced by a rename) while the build ran is then never recorded as built."""
+    documents = {name: digest for name, digest in listed.items()
+                 if "/" in name or not name.endswith(FACT_SUFFIXES)}
+    return {**documents, **parsed}
+
+
 @dataclass
 class BriefRecord:
     """What one rendering of a brief was made from, shared by the outputs written from it.
@@ -106,30 +115,50 @@ class OutputRecord:
 
 
 class BuildState:
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, record_file: Path | None = None):
         self.out_dir = out_dir
+        self.record_file = record_file
         self.briefs: dict[str, BriefRecord] = {}
         self.outputs: dict[str, OutputRecord] = {}
         self.pathsets: dict[str, list[list[Any]]] = {}
         # Warnings about each relationship's facts (e.g. an uncited source), from its last load.
         self.fact_warnings: dict[str, list[list[Any]]] = {}
+        # The outputs (key -> checksum) the index and manifest were last written from: a build
+        # killed between saving this record and writing them rewrites them next time.
+        self.published = ""
         # Whether anything changed since it was read (else it need not be written again).
         self.dirty = False
+        # Why the record read was set aside (damaged, or not written by briefs); None if it was not.
+        self.damage: str | None = None
         self._warnings_cache: dict[str, list[Problem]] = {}
 
     @classmethod
-    def read(cls, out_dir: Path) -> "BuildState":
-        state = cls(out_dir)
+    def read(cls, out_dir: Path, record_file: Path) -> "BuildState":
+        """The record of ``out_dir``; an empty one when there is none, or when it is not one
+        briefs wrote (then :attr:`damage` says why, and everything is rebuilt)."""
+        state = cls(out_dir, record_file)
+        path = record_file
         try:
-            data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT_VERSION:
-                return state
-            state.pathsets = data["pathsets"]
-            state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
-            state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
-            state.fact_warnings = data.get("fact_warnings", {})
-        except (OSError, ValueError, KeyError, TypeError):
-            return cls(out_dir)  # no record, or an unreadable one: everything is rebuilt
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return state
+        except (OSError, ValueError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not valid JSON"
+            state.damage = _damaged(path, why)
+            return state
+        if isinstance(data, dict) and isinstance(data.get("format"), int) and data["format"] != FORMAT_VERSION:
+            return state  # written by another version of briefs: rebuilt without a word
+        if not _fits(data, _RECORD):
+            state.damage = _damaged(path, "its content does not have the record's shape")
+            return state
+        if not all(_safe_key(key) for key in data["outputs"]):
+            state.damage = _damaged(path, "it names an output outside the output folder")
+            return state
+        state.pathsets = data["pathsets"]
+        state.briefs = {k: BriefRecord(**v) for k, v in data["briefs"].items()}
+        state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
+        state.fact_warnings = data.get("fact_warnings", {})
+        state.published = data.get("published", "")
         return state
 
     def to_bytes(self) -> bytes:
@@ -141,8 +170,16 @@ class BuildState:
             "briefs": {k: vars(v) for k, v in briefs.items()},
             "outputs": {k: vars(v) for k, v in self.outputs.items()},
             "fact_warnings": self.fact_warnings,
+            "published": self.published,
         }
         return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+    def outputs_digest(self) -> str:
+        """One hash of every recorded output and its checksum (what a manifest lists)."""
+        sha = hashlib.sha256()
+        for key, record in sorted(self.outputs.items()):
+            sha.update(f"{key}\0{record.output.get('sha')}\0{record.deps}\n".encode())
+        return sha.hexdigest()[:32]
 
     def key(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
@@ -224,3 +261,47 @@ def _dump(warnings: list[Problem]) -> list[list[Any]]:
 def _load(recorded: list[list[Any]]) -> list[Problem]:
     return [Problem(message, Location(file, line) if file else None, severity="warning")
             for message, file, line in recorded]
+
+
+def _damaged(path: Path, why: str) -> str:
+    return (f"{display_path(path)}: the build record is not as briefs wrote it ({why}); it is set"
+            " aside and every output is rebuilt")
+
+
+# The shape of the record, for checking one read from disk before anything obeys it: a type,
+# ("map", value shape) with string keys, ("list", item shape), ("one of", shapes...), or a dict
+# of required fields (a field name ending in "?" is optional).
+_TEXT_OR_NONE = ("one of", str, type(None))
+_WARNINGS = ("list", ("list", ("one of", str, int, type(None))))
+_RECORD = {
+    "format": int,
+    "pathsets": ("map", ("list", ("list", ("one of", str, int)))),
+    "briefs": ("map", {"fact_files": ("map", str), "pathset": str, "digest": str,
+                       "templates": ("map", _TEXT_OR_NONE), "info?": ("map", str)}),
+    "outputs": ("map", {"brief": str, "deps": str, "options": ("map", object),
+                        "output": {"sha": str, "size": int, "mtime_ns": int}, "warnings?": _WARNINGS}),
+    "fact_warnings?": ("map", _WARNINGS),
+    "published?": str,
+}
+
+
+def _fits(value: Any, shape: Any) -> bool:
+    if isinstance(shape, type):
+        return isinstance(value, shape) and not (shape is int and isinstance(value, bool))
+    if isinstance(shape, dict):
+        required = {name for name in shape if not name.endswith("?")}
+        fields = {name.rstrip("?"): kind for name, kind in shape.items()}
+        return (isinstance(value, dict) and required <= value.keys() <= fields.keys()
+                and all(_fits(value[name], fields[name]) for name in value))
+    kind, *inner = shape
+    if kind == "map":
+        return isinstance(value, dict) and all(isinstance(k, str) and _fits(v, inner[0]) for k, v in value.items())
+    if kind == "list":
+        return isinstance(value, list) and all(_fits(item, inner[0]) for item in value)
+    return any(_fits(value, option) for option in inner)
+
+
+def _safe_key(key: str) -> bool:
+    """An output's key names a file inside the output folder: relative, no `..`, no NUL."""
+    parts = key.split("/")
+    return "\\" not in key and "\0" not in key and all(part not in ("", ".", "..") for part in parts)

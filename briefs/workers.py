@@ -15,10 +15,14 @@ the build's own process. Only the build writes into the output folder.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+import time
 import traceback
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -29,6 +33,9 @@ from .writers import Written, WriteOptions, write_formats, writer_class
 
 if TYPE_CHECKING:
     from .rendered import RenderedBrief
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class WriterCrash(Exception):
@@ -68,7 +75,7 @@ class Writers:
     def _start_one(self) -> None:
         context = multiprocessing.get_context(_start_method())
         ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(theirs, self.formats), daemon=True,
+        process = context.Process(target=_serve, args=(theirs, self.formats, os.getpid()), daemon=True,
                                   name="briefs-writer")
         process.start()
         theirs.close()
@@ -148,9 +155,10 @@ def _start_method() -> str:
     return "fork" if safe and threading.active_count() == 1 else "spawn"
 
 
-def _serve(connection: Connection, formats: tuple[str, ...]) -> None:
+def _serve(connection: Connection, formats: tuple[str, ...], build: int) -> None:
     """A writer process: import what the formats need, then write each brief the build
     sends, until it closes the pipe."""
+    _end_with(build)
     try:
         try:
             for name in formats:
@@ -173,6 +181,26 @@ def _serve(connection: Connection, formats: tuple[str, ...]) -> None:
             _log_memory(documents)
     except KeyboardInterrupt:  # Ctrl-C reaches every process of the build; the build reports it
         return
+
+
+def _end_with(build: int) -> None:
+    """End this writer as soon as the build process ``build`` ends, however it ends (`kill -9`
+    included): a writer has nothing to save, and one left running would hold the build's
+    resources for ever. Linux tells the process at once (PR_SET_PDEATHSIG); elsewhere a thread
+    notices the parent is gone (the pipe alone does not tell: sibling writers hold its ends)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the build's own handler is for the build
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != build:  # it ended before the request above was made
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(build,), daemon=True, name="briefs-parent-watch").start()
+
+
+def _watch_parent(build: int) -> None:
+    while os.getppid() == build:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _log_memory(documents: int) -> None:

@@ -17,6 +17,7 @@ the way editors count them: LF, CRLF and CR each end a line.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -88,6 +89,8 @@ class YamlDocument:
         # The last line of each value, and the file's text: to find a word inside a value.
         self.ends = ends or {}
         self.source = source
+        # SHA-256 of the bytes parsed (set by read_yaml): what a build record says was read.
+        self.digest: str | None = None
 
     def location(self, path: Path_) -> Location:
         """The location of the longest prefix of ``path`` that exists in the file."""
@@ -189,7 +192,10 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(f"cannot read file: {exc.strerror or exc}", Location(display))]
-    return parse_yaml(raw, display)
+    document, problems = parse_yaml(raw, display)
+    if document is not None:
+        document.digest = hashlib.sha256(raw).hexdigest()
+    return document, problems
 
 
 def parse_yaml(raw: bytes, display: str) -> tuple[YamlDocument | None, list[Problem]]:

@@ -32,6 +32,22 @@ class Result:
     stderr: str
 
 
+# Run briefs with every output write held just before its rename, so that the test can
+# kill the build in the middle of writing a file, not merely at some moment of the build.
+PAUSED_WRITER = """
+import os, runpy, sys, time
+marker = sys.argv.pop(1)
+fsync = os.fsync
+def held(fd):
+    fsync(fd)
+    open(marker, "w").close()
+    time.sleep(60)
+os.fsync = held
+sys.argv[0] = "briefs"
+runpy.run_module("briefs", run_name="__main__")
+"""
+
+
 def run_briefs(cwd: Path, *args: str, timeout: float = 300) -> Result:
     """Run `python -m briefs ARGS` in ``cwd`` as a user would, capturing its output."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -99,5 +115,12 @@ def built(tmp_path_factory) -> Path:
 def project(tmp_path, built) -> Path:
     """A fresh copy of the project whose build/ already holds good outputs."""
     copy = copy_project(tmp_path / "project")
-    shutil.copytree(built / "build", copy / "build")
+    copy_build(built, copy)
     return copy
+
+
+def copy_build(source: Path, target: Path) -> None:
+    """The outputs of project ``source`` and the desk's record of them (.briefs/), into ``target``."""
+    shutil.copytree(source / "build", target / "build")
+    if (source / ".briefs").is_dir():
+        shutil.copytree(source / ".briefs", target / ".briefs")

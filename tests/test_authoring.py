@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import edition_date, planned, run_briefs
-from readback import html_root, html_text
+from readback import html_root, html_text, pdf_text
 
 
 def test_override_extends_the_shipped_template_and_only_its_briefs_rebuild(project):
@@ -92,5 +92,28 @@ def test_dist_bundles_exactly_one_edition(project, tmp_path):
     pdfs = sorted(n for n in names if n.endswith(".pdf"))
     assert pdfs and all(n.startswith("pakistan-japan/public/") for n in pdfs)
     assert sorted(manifest["outputs"]) == pdfs and manifest["edition"]["release"] == "PUBLIC"
-    missing = run_briefs(project, "dist", "--release", "OFFICIAL")
-    assert missing.code == 1 and "no built PDFs of the official edition" in missing.stderr
+    # An edition not built yet is built, then bundled; a level that does not exist is wrong usage.
+    official = run_briefs(project, "dist", "--release", "OFFICIAL", "--quiet")
+    assert official.code == 0, official.stderr
+    assert (project / "build/pakistan-japan/official/overview.pdf").is_file()
+    assert run_briefs(project, "dist", "--release", "SECRETEST").code == 2
+
+
+def test_dist_never_bundles_a_release_the_facts_have_outgrown(project, tmp_path):
+    """A fact raised to RESTRICTED after the PUBLIC edition was built: `dist --release PUBLIC`
+    rebuilds that edition first, so the bundle cannot state it."""
+    assert run_briefs(project, "build", "--release", "PUBLIC", "--format", "pdf", "-q").code == 0
+    assert any("19,000" in pdf_text(p) for p in (project / "build/pakistan-japan/public").glob("*.pdf"))
+    people = project / "facts/pakistan-japan/people.yaml"
+    people.write_text(people.read_text().replace("    size: 19000\n", "    size: 19000\n    marking: RESTRICTED\n"))
+    result = run_briefs(project, "dist", "--release", "PUBLIC", "--quiet")
+    assert result.code == 0, result.stderr
+    bundle = next((project / "build/dist").glob("briefs-*-public.zip"))
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(tmp_path / "unpacked")
+        manifest = json.loads(archive.read("manifest.json"))
+    pdfs = sorted((tmp_path / "unpacked").rglob("*.pdf"))
+    assert pdfs and not any("19,000" in pdf_text(p) for p in pdfs)
+    for pdf in pdfs:  # the bundle's manifest is true of the bytes it holds
+        key = pdf.relative_to(tmp_path / "unpacked").as_posix()
+        assert manifest["outputs"][key]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()

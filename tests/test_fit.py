@@ -14,7 +14,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import ROOT, copy_project, edition_date, run_briefs
+from conftest import ROOT, copy_project, edition_date, run_briefs, copy_build
 from readback import docx_text, html_footnotes, html_root, html_text, normalize, pdf_lines
 
 from briefs.load import load_relationship
@@ -242,7 +242,7 @@ def test_notes_are_compact_and_match_the_bibliography(built):
 
 def test_working_edition_keeps_the_apparatus_in_its_own_folder(built, tmp_path):
     project = copy_project(tmp_path / "project")
-    shutil.copytree(built / "build", project / "build")
+    copy_build(built, project)
     # Dated years after its facts, so that some are stale.
     metadata = project / "facts/pakistan-japan/metadata.yaml"
     day = edition_date().isoformat()

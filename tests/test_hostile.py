@@ -167,7 +167,7 @@ def test_two_builds_at_once_wait_for_each_other(project):
     import fcntl
 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    holder = os.open(project / "build", os.O_RDONLY)
+    holder = os.open(project / "build/.briefs-lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)  # as a running build does
     try:
         second = subprocess.Popen(

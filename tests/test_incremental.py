@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import ROOT, edition_date, planned, run_briefs, tree_digest
+from conftest import PAUSED_WRITER, ROOT, edition_date, planned, run_briefs, tree_digest
 
 OUT = Path("build/pakistan-japan")
 KINDS = ["country-brief", "economic-ties", "institutional-mechanisms", "overview"]
@@ -103,29 +103,13 @@ def test_parallel_and_serial_builds_give_identical_files(project, tmp_path):
     serial = run_briefs(project, "build", "-j", "1", "--out", str(tmp_path / "serial"))
     parallel = run_briefs(project, "build", "-j", "2", "--out", str(tmp_path / "parallel"))
     assert serial.code == parallel.code == 0, serial.stderr + parallel.stderr
-    # Every output is the same; the build records differ only in file times.
+    # Every output is the same (the build records, in .briefs/, differ only in file times).
     serial_files, parallel_files = tree_digest(tmp_path / "serial"), tree_digest(tmp_path / "parallel")
-    serial_files.pop(".briefs-state.json"), parallel_files.pop(".briefs-state.json")
-    assert serial_files == parallel_files
+    assert serial_files == parallel_files and serial_files
+    assert not any(name.startswith(".") for name in serial_files)  # the desk's state is in .briefs/
     # The log lists outputs in plan order, whatever order the workers finished in.
     assert serial.stdout.splitlines()[:-1] == [
         line.replace("/parallel/", "/serial/") for line in parallel.stdout.splitlines()[:-1]]
-
-
-# Run briefs with every output write held just before its rename, so that the test can
-# kill the build in the middle of writing a file, not merely at some moment of the build.
-_PAUSED_WRITER = """
-import os, runpy, sys, time
-marker = sys.argv.pop(1)
-fsync = os.fsync
-def held(fd):
-    fsync(fd)
-    open(marker, "w").close()
-    time.sleep(60)
-os.fsync = held
-sys.argv[0] = "briefs"
-runpy.run_module("briefs", run_name="__main__")
-"""
 
 
 def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project, tmp_path):
@@ -134,7 +118,7 @@ def test_a_killed_build_leaves_complete_files_and_the_next_one_finishes(project,
     edit(project / "facts/pakistan-japan/metadata.yaml", f"date: {day}", f"date: {day.replace(day=day.day % 28 + 1)}")
     before = outputs(project)
     marker, script = tmp_path / "writing", tmp_path / "paused.py"
-    script.write_text(_PAUSED_WRITER, encoding="utf-8")
+    script.write_text(PAUSED_WRITER, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, str(script), str(marker), "build", "--force", "-j", "2"],
                                cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -198,3 +182,28 @@ def test_a_changed_source_document_is_checked_again(project):
     reader = pypdf.PdfReader(project / "archive/pakistan-japan/country-brief.pdf")
     attached = b"".join(data for files in reader.attachments.values() for data in files)
     assert b"A second line no fact quotes." in attached
+
+
+def test_a_manifest_left_behind_by_a_killed_build_is_rewritten(project):
+    """Killed after saving the build record but before writing manifest.json: the next
+    build, with nothing to rebuild, still writes a manifest true of every file."""
+    import hashlib
+    import json
+
+    manifest_file = project / "build/manifest.json"
+    old_manifest = manifest_file.read_bytes()
+    people = project / "facts/pakistan-japan/people.yaml"
+    people.write_text(people.read_text().replace("About 19,000 Pakistanis", "About 19,000 Pakistani nationals"))
+    assert run_briefs(project, "build", "--quiet").code == 0
+    # What the kill leaves: the new outputs and record, the old manifest.
+    state_file = project / ".briefs/builds/build.json"
+    state = json.loads(state_file.read_text())
+    state["published"] = "from the build before"
+    state_file.write_text(json.dumps(state))
+    manifest_file.write_bytes(old_manifest)
+
+    assert run_briefs(project, "build", "--quiet").code == 0
+    outputs = json.loads(manifest_file.read_text())["outputs"]
+    assert outputs
+    for key, entry in outputs.items():
+        assert entry["sha256"] == hashlib.sha256((project / "build" / key).read_bytes()).hexdigest(), key

@@ -155,7 +155,7 @@ def test_diff_with_a_revision_that_does_not_exist(repository):
 
 def test_diff_outside_git_compares_with_the_last_build(project):
     result = run_briefs(project, "diff")
-    assert result.code == 0, result.stderr  # the built project's build/ holds a snapshot
+    assert result.code == 0, result.stderr  # the built project's .briefs/ holds a snapshot
     assert "no changes" in result.stdout
     _unverified_change(project / FACTS / "people.yaml", "size: 19000", "size: 21000")
     assert "changed people.diaspora: size: 19000 -> 21000" in run_briefs(project, "diff").stdout
@@ -166,7 +166,7 @@ def test_diff_outside_git_without_a_build_says_so(tmp_path):
     before = tree_digest(project)
     result = run_briefs(project, "diff")
     assert result.code == 1
-    assert "not in a git repository" in result.stderr and "no earlier build" in result.stderr
+    assert "not in a git repository" in result.stderr and "no earlier edition" in result.stderr
     assert "Traceback" not in result.stderr and tree_digest(project) == before
 
 

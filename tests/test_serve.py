@@ -100,3 +100,46 @@ def test_page_reloads_after_a_save_and_shows_errors_until_fixed(server):
         page.wait_for_function("!document.getElementById('briefs-errors')"
                                " && document.body.innerText.includes('28 April 1952')", timeout=15000)
         browser.close()
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    """Send ``request`` as it is and read the whole answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_desk_state_and_other_hosts_are_refused(server):
+    """DNS rebinding (another site's name in Host), dot-files (the build record, edition
+    snapshots), odd paths and methods: each a 4xx answer, nothing served, no traceback."""
+    project, base, port = server
+    assert (project / ".briefs/builds/build.json").is_file()  # the desk's state is not in build/
+    assert not any(p.name.startswith(".briefs") for p in (project / "build").rglob("*"))
+    (project / "build/.briefs-state.json").write_text('{"fact_files": "a file someone put here"}')
+    ok = _raw(port, f"GET /pakistan-japan/overview.html HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    assert ok.startswith(b"HTTP/1.0 200")
+    for host in ("evil.example:%d" % port, "127.0.0.1.evil.example:%d" % port, "127.0.0.1:1", ""):
+        answer = _raw(port, f"GET /pakistan-japan/overview.html HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+        assert answer.startswith(b"HTTP/1.0 421"), (host, answer[:80])
+    for path in ("/.briefs-state.json", "/%2ebriefs-state.json", "/.briefs-editions/", "/pakistan-japan/.x",
+                 "/%00", "/%ff%fe", "/a%5c..%5c..%5cfacts", "/" + "a" * 5000):
+        for method in ("GET", "HEAD"):
+            answer = _raw(port, f"{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            assert answer[9:10] == b"4", (method, path, answer[:80])
+            assert b"briefs_version" not in answer and b"fact_files" not in answer
+    garbage = _raw(port, b"\x16\x03\x01garbage\r\n\r\n")  # TLS to a plain port: a 400 page
+    assert b"400" in garbage and b"Traceback" not in garbage
+    assert _raw(port, f"POST / HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())[9:10] == b"5"
+    assert status(base + "/pakistan-japan/overview.html") == 200  # still serving
+
+
+@pytest.mark.exhaustive
+def test_an_idle_connection_is_closed(server):
+    _, _, port = server
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        assert sock.recv(100) == b""  # the server hung up
+    assert time.monotonic() - started < 25

@@ -22,13 +22,13 @@ def _project(tmp_path: Path) -> tuple[Layout, Path]:
 
 
 def _record(layout: Layout, output: Path) -> BuildState:
-    state = BuildState(layout.out_dir)
+    state = BuildState(layout.out_dir, layout.record_file)
     inputs = Inputs(layout)
     deps = state.remember_brief(inputs.fact_files(layout.facts_dir / "a-b"), [["x"]], "digest",
                                 {"overview.html.j2": inputs.template("overview.html.j2")}, {"title": "T"})
     state.remember_output(output, "a-b/overview", deps, {"format": "pdf"}, output.read_bytes(), [])
-    atomic_write(layout.out_dir / ".briefs-state.json", state.to_bytes())
-    return BuildState.read(layout.out_dir)
+    atomic_write(layout.record_file, state.to_bytes())
+    return BuildState.read(layout.out_dir, layout.record_file)
 
 
 def _verdict(layout: Layout, state: BuildState, output: Path, options=None) -> str:
@@ -76,5 +76,6 @@ def test_a_hand_edited_or_deleted_output_is_stale(tmp_path):
 
 def test_an_unreadable_record_means_rebuild_everything(tmp_path):
     layout, output = _project(tmp_path)
-    (layout.out_dir / ".briefs-state.json").write_text("{not json")
-    assert BuildState.read(layout.out_dir).outputs == {}
+    layout.record_file.parent.mkdir(parents=True, exist_ok=True)
+    layout.record_file.write_text("{not json")
+    assert BuildState.read(layout.out_dir, layout.record_file).outputs == {}

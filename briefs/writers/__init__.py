@@ -150,8 +150,8 @@ def html_classes(element) -> set[str]:
 
 class BlockWalker:
     """Walks the block elements of a rendered brief for a writer that lays out its own
-    paragraphs (DOCX, the plain-text cable): the elements it never shows and the marking
-    (each format prints that in its own place) are passed over here, once for all."""
+    paragraphs (DOCX, the plain-text cable): the elements it never shows, the marking and a
+    draft's banner (each format prints those in its own place) are passed over here, once for all."""
 
     skipped: frozenset[str] = frozenset()
 
@@ -162,7 +162,7 @@ class BlockWalker:
 
     def block(self, element) -> None:
         classes = html_classes(element)
-        if element.tag in self.skipped or "marking" in classes:
+        if element.tag in self.skipped or "marking" in classes or "draft-banner" in classes:
             return
         self.visit(element, element.tag, classes)
 

@@ -826,6 +826,10 @@ def _header_and_footer(document, info: BriefMeta, s: StyleMap) -> None:
         header.style = document.styles["Header"]
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _margin_run(header, info.marking, s.marking)
+        if info.draft:
+            draft = section.header.add_paragraph(style=document.styles["Header"])
+            draft.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _margin_run(draft, info.draft, s.marking)
         footer = section.footer
         footer.paragraphs[0].text = ""
         width = (section.page_width - section.left_margin - section.right_margin) / 12700

@@ -41,7 +41,7 @@ class CableWriter(Writer):
         body = brief.document.find("body")
         if body is not None:
             cable.blocks(body)
-        lines = [meta.marking, "", *_field("FROM", meta.author),
+        lines = [meta.marking, *([meta.draft] if meta.draft else []), "", *_field("FROM", meta.author),
                  *_field("DATE", meta.created.strftime("%d %B %Y").lstrip("0")),
                  *_field("SUBJECT", meta.title.upper()), ""]
         lines += cable.lines
@@ -49,7 +49,7 @@ class CableWriter(Writer):
             lines += ["", "NOTES", ""]
             for number, note in enumerate(cable.notes, start=1):
                 lines += _wrap(note, f"{number}. ", " " * len(f"{number}. "))
-        lines += ["", meta.marking]
+        lines += ["", *([meta.draft] if meta.draft else []), meta.marking]
         text = "\n".join(line.rstrip() for line in lines)
         return (re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n").encode("utf-8")
 
