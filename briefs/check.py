@@ -38,7 +38,7 @@ def check(options: BuildOptions) -> CheckResult:
         renderer = renderers[layout]
         try:
             rendered = render_planned(renderer, relationships[brief.relationship], brief,
-                                      options.layout.snapshots_dir)
+                                      options.layout.snapshots_dir, cable="txt" in options.chosen_formats)
             result.rendered.append(rendered)
             result.warnings.extend(w for w in rendered.warnings if w not in result.warnings)
         except TemplateError as exc:

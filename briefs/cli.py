@@ -25,8 +25,7 @@ from .errors import BriefsError, Problem, display_path, set_display_root
 from .layout import Layout
 from .output import atomic_write, clean
 from .plan import BuildOptions, PlannedBrief, plan
-from .project import relationship_folders
-from .settings import (Settings, check_out_dir, check_relationships, letterhead, read_settings,
+from .settings import (Settings, build_options, check_out_dir, project_layout, read_settings,
                        settings_schema_text)
 from .writers import default_formats, formats as known_formats, writer_class
 from .writers.pdf import PDF_VARIANTS
@@ -179,30 +178,13 @@ def _settings() -> Settings:
 
 def _layout(facts_dir=None, out_dir=None, template_dirs=(), reference_docx=None) -> Layout:
     """The project's layout: command-line flags first, then briefs.yaml, then the defaults."""
-    settings = _settings()
-    return Layout.of(_root(), facts_dir or settings.facts, template_dirs or settings.templates,
-                     out_dir or settings.out, reference_docx or settings.reference_docx)
+    return project_layout(_root(), _settings(), facts_dir, out_dir, template_dirs, reference_docx)
 
 
-def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_docx=None, formats=None,
-             pdf_variant=None, perspective=None, release=None, working=False, **extra) -> BuildOptions:
-    settings = _settings()
-    layout = _layout(facts_dir, out_dir, template_dirs, reference_docx)
-    check_out_dir(layout, "--out" if out_dir else None)
-    relationships = [f.name for f in relationship_folders(layout.facts_dir)]
-    check_relationships(settings, relationships, layout.root)
-    scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items()
-              if own.templates}
-    chosen = [name for name in relationships if not only or any(o.split("/")[0] == name for o in only)]
-    return BuildOptions(
-        layout=layout, scoped_layouts=scoped, only=tuple(only), strict=strict,
-        letterhead=letterhead(settings, layout, scoped, chosen, layout.root),
-        formats=formats or (tuple(settings.formats) if settings.formats else None),
-        pdf_variant=pdf_variant or settings.pdf_variant,
-        perspectives=(perspective,) if perspective else tuple(settings.perspectives),
-        releases=(release,) if release else (None, *settings.releases),
-        working=settings.working, working_only=working,
-        **extra)
+def _options(facts_dir, template_dirs, only, strict, out_dir=None, **overrides) -> BuildOptions:
+    """The build options of this command line: briefs.yaml with the flags given."""
+    return build_options(_root(), _settings(), facts=facts_dir, templates=template_dirs, out=out_dir,
+                         only=only, strict=strict, **overrides)
 
 
 @click.group(cls=_Briefs, context_settings={"help_option_names": ["-h", "--help"]})

@@ -20,6 +20,8 @@ from .confine import inside, why_not_plain
 from .errors import Problem, UsageError, display_path
 
 BRIEF_SUFFIX = ".html.j2"
+# The folder of the cable templates: each summarises a brief kind as a telegram (--format txt).
+CABLE_FOLDER = "cable"
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 # A template name with this prefix names the shipped template, so an override can extend it.
 DEFAULT_PREFIX = "!default/"

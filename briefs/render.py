@@ -31,7 +31,7 @@ from .errors import Location, Problem, TemplateError, display_path
 from .attachments import attachments_for
 from .confine import inside, why_not_plain
 from .evidence import restated
-from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
+from .layout import BRIEF_SUFFIX, CABLE_FOLDER, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .rendered import BriefMeta, RenderedBrief
@@ -343,7 +343,8 @@ class Renderer:
 
     def render(self, relationship: Relationship, kind: str, changes=None,
                perspective: str | None = None, release: str | None = None,
-               working: bool = False, passage_href: Callable[[Any, str], str] | None = None) -> RenderedBrief:
+               working: bool = False, passage_href: Callable[[Any, str], str] | None = None,
+               cable: bool = False) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location.
 
         ``perspective`` is whose side the brief takes (a country's perspective name or
@@ -393,10 +394,14 @@ class Renderer:
             unverified=tuple(first_pass["unverified"]),
             draft=" ".join(str(document.xpath('string(//*[@class="draft-banner"])')).split()))
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
+        cable_html = None
+        if cable:  # the telegram's own selection, from the same facts and context
+            cable_html = self._cable(kind, names, relationship)
+            templates = dict(sorted({**templates, **self.env.loaded}.items()))
         return RenderedBrief(
             relationship.slug, kind, html, document, brief_meta,
             sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
-            template_names=templates, fact_paths=read,
+            template_names=templates, fact_paths=read, cable_html=cable_html,
             warnings=[Problem(f"{dotted(path) if path else 'a figure'}: {message}"
                               f" ({kind}, {perspective})",
                               relationship.location(path) if path else None, severity="warning")
@@ -439,6 +444,8 @@ class Renderer:
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
             "source_label": lambda source: source_label(source, language),
+            # "facts/x/visits.yaml:12": where a fact is written (the cable locates its warnings).
+            "where": lambda fact: str(relationship.location(getattr(fact, "_path", ()))),
             "document_title": document_title,
             "version": __version__,
             **_perspective_helpers(facts, perspective, notes, language),
@@ -449,6 +456,21 @@ class Renderer:
     def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
         """Render any template; every failure becomes a TemplateError with template:line."""
         return self._render(template_name, context, what)[0]
+
+    def _cable(self, kind: str, context: dict[str, Any], relationship: Relationship) -> str:
+        """The telegram a brief is summarised into: ``cable/<kind>.html.j2``, or for a kind of
+        the desk's own without one, ``cable/_default.html.j2``. A cable opens with a summary."""
+        name = f"{CABLE_FOLDER}/{kind}{BRIEF_SUFFIX}"
+        if self.layout.template_file(name) is None:
+            name = f"{CABLE_FOLDER}/_default{BRIEF_SUFFIX}"
+        html = self._render(name, context, f"the cable of {kind} for {relationship.slug}")[0]
+        summary = lxml.html.document_fromstring(html).xpath('string(//section[@class="cable-summary"])')
+        if not summary.strip():
+            file = self.layout.template_file(name)
+            raise TemplateError(Problem(
+                "the cable gives no summary: a cable opens with a SUMMARY paragraph; fill the"
+                " template's `summary` block", Location(display_path(file) if file else name)))
+        return html
 
     def _render(self, template_name: str, context: dict[str, Any], what: str) -> tuple[str, dict[str, Any]]:
         """The page, and the names its templates set at top level (``brief_title`` ...)."""

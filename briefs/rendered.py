@@ -57,6 +57,8 @@ class RenderedBrief:
     fact_paths: set[tuple[Any, ...]] = field(default_factory=set)
     # Located warnings the render found (a figure with no exchange rate near its date).
     warnings: list[Problem] = field(default_factory=list)
+    # The cable template's selection, as HTML, when the brief is also sent as a cable.
+    cable_html: str | None = None
 
     # Sent to a writer process, a brief carries what writers read: its HTML text (the tree,
     # which cannot be pickled, is parsed again from it there), metadata, templates and

@@ -273,11 +273,13 @@ def _damaged(path: Path, why: str) -> str:
 # of required fields (a field name ending in "?" is optional).
 _TEXT_OR_NONE = ("one of", str, type(None))
 _WARNINGS = ("list", ("list", ("one of", str, int, type(None))))
+# A brief's title, edition and marking; the facts it shows unverified (a draft's).
+_INFO = ("one of", str, ("list", {"fact": str, "file": str, "line": ("one of", int, type(None))}))
 _RECORD = {
     "format": int,
     "pathsets": ("map", ("list", ("list", ("one of", str, int)))),
     "briefs": ("map", {"fact_files": ("map", str), "pathset": str, "digest": str,
-                       "templates": ("map", _TEXT_OR_NONE), "info?": ("map", str)}),
+                       "templates": ("map", _TEXT_OR_NONE), "info?": ("map", _INFO)}),
     "outputs": ("map", {"brief": str, "deps": str, "options": ("map", object),
                         "output": {"sha": str, "size": int, "mtime_ns": int}, "warnings?": _WARNINGS}),
     "fact_warnings?": ("map", _WARNINGS),
