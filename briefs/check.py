@@ -48,6 +48,8 @@ def check(options: BuildOptions) -> CheckResult:
     if problems:
         raise TemplateError(problems)
     result.notes = _unused_facts(relationships, result.rendered)
+    if options.letterhead is not None:
+        result.notes.insert(0, options.letterhead.note())
     return result
 
 

@@ -232,6 +232,8 @@ def build_command(quiet, **params):
     """
     narrowed = any(params.get(flag) for flag in ("only", "formats", "perspective", "release", "working"))
     options = _options(**params, complete=not narrowed)
+    if options.letterhead is not None:
+        _report([options.letterhead.note()])
     result = build(options, _reporter(quiet))
     for path in result.pruned:
         click.echo(f"removed {display_path(path)} (no longer planned)")

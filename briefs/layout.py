@@ -10,6 +10,7 @@ path is resolved against the project root, never the working folder.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -44,22 +45,16 @@ class Layout:
         """The layout of the project at ``root``; relative paths are taken from the root."""
         root = Path(root).resolve()
         shipped = root / "templates"
+        _check_template_dirs(root, templates)
         own = [_under(root, t) for t in templates]
-        missing = [str(t) for t, path in zip(templates, own) if not path.is_dir()]
-        if missing:
-            raise UsageError(Problem(f"no template folder {', '.join(map(repr, missing))} in"
-                                     f" {display_path(root)}"))
         dirs = tuple(dict.fromkeys([d for d in own if d != shipped] + [shipped]))
         return cls(root, _under(root, facts), dirs, _under(root, out),
                    _under(root, reference_docx) if reference_docx else None)
 
     def scoped(self, templates) -> "Layout":
         """This layout with more template folders searched first (overrides for one relationship)."""
+        _check_template_dirs(self.root, templates)
         own = [_under(self.root, t) for t in templates]
-        missing = [str(t) for t, path in zip(templates, own) if not path.is_dir()]
-        if missing:
-            raise UsageError(Problem(f"no template folder {', '.join(map(repr, missing))} in"
-                                     f" {display_path(self.root)}"))
         dirs = tuple(dict.fromkeys([*own, *self.template_dirs]))
         return Layout(self.root, self.facts_dir, dirs, self.out_dir, self.reference_override)
 
@@ -180,6 +175,33 @@ class Layout:
         if assets.is_dir():
             roots.append(assets.resolve())
         return roots
+
+
+def template_dir_problem(root: Path, name: Path | str) -> str | None:
+    """Why ``name`` cannot be a template folder of the project at ``root``, if it cannot: it is
+    not a folder (with the project's folder of the closest name), or it holds the whole project."""
+    path = _under(root, name)
+    if not path.is_dir():
+        folders = [e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
+        close = difflib.get_close_matches(str(name), folders, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        where = display_path(root)
+        where = "the project folder" if where == "." else where
+        return f"no template folder {str(name)!r} in {where}{hint}"
+    try:
+        real, project = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return f"the template folder {str(name)!r} is a symbolic link that loops"
+    if real == project or real in project.parents:
+        return (f"the template folder {str(name)!r} holds the whole project, its facts and outputs"
+                " included; name a folder of templates of its own, such as office")
+    return None
+
+
+def _check_template_dirs(root: Path, templates) -> None:
+    problems = [Problem(why) for why in (template_dir_problem(root, t) for t in templates) if why]
+    if problems:
+        raise UsageError(problems)
 
 
 def _under(root: Path, path: Path | str) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import hashlib
 import os
 import re
@@ -21,15 +20,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
 from .confine import inside, shown_name, why_not_plain
 from .evidence import EvidenceCache, check_passages, check_values
-from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, kinds_of_fact, walk
+from .model import (TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, human_date_as_iso,
+                    kinds_of_fact, walk)
 from .model import dotted as _dotted
 from .project import FACT_SUFFIXES, fact_files, relationship_folders
 from .edition import Markings, Release, is_fact, releases_below_top
+from .wording import did_you_mean, plain_message
 from .yamlsource import YamlDocument, read_yaml
 
 # Top-level lists that may be spread over several files, joined in file-name order.
@@ -125,12 +126,11 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
         known = {folder.name: folder for folder in folders}
         unknown = [name for name in only if name not in known]
         if unknown:
-            raise UsageError(
+            raise UsageError([
                 Problem(
-                    f"no relationship named {', '.join(unknown)} in {display_path(facts_dir)}"
-                    f" (have: {', '.join(known) or 'none'})"
-                )
-            )
+                    f"no relationship named {name} in {display_path(facts_dir)}"
+                    f" (have: {', '.join(known) or 'none'}){did_you_mean(name, known)}"
+                ) for name in unknown])
         folders = [known[name] for name in dict.fromkeys(only)]
     relationships: list[Relationship] = []
     problems: list[Problem] = []
@@ -160,6 +160,7 @@ def load_relationship(folder: Path, verify: bool = True, evidence_cache: Evidenc
             Location(display_path(folder.parent))))
     files = fact_files(folder)
     problems, outside = _odd_entries(folder)
+    name_warnings = _near_fact_files(folder)
     parsed: dict[str, str] = {}
     sections, merged, found, unreadable_file = _read_sections(folder, [p for p in files if p not in outside],
                                                               parsed)
@@ -172,7 +173,7 @@ def load_relationship(folder: Path, verify: bool = True, evidence_cache: Evidenc
     placeholders = _placeholders(merged, sections)
     problems.extend(problem for _, problem in placeholders)
     problems.extend(_size_problems(merged, sections))
-    citation_problems, cited = _check_citations(merged, sections)
+    citation_problems, cited, misplaced = _check_citations(merged, sections)
     problems.extend(citation_problems)
     passages = check_passages(folder, merged, sections, evidence_cache) if verify else None
     if passages is not None:
@@ -182,29 +183,35 @@ def load_relationship(folder: Path, verify: bool = True, evidence_cache: Evidenc
     reported = {p.location for p in problems}
     try:
         facts = FactBase.model_validate(merged)
+        whole = True
     except ValidationError as exc:
         problems.extend(_validation_problems(exc, placeholders, sections, relationship_location, unreadable,
-                                             reported))
-        if passages is not None:
-            problems.extend(_verify_valid_sections(folder, merged, sections, passages))
-        raise FactError(_capped(_sorted(problems), folder)) from None
-    if problems:
-        raise FactError(_capped(_sorted(problems), folder))
+                                             reported, misplaced))
+        # The sections that are valid are still checked against each other (ids, markings,
+        # dates, evidence), so that every problem is reported in one run.
+        facts, whole = _valid_sections(merged), False
+    if facts is None:
+        raise FactError(_capped(_sorted(problems), folder) + name_warnings)
 
     relationship = Relationship(folder.name, folder, facts, files, sections, parsed=parsed)
-    problems, warnings = _cross_check(relationship, cited)
-    dated_problems, stale_warnings = _check_dates(relationship)
-    problems += dated_problems
+    checked, warnings = _cross_check(relationship, cited)
+    left_out = set() if whole else set(merged) & set(FactBase.model_fields) - facts.model_fields_set
+    dated_problems, stale_warnings = _check_dates(relationship, left_out)
+    checked += dated_problems
     warnings += stale_warnings
     if passages is not None:
         report = check_values(relationship, passages)
-        problems += report.problems
+        checked += report.problems
         warnings += report.warnings
         relationship.evidence = report.facts
         relationship.documents = report.documents
+    if not whole:
+        # Unlocated problems of a partial fact base may stem from the sections left out.
+        checked = [p for p in checked if p.location and p.location.line]
+    problems += [p for p in checked if p not in problems]
     if problems:
-        raise FactError(_capped(_sorted(problems), folder))
-    relationship.warnings = _sorted(warnings)
+        raise FactError(_capped(_sorted(problems), folder) + name_warnings)
+    relationship.warnings = _sorted(warnings + name_warnings)
     return relationship
 
 
@@ -263,12 +270,23 @@ def _read_sections(folder: Path, files: list[Path], parsed: dict[str, str]) -> t
 
 
 def _validation_problems(exc: ValidationError, placeholders, sections: dict[str, YamlDocument],
-                         relationship_location: Location, unreadable: bool, reported: set[Location]) -> list[Problem]:
+                         relationship_location: Location, unreadable: bool, reported: set[Location],
+                         misplaced: set[tuple[Any, ...]] = frozenset()) -> list[Problem]:
     """The validation errors worth reporting: not those already reported another way."""
     problems = []
-    for error in exc.errors():
+    errors = exc.errors()
+    # Where a field indented too far belongs: that it is missing there is not news.
+    belongs = {path[:-2] + path[-1:] for path in misplaced}
+    belongs |= {loc[:-2] + loc[-1:] for loc in (_data_loc(e) for e in errors if e["type"] == "extra_forbidden")
+                if _indented_too_far(loc)}
+    for error in errors:
         if any(_data_loc(error)[: len(path)] == path for path, _ in placeholders):
             continue  # "TODO" in a date or number field: reported once, as a placeholder
+        if any(_data_loc(error)[: len(path) - 1] == path[:-1] and error.get("input") == path[-1]
+               for path in misplaced):
+            continue  # a field indented too far, among the passages: reported once, as such
+        if error["type"] == "missing" and _data_loc(error) in belongs:
+            continue
         problem = _validation_problem(error, sections, relationship_location)
         if unreadable and problem.message.startswith("missing section"):
             continue
@@ -278,14 +296,9 @@ def _validation_problems(exc: ValidationError, placeholders, sections: dict[str,
     return problems
 
 
-def _verify_valid_sections(folder: Path, merged: dict[str, Any], sections: dict[str, YamlDocument],
-                           passages) -> list[Problem]:
-    """When some section is invalid, still check the evidence of the sections that are valid,
-    so that every problem is reported in one run."""
-    from types import SimpleNamespace
-
-    from pydantic import TypeAdapter
-
+def _valid_sections(merged: dict[str, Any]) -> FactBase | None:
+    """A fact base of the sections that are valid on their own (None when metadata or sources
+    is not), for checking them against each other while another section is invalid."""
     valid: dict[str, Any] = {}
     for key, value in merged.items():
         if key not in FactBase.model_fields:
@@ -295,9 +308,11 @@ def _verify_valid_sections(folder: Path, merged: dict[str, Any], sections: dict[
         except ValidationError:
             continue
     if "metadata" not in valid or "sources" not in valid:
-        return []
-    partial = Relationship(folder.name, folder, SimpleNamespace(**valid), [], sections)
-    return [p for p in check_values(partial, passages).problems if p.location and p.location.line]
+        return None
+    try:
+        return FactBase.model_validate(valid)
+    except ValidationError:
+        return None
 
 
 # What one relationship may hold. A brief is laid out by WeasyPrint, which takes about a
@@ -383,14 +398,32 @@ def _odd_entries(folder: Path) -> tuple[list[Problem], set[Path]]:
     return problems, outside
 
 
-def did_you_mean(word: Any, choices: Any) -> str:
-    """"; did you mean 'visits'?" when one of ``choices`` is close to ``word``, else ""."""
-    if not isinstance(word, str):
-        return ""
-    choices = [c for c in choices if isinstance(c, str)]
-    lowered = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+# Endings of files a desk meant as fact files: another case, a text editor's ".txt" added,
+# a slip of the keys.
+_NEAR_SUFFIXES = (".yaml.txt", ".yml.txt", ".yam", ".ymal", ".yamll", ".yaml.yaml")
+
+
+def _near_fact_files(folder: Path) -> list[Problem]:
+    """Files whose name is close to a fact file's but that are not read as one: a warning each,
+    since the facts they hold are missing from every brief without another word."""
+    warnings = []
+    with os.scandir(folder) as entries:
+        names = sorted(e.name for e in entries if e.name.isprintable() and not e.name.startswith("."))
+    for name in names:
+        if name.endswith(FACT_SUFFIXES) and name == name.rstrip():
+            continue
+        lowered = name.lower().rstrip()
+        if lowered.endswith(FACT_SUFFIXES):
+            stem = name.rstrip()[: -len(lowered.rsplit(".", 1)[1])] + "yaml"
+        elif lowered.endswith(_NEAR_SUFFIXES):
+            stem = name[: -len(next(s for s in _NEAR_SUFFIXES if lowered.endswith(s)))] + ".yaml"
+        else:
+            continue
+        warnings.append(Problem(
+            f"{name!r} is not read as a fact file (only names ending in .yaml or .yml are);"
+            f" rename it {stem!r} if it holds facts", Location(f"{display_path(folder)}/{name}"),
+            severity="warning"))
+    return warnings
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -434,26 +467,58 @@ def _validation_problem(
     if kind == "missing":
         return Problem(f"{_dotted(loc[:-1])}: missing required field {loc[-1]!r}", location)
     if kind == "extra_forbidden":
+        if _indented_too_far(loc):
+            return Problem(f"{_dotted(loc[:-1])}: is `{loc[-1]}` indented too far? Here it is read as"
+                           f" part of `{loc[-2]}`; line it up with `{loc[-2]}:`", location)
         hint = did_you_mean(loc[-1], field_names_at(loc[:-1]))
         return Problem(f"{_dotted(loc[:-1])}: unknown field {_short(loc[-1])}{hint}", location)
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     value = error.get("input")
+    if _is_date_error(kind, message) and isinstance(value, str):
+        return Problem(f"{where}: {date_advice(value, needs_day=kind.startswith('date'))}", location)
+    plain = plain_message(error)
+    if plain:
+        return Problem(f"{where}: {plain}", location)
     if kind not in ("value_error",) and not isinstance(value, (dict, list)):
         message += f" (got {_short(value)})"
     return Problem(f"{where}: {message[0].lower()}{message[1:]}", location)
 
 
+def _indented_too_far(loc: tuple[Any, ...]) -> bool:
+    """An unknown field that is a field of the mapping around it (`as_of` under `value:`)."""
+    return (len(loc) > 2 and not isinstance(loc[-2], int) and loc[-1] in field_names_at(loc[:-2])
+            and loc[-1] not in field_names_at(loc[:-1]))
+
+
+def _is_date_error(kind: str, message: str) -> bool:
+    """Pydantic's date errors, and the fact model's own for a partial date."""
+    return kind.startswith(("date_", "datetime_")) or message.startswith("expected a date such as")
+
+
+def date_advice(text: str, needs_day: bool = False) -> str:
+    """What to write instead of a date that is not in the form fact files take."""
+    iso = human_date_as_iso(text)
+    if iso and iso != text.strip() and (len(iso) == 10 or not needs_day):
+        return f"write the date as {iso} (in numbers, the year first), not {_short(text)}"
+    if needs_day:
+        return f"not a date: {_short(text)}; write the day as year-month-day, e.g. 1952-04-28"
+    return (f"not a date: {_short(text)}; write year-month-day (1952-04-28), year-month (2023-09)"
+            " or a year (1951)")
+
+
 def _check_citations(
     merged: dict[str, Any], sections: dict[str, YamlDocument]
-) -> tuple[list[Problem], set[str]]:
+) -> tuple[list[Problem], set[str], set[tuple[Any, ...]]]:
     """Every cited source id must be listed in `sources`. Checked on the raw data, so that
-    a wrong id is reported in the same run as type errors elsewhere."""
+    a wrong id is reported in the same run as type errors elsewhere. Also returns the ids
+    cited, and the fields found among a fact's passages (a field indented too far)."""
     listed = merged.get("sources")
     known = {s.get("id") for s in listed if isinstance(s, dict)} if isinstance(listed, list) else set()
     problems: list[Problem] = []
     cited: set[str] = set()
+    misplaced: set[tuple[Any, ...]] = set()
 
     def visit(value: Any, path: tuple[Any, ...]) -> None:
         if isinstance(value, dict):
@@ -461,8 +526,17 @@ def _check_citations(
             # A list of ids, or a mapping of id -> passage(s).
             entries = (list(enumerate(citations)) if isinstance(citations, list)
                        else [(key, key) for key in citations] if isinstance(citations, dict) else [])
+            fields = set(field_names_at(path)) - {"sources", "evidence"}
             for index, source_id in entries:
                 if not isinstance(source_id, str) or PLACEHOLDER.match(source_id):
+                    continue
+                if isinstance(citations, dict) and source_id in fields and source_id not in known:
+                    # `as_of` indented two spaces too far lands among the passages.
+                    misplaced.add(path + ("sources", source_id))
+                    problems.append(Problem(
+                        f"{_dotted(path)}: is `{source_id}` indented too far? Here it is read as a"
+                        f" source under `sources:`; line it up with `sources:`",
+                        sections[path[0]].location(path + ("sources", index))))
                     continue
                 cited.add(source_id)
                 if source_id not in known:
@@ -483,7 +557,7 @@ def _check_citations(
     for key, value in merged.items():
         if key != "sources":
             visit(value, (key,))
-    return problems, cited
+    return problems, cited, misplaced
 
 
 def _placeholders(merged: dict[str, Any], sections: dict[str, Any]) -> list[tuple[tuple[Any, ...], Problem]]:
@@ -520,8 +594,10 @@ def _period_end(value: PartialDate) -> dt.date:
     return dt.date(value.year, 12, 31)
 
 
-def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Problem]]:
-    """No as_of after the edition date; facts older than their freshness limit are stale."""
+def _check_dates(relationship: Relationship, left_out: set[str] = frozenset()
+                 ) -> tuple[list[Problem], list[Problem]]:
+    """No as_of after the edition date; facts older than their freshness limit are stale.
+    ``left_out``: sections invalid on their own, whose kinds of fact a limit may still name."""
     facts = relationship.facts
     today = facts.metadata.edition.date
     limits = facts.freshness.limits
@@ -529,7 +605,7 @@ def _check_dates(relationship: Relationship) -> tuple[list[Problem], list[Proble
     warnings: list[Problem] = []
     known = kinds_of_fact() | {f"topics.{topic.id}" for topic in facts.topics}
     for kind in limits:
-        if kind not in known:
+        if kind not in known and kind.split(".")[0] not in left_out:
             problems.append(Problem(
                 f"freshness.limits: unknown kind of fact {kind!r}; name a part of the fact base"
                 " such as economy.trade, development or history",
@@ -581,6 +657,8 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
     problems += _markings_below_sources(relationship)
     warnings += _sources_left_out_of_releases(relationship)
     problems += _rate_problems(relationship)
+    problems += _currency_problems(relationship)
+    problems += _backwards_ranges(relationship)
 
     for source_id, path in source_ids.items():
         if source_id not in cited:
@@ -589,6 +667,39 @@ def _cross_check(relationship: Relationship, cited: set[str]) -> tuple[list[Prob
                         relationship.location(path), severity="warning")
             )
     return problems, warnings
+
+
+# Fields holding an ISO 4217 currency code, by the model holding them.
+_CURRENCY_FIELDS = {"Money": ("currency",), "Country": ("currency",), "Metadata": ("neutral_currency",),
+                    "ExchangeRate": ("base", "quote")}
+
+
+def _currency_problems(relationship: Relationship) -> list[Problem]:
+    """Currency codes ISO 4217 does not know (a money() conversion would have no name for it)."""
+    import pycountry
+
+    problems = []
+    for path, model in walk(relationship.facts):
+        for name in _CURRENCY_FIELDS.get(type(model).__name__, ()):
+            code = getattr(model, name)
+            if isinstance(code, str) and pycountry.currencies.get(alpha_3=code) is None:
+                problems.append(Problem(
+                    f"{_dotted(path + (name,))}: {code!r} is not an ISO 4217 currency code;"
+                    " write the three-letter code, e.g. USD, EUR, JPY or PKR",
+                    relationship.location(path + (name,))))
+    return problems
+
+
+def _backwards_ranges(relationship: Relationship) -> list[Problem]:
+    """A visit that ends before it begins (the two dates written the wrong way round)."""
+    problems = []
+    for index, visit in enumerate(relationship.facts.visits):
+        if visit.end_date is not None and visit.end_date.latest < visit.date.earliest:
+            problems.append(Problem(
+                f"visits[{index}].end_date: {visit.end_date} is before the visit's date {visit.date};"
+                " a visit ends on or after the day it begins (are the two dates the wrong way round?)",
+                relationship.location(("visits", index, "end_date"))))
+    return problems
 
 
 def _rate_problems(relationship: Relationship) -> list[Problem]:

@@ -110,6 +110,43 @@ class PartialDate:
         }
 
 
+_MONTHS = {name.lower(): number for number in range(1, 13)
+           for name in (calendar.month_name[number], calendar.month_abbr[number])}
+_MONTHS["sept"] = 9
+_MONTH = r"([A-Za-z]{3,9})\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+# How dates are written in prose, as (pattern, the order of day, month and year in it).
+_HUMAN_DATES = (
+    (re.compile(rf"^{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})$", re.I), "dmy"),  # 28 April 1952
+    (re.compile(rf"^{_MONTH}\s+{_DAY},?\s+(\d{{4}})$", re.I), "mdy"),  # April 28, 1952
+    (re.compile(rf"^{_MONTH},?\s+(\d{{4}})$", re.I), "my"),  # April 1952
+    (re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$"), "ymd"),  # 1952/04/28
+    (re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$"), "ymd"),  # 1952-4-28
+)
+
+
+def human_date_as_iso(text: str) -> str | None:
+    """"28 April 1952", "April 28, 1952" or "1952/04/28" as 1952-04-28 ("April 1952" as 1952-04),
+    for a message saying what to write; None when ``text`` is no such date (day-first and
+    month-first numbers such as 04/05/1952 are not guessed between)."""
+    for pattern, order in _HUMAN_DATES:
+        match = pattern.match(text.strip())
+        if not match:
+            continue
+        parts = dict(zip(order, match.groups()))
+        month = parts["m"]
+        month = _MONTHS.get(month.lower()) if not month.isdigit() else int(month)
+        if month is None:
+            return None
+        year, day = int(parts["y"]), int(parts["d"]) if parts.get("d") else None
+        try:
+            dt.date(year, month, day or 1)
+        except ValueError:
+            return None
+        return str(PartialDate(year, month, day))
+    return None
+
+
 def slug(name: str) -> str:
     """Lower-case ASCII letters, digits and hyphens: "Türkiye" -> "turkiye", "South Korea" ->
     "south-korea"."""

@@ -59,7 +59,36 @@ def _uninverted(name: str) -> str:
     return f"{tail[:1].upper()}{tail[1:]} {head}"
 
 
+# Names desks use every day that neither ISO 3166 (pycountry: name, official and common
+# name) nor the CLDR's English names (Babel) hold: a country's own name in Latin letters, an
+# older or a colloquial name. Neither library has a list of alternative names, and the
+# packages that do (countryinfo, country_converter) would add a dependency for a few lines.
+ALSO_KNOWN_AS = {
+    "IN": ("Bharat",),
+    "JP": ("Nippon", "Nihon"),
+    "MM": ("Burma",),
+    "TR": ("Turkey", "Turkiye"),
+    "NL": ("Holland",),
+    "GB": ("UK", "Britain", "Great Britain"),
+    "CI": ("Ivory Coast",),
+    "US": ("America",),
+    "AE": ("UAE", "Emirates"),
+    "SZ": ("Swaziland",),
+    "MK": ("Macedonia",),
+    "TL": ("East Timor",),
+    "VA": ("Vatican",),
+    "BA": ("Bosnia",),
+}
+# Names that mean more than one country: the user is asked to say which.
+ASK_WHICH = {"Korea": ("KR", "KP")}
+
 _INDEX: dict[str, set[str]] | None = None
+
+
+def _keys(name: str) -> set[str]:
+    """The comparison keys of a name: an apostrophe read as a gap and as nothing
+    ("Cote d'Ivoire" is typed "cote d ivoire" and "cote divoire")."""
+    return {key for key in (_key(name), _key(re.sub(r"['’]", "", name))) if key}
 
 
 def _index() -> dict[str, set[str]]:
@@ -78,9 +107,12 @@ def _index() -> dict[str, set[str]]:
                     names.add(getattr(country, attribute))
             if country.alpha_2 in territories:
                 names.add(territories[country.alpha_2])
+            names.update(ALSO_KNOWN_AS.get(country.alpha_2, ()))
             for name in names:
-                if _key(name):
-                    index.setdefault(_key(name), set()).add(country.alpha_2)
+                for key in _keys(name):
+                    index.setdefault(key, set()).add(country.alpha_2)
+        for name, codes in ASK_WHICH.items():
+            index[_key(name)] = set(codes)
         _INDEX = index
     return _INDEX
 
@@ -113,8 +145,10 @@ def find_country(name: str) -> CountryInfo:
     codes = index.get(key, set())
     if len(codes) != 1:
         if codes:
-            choices = sorted(_display_name(code) for code in codes)
-            raise UsageError(Problem(f"{name!r} could mean {' or '.join(choices)}; say which"))
+            ordered = next((c for c in ASK_WHICH.values() if set(c) == codes), sorted(codes))
+            choices = [_display_name(code) for code in ordered]
+            raise UsageError(Problem(f"{name!r} could mean {' or '.join(choices)}; say which"
+                                     f" ({' or '.join(slug(c) for c in choices)})"))
         # Two or three letters are a code, not a misspelt name: suggest nothing for them.
         close = difflib.get_close_matches(key, list(index), n=8, cutoff=0.6) if len(key) > 3 else []
         suggestions = list(dict.fromkeys(_display_name(next(iter(index[k]))) for k in close))[:4]
@@ -153,12 +187,19 @@ def _todo_fields(indent: int, **what: str) -> str:
     return "\n".join(f"{' ' * indent}{key}: {_todo(text)}" for key, text in what.items())
 
 
+def _cited(indent: int) -> str:
+    """``sources:`` citing the scaffold's one source with its passage to supply: the form every
+    fact takes (a fact cited without passages is only a warning, and teaches the old form)."""
+    return (f"{' ' * indent}sources:\n{' ' * indent}  source-1: "
+            + _todo("the words of source-1 that support this, copied exactly from its document"))
+
+
 def _fact(indent: int, id: str | None = None, **what: str) -> str:
     """A fact for the author to fill in (a list item where it has an id): its values, and
-    the one source the scaffold has, for the author to replace with the real ones."""
+    the one source the scaffold has with the passage to quote from it."""
     inner = indent + 2 if id else indent
     item = f"{' ' * indent}- id: {id}\n" if id else ""
-    return item + _todo_fields(inner, **what) + f"\n{' ' * inner}sources: [source-1]"
+    return item + _todo_fields(inner, **what) + "\n" + _cited(inner)
 
 
 def _country(c: CountryInfo) -> str:
@@ -206,15 +247,23 @@ metadata:
 {_country(b)}
 """,
         "sources.yaml": f"""\
-# Every document the facts rest on; facts cite these ids in `sources`.
-# kind: official (a government's own text), press, or analysis. Add publisher,
-# date (e.g. 2026-05) and url where the document gives them; `short` is how
-# notes name it. Add one entry per document, and put the document itself beside
-# these files (`file: seeds/brief.pdf`: .txt, .html, .pdf or .docx) so that
-# `briefs check` can find each fact's passages in it.
+# Every document the facts rest on; facts cite these ids in `sources`, each with
+# the passage of the document that supports the fact. kind: official (a
+# government's own text), press, or analysis. Add publisher, date (e.g. 2026-05)
+# and url where the document gives them; `short` is how notes name it. Put each
+# document beside these files (.txt, .html, .pdf or .docx) and name it in `file`:
+# `briefs check` then finds every fact's passages in it. The entry commented out
+# at the end is a worked example, as the shipped Pakistan-Japan fact base has it.
 sources:
   - id: source-1              # any lower-case id, e.g. mofa-brief-2026
-{_todo_fields(4, title="title of the document", kind="official, press or analysis")}
+{_todo_fields(4, title="title of the document", kind="official, press or analysis",
+              file="the document, kept in this folder, e.g. seeds/mofa-brief-2026.pdf")}
+  # - id: fo-brief
+  #   title: Brief on Pakistan-Japan Relations
+  #   short: Official brief
+  #   kind: official
+  #   date: 2022
+  #   file: seeds/004_233f6a6413e8fd6e.txt
 """,
         "freshness.yaml": """\
 # How old each kind of fact may get, in months from the edition date, or never.
@@ -229,35 +278,50 @@ freshness:
 """,
         "relations.yaml": f"""\
 # The character of the relationship, in your own words. Every fact cites its
-# sources, each with the exact passage that supports it: sources: {{{{source-1: "..."}}}};
-# `as_of` dates a fact that can go out of date (e.g. 2026-05).
+# sources, each with the exact words of the source that support it (see the
+# worked example in history.yaml); `as_of` dates a fact that can go out of date.
 # Every section below metadata and sources is optional: delete what you have
 # nothing for, and the briefs leave it out.
 relations:
   character:
     - text: {_todo(f"how {A} and {B} describe their relations")}
-      sources: [source-1]
+{_cited(6)}
 """,
         "history.yaml": f"""\
+# How the relationship began and the dates that mark it. Each fact says in your
+# own words what its passages say: every date, figure and name in its text must
+# be in a passage, copied exactly from the document of the source it is given under.
+# The `milestones:` commented out below is a worked example, as the shipped
+# Pakistan-Japan fact base has it (fo-brief is a source whose file holds the words
+# quoted under it).
 history:
   establishment:
 {_fact(4, date="the day diplomatic relations were established, e.g. 1952-04-28",
        text="when and how diplomatic relations were established")}
-  # background: and milestones: take events with id, date, title, text, sources.
+  # milestones:
+  #   - id: relations-established
+  #     date: 1952-04-28
+  #     title: Diplomatic relations
+  #     text: Pakistan and Japan established diplomatic relations on 28 April 1952.
+  #     sources:
+  #       fo-brief: >-
+  #         Pakistan and Japan established diplomatic relations on 28th April 1952.
 """,
         "visits.yaml": f"""\
-# High-level visits: who, when, where. `met:` lists whom the visitor saw, as
-# {{office: ..., name: ..., country: {a.code}}}.
+# High-level visits: who, when, where, and whom the visitor met.
 visits:
   - id: visit-1
-    date: {_todo("the date of the visit: 2025-06-12, 2025-06 or 2025")}
+    date: {_todo("the date the visit began: 2025-06-12, 2025-06 or 2025")}
+    # end_date: 2025-06-14      # the last day, for a visit of several days
     visitor:
       office: {_todo("office of the visitor, e.g. Foreign Minister of " + A)}
       country: {_todo(f"the visitor's country, {both}")}
     to: {_todo(f"the country visited, {both}")}
     purpose: {_todo("purpose of the visit")}
+    # met:
+    #   - {{office: Prime Minister, country: {b.code}}}
     text: {_todo("what happened during the visit")}
-    sources: [source-1]
+{_cited(4)}
 """,
         "mechanisms.yaml": f"""\
 # Standing dialogue mechanisms. Add `in_official_list: true` to those the
@@ -284,17 +348,17 @@ economy:
       subject: {b.code}
       among: {a.code}
       text: {_todo("the trade ranking, in words")}
-      sources: [source-1]
+{_cited(6)}
       as_of: {_todo("the date the ranking is valid for, e.g. 2025-06")}
     exports:
       - exporter: {a.code}
         items: [{_todo(f"main exports of {A} to {B}")}]
         text: {_todo(f"what {A} sells to {B}")}
-        sources: [source-1]
+{_cited(8)}
       - exporter: {b.code}
         items: [{_todo(f"main exports of {B} to {A}")}]
         text: {_todo(f"what {B} sells to {A}")}
-        sources: [source-1]
+{_cited(8)}
 """,
         "development.yaml": f"""\
 # Development assistance, where one country gives the other any; delete this
@@ -309,7 +373,7 @@ development:
       currency: {_todo("its ISO currency code, e.g. JPY")}
       as_of: {_todo("the date the total is valid for, e.g. 2025-06")}
     text: {_todo("total assistance to date, in words")}
-    sources: [source-1]
+{_cited(4)}
     as_of: {_todo("the same date, e.g. 2025-06")}
   agency:
 {_fact(4, name="the agency that delivers the assistance, in full", text="what the agency does, and since when")}
@@ -323,7 +387,7 @@ people:
     size: {_todo(f"the size of the community from {A} in {B}, as a number, e.g. 19000")}
     approximate: true
     text: {_todo(f"the community from {A} in {B}")}
-    sources: [source-1]
+{_cited(4)}
     as_of: {_todo("the date the figure is valid for, e.g. 2025")}
   cultural_exchanges:
 {_fact(4, text="cultural, academic and youth exchanges")}
@@ -347,7 +411,7 @@ topics:
     title: {_todo("the section heading, e.g. Defence and security")}
     facts:
       - text: {_todo("a fact on this topic")}
-        sources: [source-1]
+{_cited(8)}
 """,
     }
 

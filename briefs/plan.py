@@ -17,6 +17,7 @@ from .edition import BriefId, Edition
 from .errors import FactError, Problem, TemplateError, UsageError, Location, display_path, fatal
 from .layout import Layout
 from .project import relationship_folders
+from .wording import did_you_mean
 from .writers import default_formats, known_format, suffix
 
 # Planning needs folder listings only. Loading facts needs the fact model (pydantic), which
@@ -25,6 +26,7 @@ from .writers import default_formats, known_format, suffix
 if TYPE_CHECKING:
     from .evidence import EvidenceCache
     from .load import Relationship
+    from .settings import Letterhead
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class BuildOptions:
     working: bool = False
     # Build only the working edition (the --working flag), not the outgoing ones.
     working_only: bool = False
+    # The title block briefs.yaml's template folders give every relationship (settings.Letterhead).
+    letterhead: Letterhead | None = None
     # The whole plan of the project file, not narrowed by --only, --format, --perspective,
     # --release or --working: outputs briefs wrote that it no longer plans are removed.
     complete: bool = False
@@ -128,10 +132,9 @@ def plan(options: BuildOptions) -> list[PlannedBrief]:
     folders = {folder.name: folder for folder in relationship_folders(layout.facts_dir)}
     unknown = [name for name in wanted if name not in folders]
     if unknown:
-        raise UsageError(
-            Problem(f"no relationship named {', '.join(unknown)} in {display_path(layout.facts_dir)}"
-                    f" (have: {', '.join(folders) or 'none'})")
-        )
+        raise UsageError([
+            Problem(f"no relationship named {name} in {display_path(layout.facts_dir)}"
+                    f" (have: {', '.join(folders) or 'none'}){did_you_mean(name, folders)}") for name in unknown])
     kinds = layout.brief_kinds()
     if not kinds:
         raise TemplateError(
@@ -140,9 +143,8 @@ def plan(options: BuildOptions) -> list[PlannedBrief]:
         )
     unknown_kinds = sorted({k for ks in wanted.values() if ks for k in ks} - set(kinds))
     if unknown_kinds:
-        raise UsageError(
-            Problem(f"no brief kind {', '.join(unknown_kinds)}; kinds are: {', '.join(kinds)}")
-        )
+        raise UsageError([Problem(f"no brief kind {kind} (kinds are: {', '.join(kinds)}){did_you_mean(kind, kinds)}")
+                          for kind in unknown_kinds])
     chosen = {slug: folder for slug, folder in folders.items() if not wanted or slug in wanted}
     perspectives = _perspectives(options, chosen)
     return [
@@ -180,9 +182,9 @@ def _perspectives(options: BuildOptions, folders: dict[str, Path]) -> dict[str, 
         result[slug] = names if "all" in asked else (asked or [None])
     unknown_levels = [r for r in options.releases if r is not None and levels is not None and r not in levels]
     if unknown_levels:
-        raise UsageError(Problem(
-            f"unknown release level {', '.join(map(repr, unknown_levels))}; the markings are:"
-            f" {', '.join(levels)}"))
+        raise UsageError([Problem(
+            f"unknown release level {level!r}; the markings are: {', '.join(levels)}{did_you_mean(level, levels)}")
+            for level in unknown_levels])
     return result
 
 
@@ -216,6 +218,8 @@ def load_sound(options: BuildOptions, briefs: list[PlannedBrief],
             continue
         relationship.warnings = [*relationship.warnings, *undrawable_in_facts(
             relationship, options.layout_for(relationship.slug).font_files())]
+        if options.letterhead is not None:
+            relationship.warnings += options.letterhead.warnings(relationship)
         loaded.relationships[relationship.slug] = relationship
         loaded.warnings.extend(relationship.warnings)
     return loaded

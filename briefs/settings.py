@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ from .errors import BriefsError, Location, Problem, UsageError, display_path
 from .layout import Layout
 from .writers import formats as known_formats
 from .writers.pdf import PDF_VARIANTS
+from .wording import plain_message
 from .yamlsource import YamlDocument, read_yaml
 
 if TYPE_CHECKING:
@@ -72,6 +74,9 @@ class Settings(_Strict):
     reference_docx: FolderName | None = None
     # Template folders (and other settings) for some relationships only, by folder name.
     relationships: dict[Identifier, Scoped] = {}
+    # The office whose letterhead (a title block in `templates`) every relationship without
+    # one of its own carries: a relationship issued by another office is warned about.
+    issuing_office: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
 
     @field_validator("formats")
     @classmethod
@@ -102,9 +107,38 @@ def read_settings(root: Path) -> Settings:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise SettingsError([_problem(error, document) for error in exc.errors()]) from None
+    problems += _folder_problems(settings, data, document, root)
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _folder_problems(settings: Settings, data: dict[str, Any], document: YamlDocument,
+                     root: Path) -> list[Problem]:
+    """Folders and files the file names that are missing or cannot serve, each at its line
+    (only those the file sets: the defaults are checked where they are used; the output
+    folder by check_out_dir)."""
+    from .layout import template_dir_problem
+
+    problems = []
+    where = display_path(root)
+    where = "the project folder" if where == "." else where
+    if "facts" in data and not (root / settings.facts).is_dir():
+        problems.append(Problem(f"facts: no fact folder {settings.facts!r} in {where}", document.location(("facts",))))
+    for index, name in enumerate(settings.templates):
+        why = template_dir_problem(root, name)
+        if why:
+            problems.append(Problem(f"templates: {why}", document.location(("templates", index))))
+    for relationship, scoped in settings.relationships.items():
+        for index, name in enumerate(scoped.templates):
+            why = template_dir_problem(root, name)
+            if why:
+                problems.append(Problem(f"relationships.{relationship}.templates: {why}",
+                                        document.location(("relationships", relationship, "templates", index))))
+    if settings.reference_docx and not (root / settings.reference_docx).expanduser().is_file():
+        problems.append(Problem(f"reference_docx: no file {settings.reference_docx!r} in {where}",
+                                document.location(("reference_docx",))))
+    return problems
 
 
 def _problem(error: dict[str, Any], document: YamlDocument) -> Problem:
@@ -116,8 +150,62 @@ def _problem(error: dict[str, Any], document: YamlDocument) -> Problem:
         close = difflib.get_close_matches(str(loc[-1]), list(fields), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; settings are: {', '.join(fields)}"
         return Problem(f"unknown setting {where!r}{hint}", location)
+    plain = plain_message(error)
+    if plain:
+        return Problem(f"{where}: {plain}", location)
     message = error["msg"].removeprefix("Value error, ")
     return Problem(f"{where}: {message[0].lower()}{message[1:]} (got {error.get('input')!r})", location)
+
+
+# The template a letterhead replaces: the title block of every brief.
+LETTERHEAD = "partials/_title_block.html.j2"
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """A title block of the project's own template folders, which every relationship without a
+    title block of its own carries."""
+
+    file: Path
+    office: str | None  # briefs.yaml's issuing_office: whose letterhead it is
+    where: Location  # briefs.yaml's line that sets it
+    covers: tuple[str, ...]  # the relationships that carry it
+
+    def note(self) -> Problem:
+        """Which relationships the letterhead covers, said once per run."""
+        whose = f"the letterhead of {self.office}" if self.office else "a letterhead"
+        hint = "" if self.office else (" (set issuing_office: in briefs.yaml to whose it is, to be warned"
+                                       " where a relationship is issued by another office)")
+        return Problem(f"note: {whose}, {display_path(self.file)}, heads the briefs of {', '.join(self.covers)}"
+                       f" (every relationship without a title block of its own){hint}", self.where,
+                       severity="note")
+
+    def warnings(self, relationship) -> list[Problem]:
+        """A relationship it covers whose own issuing office (its metadata) is another."""
+        meta = relationship.facts.metadata
+        if self.office is None or relationship.slug not in self.covers or meta.issuing_office == self.office:
+            return []
+        return [Problem(
+            f"metadata.issuing_office: these briefs are issued by {meta.issuing_office!r} but carry the"
+            f" letterhead of {self.office!r} ({display_path(self.file)}, set for every relationship at"
+            f" {self.where}); give {relationship.slug} templates of its own under `relationships:` in"
+            f" briefs.yaml, or correct the issuing office",
+            relationship.location(("metadata", "issuing_office")), severity="warning")]
+
+
+def letterhead(settings: Settings, layout, scoped: dict[str, Any], relationships: list[str],
+               root: Path) -> Letterhead | None:
+    """The project-wide letterhead, if briefs.yaml's template folders hold a title block."""
+    file = layout.template_file(LETTERHEAD)
+    if file is None or file.parent.parent == layout.shipped or not settings.templates:
+        return None
+    covers = tuple(name for name in relationships
+                   if name not in scoped or scoped[name].template_file(LETTERHEAD) == file)
+    path = root / SETTINGS_FILE
+    document, _ = read_yaml(path, display_path(path)) if path.exists() else (None, [])
+    key = ("issuing_office",) if settings.issuing_office else ("templates",)
+    where = document.location(key) if document else Location(display_path(path))
+    return Letterhead(file, settings.issuing_office, where, covers) if covers else None
 
 
 def settings_schema_text() -> str:
@@ -182,10 +270,13 @@ def build_options(root: Path, settings: Settings | None = None, *, facts: Path |
     settings = settings if settings is not None else read_settings(root)
     layout = project_layout(root, settings, facts, out, templates, reference_docx)
     check_out_dir(layout, "--out" if out else None)
-    check_relationships(settings, [f.name for f in relationship_folders(layout.facts_dir)], layout.root)
+    relationships = [f.name for f in relationship_folders(layout.facts_dir)]
+    check_relationships(settings, relationships, layout.root)
     scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items() if own.templates}
+    chosen = [name for name in relationships if not only or any(o.strip("/").split("/")[0] == name for o in only)]
     return BuildOptions(
         layout=layout, scoped_layouts=scoped, only=tuple(only), strict=strict,
+        letterhead=letterhead(settings, layout, scoped, chosen, layout.root),
         formats=formats or (tuple(settings.formats) if settings.formats else None),
         pdf_variant=pdf_variant or settings.pdf_variant,
         perspectives=(perspective,) if perspective else tuple(settings.perspectives),

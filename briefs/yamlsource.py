@@ -491,7 +491,10 @@ class _Reader:
         except (ValueError, OverflowError) as exc:  # e.g. 2023-02-30 looks like a date but is none
             shown = repr(value) if len(value) <= 40 else repr(value[:30]) + f"... ({len(value):,} characters)"
             reason = str(exc).split(":")[0] if "integer string conversion" in str(exc) else exc
-            self._problem(f"invalid value {shown}: {reason}", line)
+            if tag.endswith(":timestamp"):
+                self._problem(f"{shown} is not a real date: {reason}", line)
+            else:
+                self._problem(f"invalid value {shown}: {reason}", line)
             return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,94 @@ def test_overlapping_or_undated_rates_are_located_errors(project):
     problems = assert_fails_cleanly(project, "check")
     rate_line = next(n for n, line in enumerate(shipped.splitlines(), 1) if line.strip() == "- base: USD")
     assert f"{where}:{rate_line}: exchange_rates[0]: missing required field 'as_of'" in problems, problems
+
+
+# Slips a desk officer makes, each said in the user's words at its line (issue 26).
+PLAIN = [
+    pytest.param(f"{FACTS}/history.yaml", "    date: 1952-04-28", "    date: 28 April 1952", "date: 28 April 1952",
+                 "history.establishment.date: write the date as 1952-04-28 (in numbers, the year first),"
+                 " not '28 April 1952'", id="a-date-in-prose"),
+    pytest.param(f"{FACTS}/visits.yaml", "    date: 2019-04\n", "    date: April 2019\n", "date: April 2019",
+                 "visits[0].date: write the date as 2019-04 (in numbers, the year first), not 'April 2019'",
+                 id="a-month-in-prose"),
+    pytest.param(f"{FACTS}/people.yaml", "    as_of: 2022\n\n  cultural_exchanges", "      as_of: 2022\n\n"
+                 "  cultural_exchanges", "      as_of: 2022",
+                 "people.diaspora: is `as_of` indented too far? Here it is read as a source under `sources:`;"
+                 " line it up with `sources:`", id="as-of-indented-among-the-passages"),
+    pytest.param(f"{FACTS}/visits.yaml", "    host: {name: Taro Kono, office: Foreign Minister of Japan, country: JP}\n"
+                 "    to: JP\n", "    host:\n      name: Taro Kono\n      office: Foreign Minister of Japan\n"
+                 "      country: JP\n      to: JP\n", "      to: JP",
+                 "visits[0].host: is `to` indented too far? Here it is read as part of `host`; line it up"
+                 " with `host:`", id="a-field-indented-into-the-one-above"),
+    pytest.param(f"{FACTS}/people.yaml", "    size: 19000", "    size: 19,000", "size: 19,000",
+                 "people.diaspora.size: write a whole number in digits, without commas or words: 19000,"
+                 " not '19,000'", id="a-number-with-commas"),
+    pytest.param(f"{FACTS}/economy.yaml", "      rank: 4\n", "      rank: 4th\n", "rank: 4th",
+                 "economy.trade.partner_rank.rank: write a whole number in digits, without commas or words: 4,"
+                 " not '4th'", id="an-ordinal-for-a-rank"),
+    pytest.param(f"{FACTS}/development.yaml", "amount: 3_620_000", "amount: 3.62 million", "3.62 million",
+                 "development.grants[0].value.amount: write a number in digits, without commas or words:"
+                 " 3_620_000, not '3.62 million'", id="an-amount-in-words"),
+    pytest.param(f"{FACTS}/visits.yaml", "    to: JP\n", "    to: jp\n", "to: jp",
+                 "visits[0].to: write 'JP', not 'jp' (a country is its two-letter ISO 3166 code, in capitals)",
+                 id="a-country-code-in-lower-case"),
+    pytest.param(f"{FACTS}/mechanisms.yaml", "  - id: bpc", "  - id: BPC 1", "id: BPC 1",
+                 "mechanisms[0].id: write 'bpc-1', not 'BPC 1' (ids and names of this kind are lower-case"
+                 " letters, digits and hyphens)",
+                 id="an-id-with-capitals-and-a-space"),
+    pytest.param(f"{FACTS}/relations.yaml", "      marking: RESTRICTED", "      marking: restricted", "restricted",
+                 "relations.multilateral[0].marking: write 'RESTRICTED', not 'restricted' (a marking is written"
+                 " in capitals)", id="a-marking-in-lower-case"),
+    pytest.param(f"{FACTS}/sources.yaml", "    kind: official", "    kind: offical", "kind: offical",
+                 "sources[0].kind: 'offical' is not one of official, press, analysis; did you mean 'official'?",
+                 id="a-misspelt-choice"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, needle, message", PLAIN)
+def test_slips_are_said_in_plain_words_at_their_line(project, name, old, new, needle, message):
+    edit(project, name, old, new)
+    problems = assert_fails_cleanly(project, "check")
+    assert problems == [f"{name}:{line_of(project, name, needle)}: {message}"]
+
+
+def test_an_unknown_currency_and_a_visit_ending_before_it_begins_are_located(project):
+    edit(project, f"{FACTS}/development.yaml", "currency: JPY, as_of: 2022-01}", "currency: XYZ, as_of: 2022-01}")
+    edit(project, f"{FACTS}/visits.yaml", "    end_date: 2019-10-24\n", "    end_date: 2019-10-01\n")
+    problems = assert_fails_cleanly(project, "check")
+    currency = line_of(project, f"{FACTS}/development.yaml", "currency: XYZ")
+    assert (f"{FACTS}/development.yaml:{currency}: development.cumulative.value.currency: 'XYZ' is not an"
+            " ISO 4217 currency code; write the three-letter code, e.g. USD, EUR, JPY or PKR") in problems
+    end = line_of(project, f"{FACTS}/visits.yaml", "end_date: 2019-10-01")
+    assert (f"{FACTS}/visits.yaml:{end}: visits[1].end_date: 2019-10-01 is before the visit's date 2019-10-20;"
+            " a visit ends on or after the day it begins (are the two dates the wrong way round?)") in problems
+
+
+def test_a_type_error_in_one_file_does_not_hide_the_cross_file_checks_of_the_others(project):
+    """Duplicate ids, undefined markings and dates after the edition are checked across files:
+    a wrong type in another file no longer holds them back until it is fixed."""
+    edit(project, f"{FACTS}/people.yaml", "    size: 19000", "    size: many")
+    edit(project, f"{FACTS}/mechanisms.yaml", "  - id: hlepd", "  - id: bpc")
+    edit(project, f"{FACTS}/relations.yaml", "      marking: RESTRICTED", "      marking: SECRET")
+    edit(project, f"{FACTS}/exchange-rates.yaml", "as_of: 2022-01", "as_of: 2031-01")
+    problems = assert_fails_cleanly(project, "check")
+    messages = [p.split(": ", 1)[1] for p in problems]
+    assert "people.diaspora.size: not a whole number: 'many'; write it in digits, without commas or words" \
+        " (e.g. 19000, or 19_000 to group the digits)" in messages, problems
+    first = line_of(project, f"{FACTS}/mechanisms.yaml", "- id: bpc")
+    assert f"duplicate id 'bpc' (first at {FACTS}/mechanisms.yaml:{first})" in messages
+    assert any("'SECRET' is not one of the markings defined in metadata.markings" in m for m in messages), problems
+    assert any(m.endswith("2031-01 is after the edition date 2023-10-02") for m in messages), problems
+
+
+def test_a_file_named_almost_like_a_fact_file_is_a_located_warning(project):
+    shutil.copy(project / FACTS / "economy.yaml", project / FACTS / "economy.yaml.txt")
+    (project / FACTS / "visits.yaml").rename(project / FACTS / "visits.YAML")
+    result = run_briefs(project, "check")
+    assert result.code == 0, result.stderr
+    assert (f"{FACTS}/economy.yaml.txt: warning: 'economy.yaml.txt' is not read as a fact file (only names"
+            " ending in .yaml or .yml are); rename it 'economy.yaml' if it holds facts") in result.stderr
+    assert f"{FACTS}/visits.YAML: warning: 'visits.YAML' is not read as a fact file" in result.stderr
+    assert "rename it 'visits.yaml'" in result.stderr
+    strict = run_briefs(project, "check", "--strict")
+    assert strict.code == 1 and "visits.YAML" in strict.stderr

@@ -42,6 +42,12 @@ def test_list_only_one_brief_in_one_format(project):
     [
         (["build", "--only", "narnia-japan"], "no relationship named narnia-japan"),
         (["build", "--only", "pakistan-japan/memoir"], "no brief kind memoir"),
+        (["build", "--only", "pakistan-japn"], "(have: pakistan-japan); did you mean 'pakistan-japan'?"),
+        (["build", "--only", "pakistan-japan/overveiw"], "no brief kind overveiw (kinds are: country-brief,"
+                                                         " economic-ties, institutional-mechanisms, overview);"
+                                                         " did you mean 'overview'?"),
+        (["build", "--release", "public"], "unknown release level 'public'; the markings are: PUBLIC, OFFICIAL,"
+                                           " RESTRICTED, CONFIDENTIAL; did you mean 'PUBLIC'?"),
         (["build", "--format", "rtf"], "unknown format 'rtf'"),
         (["build", "--no-such-option"], "No such option"),
         (["frobnicate"], "No such command"),

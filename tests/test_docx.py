@@ -126,6 +126,31 @@ def test_reference_docx_without_a_needed_style_names_it(project):
     assert "templates/reference.docx: reference document lacks the style 'Quote'" in result.stderr
 
 
+def test_reference_docx_without_styles_or_with_damaged_parts_says_so_plainly(project):
+    """python-docx reports a missing or damaged part in its own terms ("'lxml.etree._Element'
+    object has no attribute 'overrides'"); the user is told which part, and what to do."""
+    reference = project / "templates/reference.docx"
+    _reference_with_styles(reference)
+    with zipfile.ZipFile(reference) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    before = tree_digest(project / "build")
+    for change, expected in (
+            ({"word/styles.xml": None}, "the reference document has no styles part"),
+            ({"[Content_Types].xml": b"<Nothing/>"}, "not a valid Word document (.docx): its list of parts,"
+                                                     " [Content_Types].xml, is missing or damaged"),
+            ({"word/styles.xml": b"<x/>"}, "the reference document's styles part (word/styles.xml) is damaged")):
+        with zipfile.ZipFile(reference, "w") as package:
+            for name, data in {**parts, **change}.items():
+                if data is not None:
+                    package.writestr(name, data)
+        result = run_briefs(project, "build", "--only", "pakistan-japan/overview", "--format", "docx")
+        assert result.code == 1, result.stderr
+        assert f"templates/reference.docx: {expected}; open it in Word or LibreOffice and save it again" \
+            in result.stderr, result.stderr
+        assert "lxml" not in result.stderr and "Traceback" not in result.stderr
+    assert tree_digest(project / "build") == before
+
+
 def test_unknown_element_warns_keeps_text_and_is_fatal_with_strict(project):
     path = project / "templates/overview.html.j2"
     text = path.read_text(encoding="utf-8")

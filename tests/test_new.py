@@ -14,7 +14,7 @@ import yaml
 from conftest import copy_project, run_briefs, tree_digest
 from readback import html_text
 
-PLACEHOLDER_LINE = re.compile(r"^(facts/india-japan/[\w-]+\.yaml):(\d+): ([\w.\[\]]+): placeholder to replace: ")
+PLACEHOLDER_LINE = re.compile(r"^(facts/india-japan/[\w-]+\.yaml):(\d+): ([\w.\[\]-]+): placeholder to replace: ")
 
 
 def _new_india_japan(tmp_path) -> Path:
@@ -68,10 +68,18 @@ def test_every_placeholder_fails_check_with_its_file_and_line(tmp_path):
     assert tree_digest(project) == before  # nothing written, the pakistan-japan briefs included
 
 
+# What the filled-in scaffold's one document says: every value _fill writes is in it, so
+# that each fact's passage (this text) supports its dates, figures and names.
+DOCUMENT = ("Filled in on 1 June 2026: relations since 28 April 1952, assistance since 1958, the third"
+            " trading partner, 40000 people, 1,000,000 JPY.")
+
+
 def _fill(project: Path, stderr: str) -> None:
-    """Replace every reported placeholder on its line, by what the field takes."""
+    """Replace every reported placeholder on its line, by what the field takes; the one source
+    gets a document holding every passage."""
     values = {"rank": "3", "size": "40000", "amount": "1000000", "year": "1958", "currency": "JPY",
-              "track": "political", "marking": "PUBLIC", "country": "IN", "to": "JP"}
+              "track": "political", "marking": "PUBLIC", "country": "IN", "to": "JP",
+              "file": "seeds/source.txt", "source-1": json.dumps(DOCUMENT)}
     for line in stderr.splitlines():
         match = PLACEHOLDER_LINE.match(line)
         if not match:
@@ -87,10 +95,12 @@ def _fill(project: Path, stderr: str) -> None:
         elif field == "adjective":
             value = "Indian" if "countries[0]" in dotted else "Japanese"
         else:
-            value = values.get(field, json.dumps(f"Filled in: {dotted}."))
+            value = values.get(field, json.dumps("Filled in."))
         lines = path.read_text().splitlines(keepends=True)
         lines[number - 1] = re.sub(r'"TODO:[^"]*"', value, lines[number - 1], count=1)
         path.write_text("".join(lines))
+    (project / "facts/india-japan/seeds").mkdir()
+    (project / "facts/india-japan/seeds/source.txt").write_text(DOCUMENT + "\n")
 
 
 def test_once_every_placeholder_is_replaced_the_relationship_builds(tmp_path):
@@ -98,12 +108,10 @@ def test_once_every_placeholder_is_replaced_the_relationship_builds(tmp_path):
     check = run_briefs(project, "check", "--only", "india-japan")
     _fill(project, check.stderr)
     assert '"TODO:' not in "".join(p.read_text() for p in (project / "facts/india-japan").glob("*.yaml"))
-    # Facts are cited by id, without passages, and the sources have no documents: each is a
-    # warning (fatal with --strict) until the desk adds its evidence; nothing else is.
+    # Every fact is cited with its passage, found in the source's document: nothing is left
+    # to warn about, even with --strict.
     strict = run_briefs(project, "check", "--only", "india-japan", "--strict")
-    problems = [line for line in strict.stderr.splitlines() if not line.startswith("briefs:")]
-    assert strict.code == 1 and problems, strict.stderr
-    assert all(": no passages: " in line or "has no document" in line for line in problems), problems
+    assert strict.code == 0, strict.stderr
     build = run_briefs(project, "build", "--only", "india-japan", "--format", "html")
     assert build.code == 0, build.stderr
     text = html_text(project / "build/india-japan/country-brief.html")
@@ -113,12 +121,58 @@ def test_once_every_placeholder_is_replaced_the_relationship_builds(tmp_path):
     assert "TODO" not in text
 
 
+def test_the_scaffold_teaches_passages_and_its_comments_are_yaml(tmp_path):
+    """Every fact is cited with a passage to supply (no `sources: [id]`), the source with a
+    document to name, and a worked example shows both; every YAML the comments show parses."""
+    project = _new_india_japan(tmp_path)
+    folder = project / "facts/india-japan"
+    texts = {path.name: path.read_text() for path in folder.glob("*.yaml")}
+    assert not any(re.search(r"sources: \[", text) for text in texts.values())
+    assert "{{" not in "".join(texts.values())
+    assert re.search(r'^    file: "TODO: ', texts["sources.yaml"], re.M)
+    assert "  #   file: seeds/" in texts["sources.yaml"]  # the worked example's document ...
+    assert "  #       fo-brief: >-" in texts["history.yaml"]  # ... and a fact quoting it
+    for name, text in texts.items():
+        body = text.split("\n", text.count("\n"))
+        first_key = next(i for i, line in enumerate(body) if line and not line.startswith("#"))
+        # Below the first key, a whole-line comment is YAML put aside: uncommented where it
+        # stands, the file still parses (the comments above it are prose).
+        uncommented = body[:first_key] + [re.sub(r"^(\s*)# ?", r"\1", line) for line in body[first_key:]]
+        data = yaml.safe_load("\n".join(uncommented))
+        assert isinstance(data, dict), name
+    history = yaml.safe_load("\n".join(re.sub(r"^(\s*)# ?", r"\1", line) if line.startswith("  #") else line
+                                       for line in texts["history.yaml"].splitlines()))["history"]
+    example = history["milestones"][0]
+    assert example["sources"]["fo-brief"].startswith("Pakistan and Japan established")
+
+
+def test_names_desks_use_are_known(tmp_path):
+    """Bharat, Nippon, Burma, Holland, the UK's long forms, Ivory Coast without accents: each a
+    country, not a close match to another (bharat suggested Brazil, nippon Réunion)."""
+    project = copy_project(tmp_path / "p")
+    result = run_briefs(project, "new", "bharat", "nippon")
+    assert result.code == 0, result.stderr
+    assert "created facts/india-japan/" in result.stdout
+    from briefs.new import find_country
+
+    for name, code in (("Bharat", "IN"), ("Nihon", "JP"), ("burma", "MM"), ("turkey", "TR"),
+                       ("Türkiye", "TR"), ("turkiye", "TR"), ("holland", "NL"), ("UK", "GB"),
+                       ("united-kingdom", "GB"), ("great britain", "GB"), ("Britain", "GB"),
+                       ("cote d'ivoire", "CI"), ("cote-divoire", "CI"), ("Côte d’Ivoire", "CI"),
+                       ("ivory-coast", "CI")):
+        assert find_country(name).code == code, name
+    korea = run_briefs(project, "new", "korea", "japan")
+    assert korea.code == 2
+    assert korea.stderr.splitlines()[0] == ("'korea' could mean South Korea or North Korea; say which"
+                                            " (south-korea or north-korea)")
+
+
 def test_unknown_names_are_usage_errors_with_close_matches(tmp_path):
     project = copy_project(tmp_path / "p")
     before = tree_digest(project)
     for first, second, expected in (("inida", "japan", "unknown country 'inida'; did you mean India"),
                                     ("india", "japn", "unknown country 'japn'; did you mean Japan"),
-                                    ("korea", "japan", "did you mean South Korea, North Korea"),
+                                    ("korea", "japan", "could mean South Korea or North Korea"),
                                     ("../etc", "japan", "unknown country '../etc'"),
                                     ("india", "india", "are the same country (India)"),
                                     ("japan", "JP", "are the same country (Japan)")):

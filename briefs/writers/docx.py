@@ -118,6 +118,9 @@ def _open(reference: Path | None):
     if inside(reference.parent, reference.name) is None:
         raise WriteError(Problem("the reference document is a symbolic link leading out of its"
                                  " folder; copy the document in instead", where))
+    why = _package_problem(reference)
+    if why is not None:
+        raise WriteError(Problem(why, where))
     try:
         document = docx.Document(str(reference))
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own kind
@@ -131,6 +134,57 @@ def _open(reference: Path | None):
         )
     _clear_body(document)
     return document
+
+
+_SAVE_AGAIN = "; open it in Word or LibreOffice and save it again as a Word document (.docx)"
+
+
+def _package_problem(reference: Path) -> str | None:
+    """What in a reference document's package python-docx would stumble on (it reports a missing
+    or damaged part in its own terms, e.g. "'lxml.etree._Element' object has no attribute
+    'overrides'"), in plain words; None when the parts briefs needs are there."""
+    import posixpath
+    import zipfile
+
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+
+    def root(archive: zipfile.ZipFile, name: str):
+        try:
+            return etree.fromstring(archive.read(name), parser)
+        except (KeyError, etree.XMLSyntaxError):
+            return None
+
+    def related(archive: zipfile.ZipFile, part: str, kind: str) -> str | None:
+        """The part that ``part`` relates to by a relationship of ``kind``."""
+        folder, name = posixpath.split(part)
+        rels = root(archive, posixpath.join(folder, "_rels", f"{name}.rels"))
+        target = next((r.get("Target") for r in (rels.iter() if rels is not None else ())
+                       if (r.get("Type") or "").endswith(f"/relationships/{kind}") and r.get("Target")), None)
+        if target is None:
+            return None
+        return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+
+    def named(element, localname: str) -> bool:
+        return element is not None and etree.QName(element).localname == localname
+
+    try:
+        with zipfile.ZipFile(reference) as archive:
+            if not named(root(archive, "[Content_Types].xml"), "Types"):
+                return ("not a valid Word document (.docx): its list of parts, [Content_Types].xml, is missing or"
+                        " damaged" + _SAVE_AGAIN)
+            main = related(archive, "", "officeDocument")
+            if main is None or not named(root(archive, main), "document"):
+                return "not a valid Word document (.docx): it has no document part" + _SAVE_AGAIN
+            styles = related(archive, main, "styles")
+            if styles is None or styles not in archive.namelist():
+                return "the reference document has no styles part" + _SAVE_AGAIN
+            if not named(root(archive, styles), "styles"):
+                return f"the reference document's styles part ({styles}) is damaged" + _SAVE_AGAIN
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "not a valid Word document (.docx): it is not a zip archive" + _SAVE_AGAIN
+    return None
 
 
 def _clear_body(document) -> None:
