@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from conftest import copy_project, run_briefs, tree_digest
-from readback import html_text
+from readback import html_text, pdf_pages
 
 PLACEHOLDER_LINE = re.compile(r"^(facts/india-japan/[\w-]+\.yaml):(\d+): ([\w.\[\]-]+): placeholder to replace: ")
 
@@ -217,3 +217,21 @@ def test_new_files_get_the_permissions_of_the_rest_of_the_tree(tmp_path):
     os.umask(umask)
     assert stat.S_IMODE((empty / "facts/india-japan").stat().st_mode) == 0o777 & ~umask
     assert {stat.S_IMODE(p.stat().st_mode) for p in (empty / "facts/india-japan").iterdir()} == {0o666 & ~umask}
+
+
+def test_a_scaffold_built_before_its_evidence_is_checked_is_a_draft_dist_refuses(tmp_path):
+    """Filled in, but its source names no document to check the passages in: every fact is
+    unverified, so every page says DRAFT and `dist` refuses the bundle."""
+    project = _new_india_japan(tmp_path)
+    _fill(project, run_briefs(project, "check", "--only", "india-japan").stderr)
+    sources = project / "facts/india-japan/sources.yaml"
+    sources.write_text(re.sub(r"^    file: seeds/source.txt\n", "", sources.read_text(), flags=re.M))
+    build = run_briefs(project, "build", "--only", "india-japan/overview", "--format", "pdf")
+    assert build.code == 0, build.stderr
+    assert "cannot be verified" in build.stderr
+    pages = pdf_pages(project / "build/india-japan/overview.pdf")
+    assert pages and all(re.search(r"DRAFT: \d+ unverified facts?; not for distribution", " ".join(p.split()))
+                         for p in pages)
+    refused = run_briefs(project, "dist", "--quiet")
+    assert refused.code == 1 and "unverified" in refused.stderr, refused.stderr
+    assert not (project / "build/dist").exists()
