@@ -72,14 +72,14 @@ def pipeline_against_raw(project: Path, sample: int) -> None:
     from weasyprint.text.fonts import FontConfiguration
 
     from briefs.build import build
-    from briefs.layout import Layout
     from briefs.load import load_relationship
-    from briefs.plan import BuildOptions
     from briefs.render import Renderer
+    from briefs.settings import build_options
 
     slugs = sorted(p.name for p in (project / "facts").iterdir())[:sample]
-    layout = Layout.of(project, out="raw-compare")
-    options = BuildOptions(layout, only=tuple(slugs), jobs=1, force=True)
+    # The project file merged as every command merges it (the portfolio has none: the defaults).
+    options = build_options(project, out=project / "raw-compare", only=tuple(slugs), jobs=1, force=True)
+    layout = options.layout
     build(dataclasses.replace(options, only=(slugs[0],)))  # warm: imports, fonts
     started = time.perf_counter()
     result = build(options)
