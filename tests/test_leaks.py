@@ -275,3 +275,33 @@ def _line_of(project: Path, fact: str) -> int:
     lines = (project / "facts" / REL / "economy.yaml").read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "partner_rank:")
     return next(i for i, line in enumerate(lines) if i > start and line.strip() == "sources:") + 1
+
+
+def test_no_bundle_or_file_name_of_a_release_holds_anything_above_it(editions, tmp_path):
+    """`briefs dist --release LEVEL`: every member of the zip (the PDFs, every byte as above;
+    the manifest; SHA256SUMS) and every member's and output's file name."""
+    project, markings = editions
+    out = "out-pdf-ua-1"  # the default variant: dist finds every PDF up to date
+    for level in markings[:-1]:
+        phrases, tokens = _secrets(level)
+        result = run_briefs(project, "dist", "--release", level, "--out", out, "--quiet")
+        assert result.code == 0, result.stderr
+        bundle = next((project / out / "dist").glob(f"briefs-*-{level.lower()}.zip"))
+        names = [p.relative_to(project / out).as_posix() for p in (project / out / REL / level.lower()).rglob("*")]
+        unpacked = tmp_path / level
+        with zipfile.ZipFile(bundle) as archive:
+            names += archive.namelist()
+            archive.extractall(unpacked)
+        texts = [_everything(path) for path in sorted(unpacked.rglob("*")) if path.is_file()]
+        assert any(name.endswith(".pdf") for name in names) and len(texts) >= 3
+        for raw in [*texts, "\n".join(names)]:
+            for marking in markings[markings.index(level) + 1:]:
+                assert not re.search(rf"\b{marking}\b", raw), (level, marking)
+            text = _plain(raw)
+            for phrase in phrases:
+                assert phrase not in text, (level, phrase)
+            for token in tokens:
+                assert not re.search(rf"\b{re.escape(token)}\b", text), (level, token)
+            if markings.index(level) < markings.index("RESTRICTED"):  # the memorandum's marking
+                for word in _memo_words():
+                    assert word not in text, (level, word)
