@@ -473,8 +473,10 @@ def clean_command(out_dir):
     layout = _layout(out_dir=out_dir)
     check_out_dir(layout, "--out" if out_dir else None)
     reporter = Reporter()
+    # Outputs recorded in the desk's state, and in the record older versions kept in the folder.
+    records = (layout.record_file, layout.out_dir / ".briefs-state.json")
     cleaned = clean(layout.out_dir, layout.record_file,
-                    lambda: list(BuildState.read(layout.out_dir, layout.record_file).outputs),
+                    lambda: [key for record in records for key in BuildState.read(layout.out_dir, record).outputs],
                     reporter.waiting, reporter.notice)
     if cleaned.kept:
         shown = ", ".join(cleaned.kept[:5]) + (f" and {len(cleaned.kept) - 5} more" if len(cleaned.kept) > 5 else "")

@@ -209,7 +209,9 @@ def exclusive(out_dir: Path, waiting: Callable[[Path], None], notice: Callable[[
     """One build, dist or clean at a time per output folder: a second one waits, after calling
     ``waiting``. With ``create`` the folder is made (and marked; see :func:`claim`) if need be;
     without, a missing folder has nothing to guard. A lock whose holder died is taken over,
-    told to ``notice``."""
+    told to ``notice``. A folder made here and left holding nothing but the marker and the lock
+    (a build that failed on its input) is removed again: a failed build leaves no trace."""
+    made = create and not out_dir.exists()
     if create:
         claim(out_dir, record_file)
     handle = _acquire(out_dir, waiting, create, record_file)
@@ -229,6 +231,17 @@ def exclusive(out_dir: Path, waiting: Callable[[Path], None], notice: Callable[[
         yield
     finally:
         _release(handle)
+        if made:
+            _remove_if_unused(out_dir)
+
+
+def _remove_if_unused(out_dir: Path) -> None:
+    with contextlib.suppress(OSError):
+        if set(os.listdir(out_dir)) <= {MARKER, LOCK_FILE}:
+            for name in (LOCK_FILE, MARKER):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(out_dir / name)
+            out_dir.rmdir()
 
 
 # --- deleting only what briefs wrote -------------------------------------------------------
