@@ -650,6 +650,7 @@ def base(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "templates", project / "templates")
     (project / "templates/probe.html.j2").write_text(PROBE, encoding="utf-8")
     (project / "build").mkdir()
+    (project / "build/.briefs-output").write_text("briefs' own folder (its marker)\n")
     (project / "build/earlier-output.txt").write_text("a previous good build\n")
     return project
 
