@@ -37,12 +37,13 @@ from .layout import Layout
 from .output import atomic_write, exclusive, sweep_temporaries
 from .plan import BuildOptions, PlannedBrief, load_sound, plan
 from .project import relationship_folders
-from .state import BuildState, Inputs, as_parsed
-from .workers import Writers
+from .state import BuildState, Inputs, as_parsed, move_legacy_state
 
 if TYPE_CHECKING:
+    from .evidence import EvidenceCache
     from .load import Relationship
     from .produce import Produced
+    from .workers import Writers
     from .writers import Written
 
 
@@ -93,6 +94,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     briefs = plan(options)
     with exclusive(options.out_dir, reporter.waiting, reporter.notice, record_file=options.layout.record_file):
         sweep_temporaries(options.out_dir)
+        move_legacy_state(options.layout)
         result = _Build(options, reporter).run(briefs)
     result.seconds = time.perf_counter() - started
     return result
@@ -134,12 +136,13 @@ class _Build:
     def __init__(self, options: BuildOptions, reporter: Reporter):
         self.options, self.reporter = options, reporter
         self._inputs: dict[Layout, Inputs] = {}
+        self._inputs_of: dict[str, Inputs] = {}
         self.state = BuildState.read(options.out_dir, options.layout.record_file)
         if self.state.damage:
             reporter.notice(self.state.damage)
         self.result = BuildResult()
         self.fact_files: dict[str, dict[str, str]] = {}
-        self._format_keys: dict[tuple[str, Layout], dict[str, Any]] = {}
+        self._format_keys: dict[tuple[str, int], dict[str, Any]] = {}
         # Under --strict, outputs wait here until the whole build is known to be clean.
         self._held: list[tuple[PlannedBrief, Produced]] = []
         # The briefs being produced, and those finished but not yet reported (plan order).
@@ -150,6 +153,8 @@ class _Build:
         self._audited: set[str] = set()
         # Relationships a brief of which failed: their edition snapshot waits for a clean build.
         self._failed: set[str] = set()
+        # What earlier builds found in the source documents (by content); kept with the record.
+        self._evidence: EvidenceCache | None = None
 
     def run(self, briefs: list[PlannedBrief]) -> BuildResult:
         self._prune(briefs)
@@ -170,9 +175,14 @@ class _Build:
 
     def _produce(self, pending: dict[PlannedBrief, dict[str, str]]) -> dict[str, Relationship]:
         """Load the relationships of the pending briefs; produce those still stale."""
+        from .workers import Writers  # multiprocessing: only once there is work
+
         with Writers(self.options.chosen_formats) as writers:
             # Started before loading imports the fact model: they import WeasyPrint meanwhile.
             writers.start(self._writers(sum("stale" in verdicts.values() for verdicts in pending.values())))
+            from .evidence import EvidenceCache  # the fact model: only once there is work (see above)
+
+            self._evidence = EvidenceCache(self.options.layout.evidence_dir)
             relationships = self._load(list(pending))
             for slug, relationship in relationships.items():  # what was parsed, not what is there now
                 self.fact_files[slug] = as_parsed(self.fact_files[slug], relationship.parsed)
@@ -187,7 +197,7 @@ class _Build:
     def _load(self, briefs: list[PlannedBrief]) -> dict[str, Relationship]:
         """The sound relationships of ``briefs``; a broken one is reported and left alone
         (under --strict any problem or warning stops the whole build)."""
-        loaded = load_sound(self.options, briefs)
+        loaded = load_sound(self.options, briefs, self._evidence)
         if self.options.strict and (loaded.broken or loaded.warnings):
             raise FactError(loaded.problems + fatal(loaded.warnings))
         self.result.warn(loaded.warnings)
@@ -263,15 +273,17 @@ class _Build:
 
     def _inputs_for(self, brief: PlannedBrief) -> Inputs:
         """Hashes of the inputs of a brief's layout (one per layout, each file hashed once)."""
-        layout = self.options.layout_for(brief.relationship)
-        if layout not in self._inputs:
-            self._inputs[layout] = Inputs(layout)
-        return self._inputs[layout]
+        if brief.relationship not in self._inputs_of:  # a layout's hash is not free: once per relationship
+            layout = self.options.layout_for(brief.relationship)
+            if layout not in self._inputs:
+                self._inputs[layout] = Inputs(layout, self.state.signatures)
+            self._inputs_of[brief.relationship] = self._inputs[layout]
+        return self._inputs_of[brief.relationship]
 
     def _format_key(self, fmt: str, brief: PlannedBrief) -> dict[str, Any]:
         """Everything besides facts and templates that shapes one format's bytes."""
         inputs = self._inputs_for(brief)
-        if (fmt, inputs.layout) not in self._format_keys:
+        if (fmt, id(inputs)) not in self._format_keys:  # one Inputs per layout (hashing a Layout is not free)
             key: dict[str, Any] = {"version": __version__, "format": fmt}
             if fmt == "pdf":
                 key["pdf_variant"] = self.options.pdf_variant
@@ -279,8 +291,8 @@ class _Build:
             elif fmt == "docx":
                 reference = inputs.layout.reference_docx()
                 key["reference"] = inputs.file(reference) if reference else None
-            self._format_keys[(fmt, inputs.layout)] = key
-        return self._format_keys[(fmt, inputs.layout)]
+            self._format_keys[(fmt, id(inputs))] = key
+        return self._format_keys[(fmt, id(inputs))]
 
     def _skip(self, path: Path, brief: PlannedBrief) -> None:
         self.result.skipped.append(path)
@@ -434,6 +446,8 @@ class _Build:
         self._save_state()
 
     def _save_state(self) -> None:
-        if self.state.dirty:
+        if self._evidence is not None:
+            self._evidence.save()
+        if self.state.changed:
             atomic_write(self.options.layout.record_file, self.state.to_bytes())
-            self.state.dirty = False
+            self.state.saved()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import Problem, TemplateError
+from .evidence import EvidenceCache
 from .load import Relationship
 from .model import dotted, walk
 from .plan import BuildOptions, load_planned, plan
@@ -28,7 +29,8 @@ class CheckResult:
 def check(options: BuildOptions) -> CheckResult:
     """Raise FactError or TemplateError with every problem; else what was rendered."""
     briefs = plan(options)
-    relationships, warnings = load_planned(options, briefs)
+    # What the last build found in the documents (read, never written: check writes nothing).
+    relationships, warnings = load_planned(options, briefs, EvidenceCache(options.layout.evidence_dir))
     renderers: dict = {}
     result, problems = CheckResult(warnings=warnings), []
     for brief in briefs:
@@ -38,7 +40,7 @@ def check(options: BuildOptions) -> CheckResult:
         renderer = renderers[layout]
         try:
             rendered = render_planned(renderer, relationships[brief.relationship], brief,
-                                      options.layout.snapshots_dir)
+                                      options.layout.snapshots_dir, cable="txt" in options.chosen_formats)
             result.rendered.append(rendered)
             result.warnings.extend(w for w in rendered.warnings if w not in result.warnings)
         except TemplateError as exc:

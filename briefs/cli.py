@@ -25,8 +25,8 @@ from .errors import BriefsError, Problem, display_path, set_display_root
 from .layout import Layout
 from .output import atomic_write, clean
 from .plan import BuildOptions, PlannedBrief, plan
-from .project import relationship_folders
-from .settings import Settings, check_out_dir, check_relationships, read_settings, settings_schema_text
+from .settings import (Settings, build_options, check_out_dir, project_layout, read_settings,
+                       settings_schema_text)
 from .writers import default_formats, formats as known_formats, writer_class
 from .writers.pdf import PDF_VARIANTS
 
@@ -178,27 +178,13 @@ def _settings() -> Settings:
 
 def _layout(facts_dir=None, out_dir=None, template_dirs=(), reference_docx=None) -> Layout:
     """The project's layout: command-line flags first, then briefs.yaml, then the defaults."""
-    settings = _settings()
-    return Layout.of(_root(), facts_dir or settings.facts, template_dirs or settings.templates,
-                     out_dir or settings.out, reference_docx or settings.reference_docx)
+    return project_layout(_root(), _settings(), facts_dir, out_dir, template_dirs, reference_docx)
 
 
-def _options(facts_dir, template_dirs, only, strict, out_dir=None, reference_docx=None, formats=None,
-             pdf_variant=None, perspective=None, release=None, working=False, **extra) -> BuildOptions:
-    settings = _settings()
-    layout = _layout(facts_dir, out_dir, template_dirs, reference_docx)
-    check_out_dir(layout, "--out" if out_dir else None)
-    check_relationships(settings, [f.name for f in relationship_folders(layout.facts_dir)], layout.root)
-    scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items()
-              if own.templates}
-    return BuildOptions(
-        layout=layout, scoped_layouts=scoped, only=tuple(only), strict=strict,
-        formats=formats or (tuple(settings.formats) if settings.formats else None),
-        pdf_variant=pdf_variant or settings.pdf_variant,
-        perspectives=(perspective,) if perspective else tuple(settings.perspectives),
-        releases=(release,) if release else (None, *settings.releases),
-        working=settings.working, working_only=working,
-        **extra)
+def _options(facts_dir, template_dirs, only, strict, out_dir=None, **overrides) -> BuildOptions:
+    """The build options of this command line: briefs.yaml with the flags given."""
+    return build_options(_root(), _settings(), facts=facts_dir, templates=template_dirs, out=out_dir,
+                         only=only, strict=strict, **overrides)
 
 
 @click.group(cls=_Briefs, context_settings={"help_option_names": ["-h", "--help"]})
@@ -468,16 +454,17 @@ def clean_command(out_dir):
 
         briefs clean
     """
-    from .state import BuildState
+    from .state import BuildState, move_legacy_state
 
     layout = _layout(out_dir=out_dir)
     check_out_dir(layout, "--out" if out_dir else None)
     reporter = Reporter()
-    # Outputs recorded in the desk's state, and in the record older versions kept in the folder.
-    records = (layout.record_file, layout.out_dir / ".briefs-state.json")
-    cleaned = clean(layout.out_dir, layout.record_file,
-                    lambda: [key for record in records for key in BuildState.read(layout.out_dir, record).outputs],
-                    reporter.waiting, reporter.notice)
+
+    def recorded() -> list[str]:  # called holding the folder's lock
+        move_legacy_state(layout)
+        return list(BuildState.read(layout.out_dir, layout.record_file).outputs)
+
+    cleaned = clean(layout.out_dir, layout.record_file, recorded, reporter.waiting, reporter.notice)
     if cleaned.kept:
         shown = ", ".join(cleaned.kept[:5]) + (f" and {len(cleaned.kept) - 5} more" if len(cleaned.kept) > 5 else "")
         click.echo(f"removed {cleaned.removed} file(s) briefs wrote in {display_path(layout.out_dir)}/; kept"

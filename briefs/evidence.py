@@ -28,6 +28,7 @@ import difflib
 import functools
 import hashlib
 import io
+import json
 import logging
 import re
 import unicodedata
@@ -158,9 +159,22 @@ class DocumentError(Exception):
 class Document:
     path: Path
     text: str  # extracted text, one paragraph per line
-    folded: str
-    index: list[int]  # folded[i] comes from text[index[i]]
     digest: str  # SHA-256 of the file
+
+    @functools.cached_property
+    def _folded_with_index(self) -> tuple[str, list[int]]:
+        # Computed only when a passage is looked for afresh: the evidence cache of a build
+        # usually knows where each passage is.
+        return _fold_with_index(self.text)
+
+    @property
+    def folded(self) -> str:
+        return self._folded_with_index[0]
+
+    @property
+    def index(self) -> list[int]:
+        """folded[i] comes from text[index[i]]."""
+        return self._folded_with_index[1]
 
     def find(self, passage: str) -> tuple[int, int] | None:
         """The span of ``passage`` in :attr:`text`, or None when the document lacks it."""
@@ -227,19 +241,16 @@ class Document:
         return before, self.text[start:end], after
 
 
-_DOCUMENTS: dict[tuple[str, int, int], Document] = {}
+_DOCUMENTS: dict[tuple[str, str], Document] = {}
 
 
-def read_document(path: Path) -> Document:
-    """The text of a source document, extracted once per version of the file."""
+def read_document(path: Path, cache: "_RelationshipEvidence | None" = None) -> Document:
+    """The text of a source document, extracted once per content of the file (in this
+    process, and across builds through ``cache``)."""
     try:
         stat = path.stat()
     except OSError as exc:
         raise DocumentError(f"cannot read {path.name}: {exc.strerror}") from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    document = _DOCUMENTS.get(key)
-    if document is not None:
-        return document
     suffix = path.suffix.lower()
     if suffix not in DOCUMENT_SUFFIXES:
         raise DocumentError(f"cannot read {suffix or 'extension-less'} documents; use one of"
@@ -250,16 +261,146 @@ def read_document(path: Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read {path.name}: {exc.strerror}") from None
-    text = _extract(path, suffix, data)
-    text = "\n".join(" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    text = re.sub(r"\n{2,}", "\n", text).strip("\n")
-    text = unicodedata.normalize("NFKC", text)
-    folded, index = _fold_with_index(text)
-    document = Document(path, text, folded, index, hashlib.sha256(data).hexdigest())
-    if len(_DOCUMENTS) > 256:
-        _DOCUMENTS.clear()
-    _DOCUMENTS[key] = document
+    # Known by content, never by the file's times: an edit that keeps size and time is seen.
+    digest = hashlib.sha256(data).hexdigest()
+    document = _DOCUMENTS.get((str(path), digest))
+    text = document.text if document is not None else cache.text(path, digest) if cache is not None else None
+    if text is None:
+        text = _extract(path, suffix, data)
+        text = "\n".join(" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+        text = re.sub(r"\n{2,}", "\n", text).strip("\n")
+        text = unicodedata.normalize("NFKC", text)
+    if cache is not None:
+        cache.remember_text(path, digest, text)
+    if document is None:
+        document = Document(path, text, digest)
+        if len(_DOCUMENTS) > 256:
+            _DOCUMENTS.clear()
+        _DOCUMENTS[(str(path), digest)] = document
     return document
+
+
+
+
+class EvidenceCache:
+    """What reading source documents and finding passages in them found, kept with the desk's
+    state (``.briefs/evidence/<relationship>.json``, :attr:`Layout.evidence_dir`) so that a
+    build need not do it again.
+
+    Everything is keyed by content, never by a file's time: a document's extracted text by
+    the SHA-256 of its bytes, a passage's place by that hash and the passage's own words,
+    and the whole file by a hash of this module's code (another way of extracting or
+    comparing text is another cache). An edited document has another hash and is read
+    afresh; an edited passage is looked for afresh. Only what a relationship's last load
+    used is kept. Entries are written by the build (:meth:`save`), only when it writes
+    its record, so a build that fails on its input leaves them as they were."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._read: dict[str, dict[str, Any]] = {}  # relationship -> documents as stored
+        self._used: dict[str, dict[str, Any]] = {}  # relationship -> documents used by this load
+        self._changed: set[str] = set()
+
+    def of(self, relationship: str) -> "_RelationshipEvidence":
+        if relationship not in self._read:
+            self._read[relationship] = self._stored(relationship)
+            self._used[relationship] = {}
+        return _RelationshipEvidence(self, relationship)
+
+    def _stored(self, relationship: str) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / f"{relationship}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("code") != _code_stamp():
+            return {}
+        documents = data.get("documents")
+        return documents if isinstance(documents, dict) else {}
+
+    def save(self) -> None:
+        """Write what changed, keeping for each relationship only what its last load used."""
+        from .output import atomic_write
+
+        for relationship in sorted(self._changed):
+            data = {"code": _code_stamp(), "documents": self._used[relationship]}
+            atomic_write(self.folder / f"{relationship}.json",
+                         json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        self._changed.clear()
+
+
+class _RelationshipEvidence:
+    """One relationship's part of an :class:`EvidenceCache`."""
+
+    def __init__(self, cache: EvidenceCache, relationship: str):
+        self._stored = cache._read[relationship]
+        self._used = cache._used[relationship]
+        self._changed = cache._changed
+        self._name = relationship
+
+    def _entry(self, key: str) -> dict[str, Any]:
+        if key not in self._used:
+            stored = self._stored.get(key)
+            self._used[key] = {"text": None, "passages": {}}
+            if isinstance(stored, dict) and isinstance(stored.get("text"), str):
+                self._used[key]["text"] = stored["text"]
+            if key not in self._stored:
+                self._changed.add(self._name)
+        return self._used[key]
+
+    def text(self, path: Path, digest: str) -> str | None:
+        return self._entry(_cache_key(path, digest))["text"]
+
+    def remember_text(self, path: Path, digest: str, text: str) -> None:
+        entry = self._entry(_cache_key(path, digest))
+        if entry["text"] != text:
+            entry["text"] = text
+            self._changed.add(self._name)
+
+    def find(self, document: Document, passage: str) -> tuple[int, int] | None:
+        """Where ``passage`` is in ``document`` (None if it is not), as :meth:`Document.find`."""
+        key = _cache_key(document.path, document.digest)
+        passages = self._entry(key)["passages"]
+        if passage not in passages:
+            stored = self._stored.get(key)
+            stored_passages = stored.get("passages") if isinstance(stored, dict) else None
+            span = stored_passages.get(passage) if isinstance(stored_passages, dict) else None
+            if not _holds(span, document.text, passage):
+                span = document.find(passage)
+                self._changed.add(self._name)
+            passages[passage] = list(span) if span else None
+        span = passages[passage]
+        return (span[0], span[1]) if span else None
+
+
+def _holds(span: Any, text: str, passage: str) -> bool:
+    """Whether ``span`` is a place in ``text`` that holds ``passage`` (a damaged or stale
+    entry is not believed, and the passage is looked for again)."""
+    return (isinstance(span, list) and len(span) == 2 and all(type(n) is int for n in span)
+            and 0 <= span[0] < span[1] <= len(text) and fold(text[span[0]:span[1]]) == fold(passage))
+
+
+def _cache_key(path: Path, digest: str) -> str:
+    """A document's content, and the version of the library that extracts its text."""
+    return f"{digest}{_extractor_version(path.suffix.lower())}"
+
+
+@functools.lru_cache(maxsize=8)
+def _extractor_version(suffix: str) -> str:
+    library = {".pdf": "pypdf", ".docx": "python-docx", ".html": "lxml", ".htm": "lxml"}.get(suffix)
+    if library is None:
+        return ""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f" {library} {version(library)}"
+    except PackageNotFoundError:
+        return f" {library}"
+
+
+@functools.lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """A hash of the code that extracts text and finds passages (this module)."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def _extract(path: Path, suffix: str, data: bytes) -> str:
@@ -850,8 +991,10 @@ class _RawChecker:
     """Checks run on the fact files as read, before validation, so that a passage missing
     from its document is reported in the same run as any type error elsewhere."""
 
-    def __init__(self, folder: Path, merged: dict[str, Any], sections: dict[str, Any]):
+    def __init__(self, folder: Path, merged: dict[str, Any], sections: dict[str, Any],
+                 cache: EvidenceCache | None = None):
         self.folder = folder
+        self.cache = cache.of(folder.name) if cache is not None else None
         self.merged = merged
         self.sections = sections
         self.problems: list[Problem] = []
@@ -888,7 +1031,7 @@ class _RawChecker:
             # here it is only not read.
             if not why and resolved is not None and why_not_plain(resolved) is None:
                 try:
-                    self.documents[source["id"]] = read_document(resolved)
+                    self.documents[source["id"]] = read_document(resolved, self.cache)
                 except DocumentError as exc:
                     self.problems.append(Problem(f"sources[{index}].file: {exc}", self.location(path + ("file",))))
         derived = source.get("derived_from")
@@ -928,7 +1071,7 @@ class _RawChecker:
         document = self.documents.get(source_id)
         if document is None or not passage.strip():
             return
-        span = document.find(passage)
+        span = self.cache.find(document, passage) if self.cache is not None else document.find(passage)
         self.found[(source_id, passage.strip())] = span
         if span is None:
             where = path + ("sources", source_id) + ((index,) if listed else ())
@@ -948,9 +1091,10 @@ def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def check_passages(folder: Path, merged: dict[str, Any], sections: dict[str, Any]) -> _RawChecker:
+def check_passages(folder: Path, merged: dict[str, Any], sections: dict[str, Any],
+                   cache: EvidenceCache | None = None) -> _RawChecker:
     """Phase one, on the data as read: documents, passages, ``derived_from``."""
-    checker = _RawChecker(folder, merged, sections)
+    checker = _RawChecker(folder, merged, sections, cache)
     checker.run()
     return checker
 

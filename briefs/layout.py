@@ -19,6 +19,8 @@ from .confine import inside, why_not_plain
 from .errors import Problem, UsageError, display_path
 
 BRIEF_SUFFIX = ".html.j2"
+# The folder of the cable templates: each summarises a brief kind as a telegram (--format txt).
+CABLE_FOLDER = "cable"
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 # A template name with this prefix names the shipped template, so an override can extend it.
 DEFAULT_PREFIX = "!default/"
@@ -72,6 +74,11 @@ class Layout:
     def snapshots_dir(self) -> Path:
         """Each edition's facts, for comparing editions where there is no git."""
         return self.state_dir / "editions"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """What reading the source documents found, by content (briefs.evidence.EvidenceCache)."""
+        return self.state_dir / "evidence"
 
     @property
     def record_file(self) -> Path:

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from .errors import FactError, Location, Problem, UsageError, display_path
 from .confine import inside, shown_name, why_not_plain
-from .evidence import check_passages, check_values
+from .evidence import EvidenceCache, check_passages, check_values
 from .model import TOP_LEVEL_KEYS, FactBase, PartialDate, field_names_at, kinds_of_fact, walk
 from .model import dotted as _dotted
 from .project import FACT_SUFFIXES, fact_files, relationship_folders
@@ -145,12 +145,14 @@ def load_all(facts_dir: Path, only: list[str] | None = None) -> list[Relationshi
     return relationships
 
 
-def load_relationship(folder: Path, verify: bool = True) -> Relationship:
+def load_relationship(folder: Path, verify: bool = True, evidence_cache: EvidenceCache | None = None
+                      ) -> Relationship:
     """Read, merge, validate and cross-check one relationship folder.
 
     With ``verify`` (the default) every fact's passages are checked against its sources'
     documents and its dates, figures and names against its passages (briefs.evidence);
-    earlier editions read for comparison are loaded without."""
+    earlier editions read for comparison are loaded without. ``evidence_cache`` (a build's)
+    knows what earlier builds found in documents of the same content."""
     if not folder.name.isprintable():
         # Its name would break every message and output path that shows it.
         raise FactError(Problem(
@@ -173,7 +175,7 @@ def load_relationship(folder: Path, verify: bool = True) -> Relationship:
     problems.extend(_size_problems(merged, sections))
     citation_problems, cited = _check_citations(merged, sections)
     problems.extend(citation_problems)
-    passages = check_passages(folder, merged, sections) if verify else None
+    passages = check_passages(folder, merged, sections, evidence_cache) if verify else None
     if passages is not None:
         problems.extend(passages.problems)
     # A value the reader refused (an impossible date, a forbidden character) is not

@@ -304,6 +304,21 @@ class Edition(Strict):
     number: int = Field(default=1, ge=1, le=1_000_000)
 
 
+class Cable(Strict):
+    """How the briefs go out as telegrams (``--format txt``): the header a registry files them by."""
+
+    precedence: Literal["ROUTINE", "PRIORITY", "IMMEDIATE", "FLASH"] = "ROUTINE"
+    # The sending post or office as the message system names it; issuing_office otherwise.
+    sender: Text | None = None
+    to: list[Text] = []
+    info: list[Text] = []
+    # Prefix of the reference number; the brief kind and edition number follow it.
+    reference: Text | None = None
+    tags: list[Text] = []
+    # Who signs: a name or a post ("HUSSAIN" or "MOFA ISLAMABAD").
+    signature: Text | None = None
+
+
 class Metadata(Strict):
     title: Text | None = None
     countries: Annotated[list[Country], Field(min_length=2, max_length=2)]
@@ -325,6 +340,7 @@ class Metadata(Strict):
     pdf_variant: Literal[PDF_VARIANTS] = PDF_VARIANTS[0]
     # Brief kinds that carry a "Changes since the last edition" section.
     changes_in: list[Identifier] = ["country-brief"]
+    cable: Cable = Cable()
 
     @field_validator("language")
     @classmethod

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from .errors import FactError, Problem, TemplateError, UsageError, Location, display_path, fatal
 from .layout import Layout
 from .project import relationship_folders
-from .writers import default_formats, writer_class
+from .writers import default_formats, known_format, suffix
 
 # Planning needs folder listings only. Loading facts needs the fact model (pydantic), which
 # is imported where facts are loaded: a build checks what is up to date, and starts its
 # writer processes, before that.
 if TYPE_CHECKING:
+    from .evidence import EvidenceCache
     from .load import Relationship
 
 
@@ -97,16 +98,15 @@ class PlannedBrief:
         return "/".join(p for p in (self.relationship, self.variant, self.kind) if p)
 
     def output(self, out_dir: Path, fmt: str) -> Path:
-        folder = out_dir / self.relationship
-        if self.variant:
-            folder = folder / self.variant
-        return folder / f"{self.kind}{writer_class(fmt).suffix}"
+        variant = self.variant
+        # One join: a portfolio's no-op build asks for thousands of these.
+        return out_dir / f"{self.relationship}/{variant + '/' if variant else ''}{self.kind}{suffix(fmt)}"
 
 
 def plan(options: BuildOptions) -> list[PlannedBrief]:
     """Which briefs to build; raise UsageError on a request for something that does not exist."""
     for fmt in options.chosen_formats:
-        writer_class(fmt)  # an unknown format is a usage error naming the known ones
+        known_format(fmt)  # an unknown format is a usage error naming the known ones
     wanted: dict[str, set[str] | None] = {}
     for entry in options.only:
         relationship, _, kind = entry.strip("/").partition("/")
@@ -191,7 +191,8 @@ class Loaded:
         return [problem for problems in self.broken.values() for problem in problems]
 
 
-def load_sound(options: BuildOptions, briefs: list[PlannedBrief]) -> Loaded:
+def load_sound(options: BuildOptions, briefs: list[PlannedBrief],
+               evidence_cache: EvidenceCache | None = None) -> Loaded:
     """Load and validate each relationship of ``briefs`` once; a broken one is set aside with
     its problems, so that it stops only itself."""
     from .load import load_relationship
@@ -200,7 +201,7 @@ def load_sound(options: BuildOptions, briefs: list[PlannedBrief]) -> Loaded:
     loaded = Loaded()
     for folder in dict.fromkeys(brief.folder for brief in briefs):
         try:
-            relationship = load_relationship(folder)
+            relationship = load_relationship(folder, evidence_cache=evidence_cache)
         except FactError as exc:
             loaded.broken[folder.name] = list(exc.problems)
             continue
@@ -211,11 +212,11 @@ def load_sound(options: BuildOptions, briefs: list[PlannedBrief]) -> Loaded:
     return loaded
 
 
-def load_planned(options: BuildOptions, briefs: list[PlannedBrief]
+def load_planned(options: BuildOptions, briefs: list[PlannedBrief], evidence_cache: EvidenceCache | None = None
                  ) -> tuple[dict[str, Relationship], list[Problem]]:
     """Load and validate each relationship once; raise once with every fact problem of every
     relationship (and, under --strict, every warning)."""
-    loaded = load_sound(options, briefs)
+    loaded = load_sound(options, briefs, evidence_cache)
     if loaded.broken:
         raise FactError(loaded.problems)
     if options.strict and loaded.warnings:

@@ -44,7 +44,7 @@ def write_options(options: BuildOptions, relationship: str) -> WriteOptions:
 
 
 def render_planned(renderer: Renderer, relationship: Relationship, brief: PlannedBrief,
-                   snapshots_dir: Path) -> RenderedBrief:
+                   snapshots_dir: Path, cable: bool = False) -> RenderedBrief:
     """Render one planned brief, with its changes section where its kind carries one (since
     the edition in git, or in ``snapshots_dir`` outside git)."""
     changes = changes_for(relationship, brief.kind, snapshots_dir, brief.release)
@@ -57,7 +57,7 @@ def render_planned(renderer: Renderer, relationship: Relationship, brief: Planne
             return audit_href(relationship.slug, record, source_id, depth)
 
     return renderer.render(relationship, brief.kind, changes, brief.perspective, brief.release,
-                           working=brief.working, passage_href=passage_href)
+                           working=brief.working, passage_href=passage_href, cable=cable)
 
 
 def read_digest(relationship: Relationship, brief: PlannedBrief, paths: list, snapshots_dir: Path,
@@ -106,7 +106,8 @@ class Producer:
         if layout not in self._renderers:
             self._renderers[layout], self._inputs[layout] = Renderer(layout), Inputs(layout)
         try:
-            rendered = render_planned(self._renderers[layout], relationship, brief, layout.snapshots_dir)
+            rendered = render_planned(self._renderers[layout], relationship, brief, layout.snapshots_dir,
+                                      cable="txt" in self.options.chosen_formats)
         except BriefsError as exc:
             return Produced(problems=exc.problems), None
         paths = [list(path) for path in prune(rendered.fact_paths)]

@@ -28,10 +28,14 @@ def is_fact_file(entry: os.DirEntry) -> bool:
 
 def fact_files(folder: Path) -> list[Path]:
     """The YAML files of one relationship, sorted by name."""
+    return [folder / name for name in fact_file_names(folder)]
+
+
+def fact_file_names(folder: Path | str) -> list[str]:
+    """The names of :func:`fact_files`, sorted."""
     # os.scandir: planning a portfolio of hundreds of relationships lists thousands of files.
     with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if is_fact_file(e))
-    return [folder / name for name in names]
+        return sorted(e.name for e in entries if is_fact_file(e))
 
 
 def _has_fact_files(folder: str) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import jinja2
+import tinycss2
 import lxml.etree
 import lxml.html
 from babel.dates import format_date
@@ -31,7 +32,7 @@ from .errors import Location, Problem, TemplateError, display_path
 from .attachments import attachments_for
 from .confine import inside, why_not_plain
 from .evidence import restated
-from .layout import BRIEF_SUFFIX, DEFAULT_PREFIX, Layout
+from .layout import BRIEF_SUFFIX, CABLE_FOLDER, DEFAULT_PREFIX, Layout
 from .load import Relationship
 from .model import Fact, Money, PartialDate, Quotation, Source, dotted, fact_label
 from .rendered import BriefMeta, RenderedBrief
@@ -190,6 +191,24 @@ def format_partial_date(value: PartialDate | dt.date | None, language: str = "en
     return str(value.year)
 
 
+def format_date_range(start: PartialDate | dt.date, end: PartialDate | dt.date | None,
+                      language: str = "en") -> str:
+    """"20–24 October 2019", "28 April – 2 May 2019", "December 2019 – January 2020": what the
+    two dates share is written once (in languages that write the day before the month)."""
+    first, last = format_partial_date(start, language), format_partial_date(end, language)
+    if end is None or last == first:
+        return first
+    start, end = (PartialDate.parse(d) if isinstance(d, dt.date) else d for d in (start, end))
+    day_first = format_date(dt.date(2000, 10, 20), "d MMMM y", locale=language).startswith("20")
+    if day_first and start.year == end.year and bool(start.day) == bool(end.day) and bool(start.month) == bool(end.month):
+        if start.day and start.month == end.month:
+            return f"{start.day}\u2013{last}"
+        if start.month:
+            shared = format_date(start.earliest, "d MMMM" if start.day else "LLLL", locale=language)
+            return f"{shared} \u2013 {last}"
+    return f"{first} \u2013 {last}"
+
+
 def format_number(value: int | float | Decimal, language: str = "en") -> str:
     return format_decimal(value, locale=language)
 
@@ -339,11 +358,14 @@ class Renderer:
         self.env.loaded[name] = filename
         if "</" in source:
             raise jinja2.TemplateRuntimeError(f"stylesheet {name} may not contain '</'")
-        return Markup(source)
+        # The stylesheet's comments are notes for whoever edits it, not for the brief's reader.
+        rules = tinycss2.parse_stylesheet(source, skip_comments=True)
+        return Markup(tinycss2.serialize(rules).strip() + "\n")
 
     def render(self, relationship: Relationship, kind: str, changes=None,
                perspective: str | None = None, release: str | None = None,
-               working: bool = False, passage_href: Callable[[Any, str], str] | None = None) -> RenderedBrief:
+               working: bool = False, passage_href: Callable[[Any, str], str] | None = None,
+               cable: bool = False) -> RenderedBrief:
         """Render one brief kind for one relationship; raise TemplateError with a location.
 
         ``perspective`` is whose side the brief takes (a country's perspective name or
@@ -383,6 +405,7 @@ class Renderer:
             changed = True
             note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
         changed = _keep_calls_with_their_words(document) or changed
+        changed = _keep_short_tables_whole(document) or changed
         if changed:
             html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
         brief_meta = BriefMeta(
@@ -391,12 +414,17 @@ class Renderer:
             keywords=tuple(meta.keywords), created=meta.edition.date, marking=first_pass["banner"],
             language=meta.language, perspective=perspective, notes=note_texts,
             unverified=tuple(first_pass["unverified"]),
-            draft=" ".join(str(document.xpath('string(//*[@class="draft-banner"])')).split()))
+            notices=tuple(" ".join(notice.text_content().split())
+                          for notice in document.xpath('//p[@class="page-notice"]')))
         attachments = attachments_for(relationship, kind, read, first_pass["banner"])
+        cable_html = None
+        if cable:  # the telegram's own selection, from the same facts and context
+            cable_html = self._cable(kind, names, relationship)
+            templates = dict(sorted({**templates, **self.env.loaded}.items()))
         return RenderedBrief(
             relationship.slug, kind, html, document, brief_meta,
             sorted({t for t in templates.values() if t}), attachments, meta.pdf_variant,
-            template_names=templates, fact_paths=read,
+            template_names=templates, fact_paths=read, cable_html=cable_html,
             warnings=[Problem(f"{dotted(path) if path else 'a figure'}: {message}"
                               f" ({kind}, {perspective})",
                               relationship.location(path) if path else None, severity="warning")
@@ -438,7 +466,10 @@ class Renderer:
             "unverified_facts": first_pass.get("unverified", []),
             "changes": changes,
             "date": lambda value: format_partial_date(value, language),
+            "date_range": lambda start, end: format_date_range(start, end, language),
             "source_label": lambda source: source_label(source, language),
+            # "facts/x/visits.yaml:12": where a fact is written (the cable locates its warnings).
+            "where": lambda fact: str(relationship.location(getattr(fact, "_path", ()))),
             "document_title": document_title,
             "version": __version__,
             **_perspective_helpers(facts, perspective, notes, language),
@@ -449,6 +480,21 @@ class Renderer:
     def render_page(self, template_name: str, context: dict[str, Any], what: str = "") -> str:
         """Render any template; every failure becomes a TemplateError with template:line."""
         return self._render(template_name, context, what)[0]
+
+    def _cable(self, kind: str, context: dict[str, Any], relationship: Relationship) -> str:
+        """The telegram a brief is summarised into: ``cable/<kind>.html.j2``, or for a kind of
+        the desk's own without one, ``cable/_default.html.j2``. A cable opens with a summary."""
+        name = f"{CABLE_FOLDER}/{kind}{BRIEF_SUFFIX}"
+        if self.layout.template_file(name) is None:
+            name = f"{CABLE_FOLDER}/_default{BRIEF_SUFFIX}"
+        html = self._render(name, context, f"the cable of {kind} for {relationship.slug}")[0]
+        summary = lxml.html.document_fromstring(html).xpath('string(//section[@class="cable-summary"])')
+        if not summary.strip():
+            file = self.layout.template_file(name)
+            raise TemplateError(Problem(
+                "the cable gives no summary: a cable opens with a SUMMARY paragraph; fill the"
+                " template's `summary` block", Location(display_path(file) if file else name)))
+        return html
 
     def _render(self, template_name: str, context: dict[str, Any], what: str) -> tuple[str, dict[str, Any]]:
         """The page, and the names its templates set at top level (``brief_title`` ...)."""
@@ -669,6 +715,22 @@ def _merge_repeated_notes(document: lxml.html.HtmlElement) -> bool:
 
 
 _LAST_WORD = re.compile(r"(\S+)$")
+
+
+# A table of up to this many rows is never split across pages (a longer one may be, its
+# header row repeated).
+_WHOLE_TABLE_ROWS = 6
+
+
+def _keep_short_tables_whole(document: lxml.html.HtmlElement) -> bool:
+    """Mark each table of a few body rows ``class="whole"``, which the stylesheet and the DOCX
+    writer keep on one page. True if any was marked."""
+    marked = False
+    for table in document.xpath("//main//table"):
+        if len(table.xpath("./tbody/tr | ./tr")) <= _WHOLE_TABLE_ROWS:
+            table.set("class", " ".join([*(table.get("class") or "").split(), "whole"]))
+            marked = True
+    return marked
 
 
 def _keep_calls_with_their_words(document: lxml.html.HtmlElement) -> bool:

@@ -32,10 +32,11 @@ class BriefMeta:
     generator: str = f"briefs {__version__}"
     # The text of each source note, in the order the brief cites them.
     notes: tuple[str, ...] = ()
-    # Facts shown that the evidence does not support, as (label, file, line), and the words
-    # (the template's draft banner) every page, header and cable of such a draft carries.
+    # Facts shown that the evidence does not support, as (label, file, line): a draft.
     unverified: tuple[tuple[str, str, int | None], ...] = ()
-    draft: str = ""
+    # What every page, header and cable says besides the marking (the template's page notices:
+    # "WORKING COPY ...", "DRAFT: ...").
+    notices: tuple[str, ...] = ()
 
 
 @dataclass
@@ -57,6 +58,8 @@ class RenderedBrief:
     fact_paths: set[tuple[Any, ...]] = field(default_factory=set)
     # Located warnings the render found (a figure with no exchange rate near its date).
     warnings: list[Problem] = field(default_factory=list)
+    # The cable template's selection, as HTML, when the brief is also sent as a cable.
+    cable_html: str | None = None
 
     # Sent to a writer process, a brief carries what writers read: its HTML text (the tree,
     # which cannot be pickled, is parsed again from it there), metadata, templates and

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
@@ -21,6 +21,9 @@ from .layout import Layout
 from .writers import formats as known_formats
 from .writers.pdf import PDF_VARIANTS
 from .yamlsource import YamlDocument, read_yaml
+
+if TYPE_CHECKING:
+    from .plan import BuildOptions
 
 SETTINGS_FILE = "briefs.yaml"
 FolderName = Annotated[str, Field(min_length=1)]
@@ -154,3 +157,37 @@ def check_out_dir(layout: Layout, flag: str | None) -> None:
     key = next((key for key in ("out", "facts", "templates") if key in data), None)
     where = document.location((key,)) if document is not None and key else None
     raise SettingsError(Problem(problem, where))
+
+
+def project_layout(root: Path, settings: Settings, facts: Path | None = None, out: Path | None = None,
+                   templates=(), reference_docx: Path | None = None) -> Layout:
+    """The project's layout: what the caller gives first (command-line flags), then briefs.yaml,
+    then the defaults."""
+    return Layout.of(root, facts or settings.facts, templates or settings.templates,
+                     out or settings.out, reference_docx or settings.reference_docx)
+
+
+def build_options(root: Path, settings: Settings | None = None, *, facts: Path | None = None,
+                  templates=(), out: Path | None = None, reference_docx: Path | None = None,
+                  only=(), formats: tuple[str, ...] | None = None, pdf_variant: str | None = None,
+                  perspective: str | None = None, release: str | None = None, working: bool = False,
+                  strict: bool = False, **extra) -> "BuildOptions":
+    """briefs.yaml merged with overrides into the options of a build: the one place the
+    project file is obeyed, by the CLI and by anything else that builds (the benchmark).
+    An override given replaces its setting for this run; the output folder and the
+    relationships named in briefs.yaml are checked here."""
+    from .plan import BuildOptions
+    from .project import relationship_folders
+
+    settings = settings if settings is not None else read_settings(root)
+    layout = project_layout(root, settings, facts, out, templates, reference_docx)
+    check_out_dir(layout, "--out" if out else None)
+    check_relationships(settings, [f.name for f in relationship_folders(layout.facts_dir)], layout.root)
+    scoped = {name: layout.scoped(own.templates) for name, own in settings.relationships.items() if own.templates}
+    return BuildOptions(
+        layout=layout, scoped_layouts=scoped, only=tuple(only), strict=strict,
+        formats=formats or (tuple(settings.formats) if settings.formats else None),
+        pdf_variant=pdf_variant or settings.pdf_variant,
+        perspectives=(perspective,) if perspective else tuple(settings.perspectives),
+        releases=(release,) if release else (None, *settings.releases),
+        working=settings.working, working_only=working, **extra)

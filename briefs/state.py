@@ -14,15 +14,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import stat as stat_mode
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import Location, Problem, display_path
 from .layout import Layout
-from .project import FACT_SUFFIXES, fact_files
+from .project import FACT_SUFFIXES, fact_file_names
 
 FORMAT_VERSION = 2
+# A file whose modification (or status change) time is this close to the moment it was hashed
+# may change again within the same clock tick without its times changing (file systems
+# count time in steps of up to two seconds): its hash is not trusted on its times alone.
+RACY_WINDOW_NS = 3_000_000_000
 
 
 def file_hash(path: Path) -> str | None:
@@ -34,37 +41,73 @@ def file_hash(path: Path) -> str | None:
         return None
 
 
-def _documents(folder: Path, facts: set[Path]) -> list[Path]:
-    """The files under a relationship's folder other than its fact files ``facts`` (hidden
-    ones and folders reached through symbolic links aside), sorted."""
+def _documents(folder: Path, facts: set[str]) -> list[tuple[str, str]]:
+    """(name relative to the folder, path) of each file under a relationship's folder other
+    than its fact files (``facts``, by name; hidden files and folders reached through
+    symbolic links aside), sorted. Strings, not Paths: a portfolio has thousands."""
+    top = os.fspath(folder)
     found = []
-    for root, folders, names in os.walk(folder):  # does not follow links to folders: no loops
+    for root, folders, names in os.walk(top):  # does not follow links to folders: no loops
         folders[:] = sorted(name for name in folders if not name.startswith("."))
-        found += [Path(root) / name for name in names if not name.startswith(".")]
-    return sorted(path for path in found if path not in facts)
+        prefix = "" if root == top else root[len(top) + 1:].replace(os.sep, "/") + "/"
+        found += [(prefix + name, os.path.join(root, name)) for name in names
+                  if not name.startswith(".") and (prefix or name not in facts)]
+    return sorted(found)
 
 
 @dataclass
 class Inputs:
-    """Hashes of the build's inputs, each computed at most once per build."""
+    """Hashes of the build's inputs, each computed at most once per build.
+
+    ``signatures`` (the build record's, :attr:`BuildState.signatures`) holds, by path,
+    the device, inode, size, modification and status-change times of files an earlier build
+    hashed, with the hash: a file whose signature is unchanged is not read again. Any write
+    changes the status-change time, which no program can set back, so a file edited and
+    given its old size and modification time again is still read; a file hashed within
+    :data:`RACY_WINDOW_NS` of its last change gets no signature, and is read next time."""
 
     layout: Layout
-    _files: dict[Path, str | None] = field(default_factory=dict)
+    signatures: dict[str, list[Any]] = field(default_factory=dict)
+    _files: dict[str, str | None] = field(default_factory=dict)
     _templates: dict[str, str | None] = field(default_factory=dict)
 
-    def file(self, path: Path) -> str | None:
-        if path not in self._files:
-            self._files[path] = file_hash(path)
-        return self._files[path]
+    def file(self, path: Path | str) -> str | None:
+        key = os.fspath(path)
+        if not os.path.isabs(key):
+            key = os.path.abspath(key)
+        if key not in self._files:
+            self._files[key] = self._hash(key)
+        return self._files[key]
+
+    def _hash(self, key: str) -> str | None:
+        try:
+            status = os.stat(key)
+        except OSError:
+            self.signatures.pop(key, None)
+            return None
+        if not stat_mode.S_ISREG(status.st_mode):  # a pipe would block forever; a folder has no content
+            self.signatures.pop(key, None)
+            return None
+        signature = [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+        known = self.signatures.get(key)
+        if known is not None and known[:-1] == signature:
+            return known[-1]
+        hashed_at = time.time_ns()
+        digest = file_hash(Path(key))
+        if digest is not None and hashed_at - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_WINDOW_NS:
+            self.signatures[key] = [*signature, digest]
+        else:
+            self.signatures.pop(key, None)
+        return digest
 
     def fact_files(self, folder: Path) -> dict[str, str]:
         """Hashes of a relationship's fact files and of the other files in its folder, the
         source documents among them: a changed document is checked against the passages
         the facts quote from it, and attached anew to archival PDFs."""
-        facts = fact_files(folder)
-        hashes = {p.name: self.file(p) or "" for p in facts}
-        for path in _documents(folder, set(facts)):
-            hashes[path.relative_to(folder).as_posix()] = self.file(path) or ""
+        top = os.fspath(folder)
+        hashes = {name: self.file(os.path.join(top, name)) or "" for name in fact_file_names(top)}
+        for name, path in _documents(folder, set(hashes)):
+            hashes[name] = self.file(path) or ""
         return hashes
 
     def template(self, name: str) -> str | None:
@@ -80,6 +123,32 @@ class Inputs:
         for path in self.layout.font_files():
             sha.update(f"{path.name}\0{self.file(path)}\0".encode())
         return sha.hexdigest()
+
+
+# Where briefs before 0.2 kept the desk's state: inside the output folder, served and bundled.
+_LEGACY_RECORD = ".briefs-state.json"
+_LEGACY_SNAPSHOTS = ".briefs-editions"
+
+
+def move_legacy_state(layout: Layout) -> None:
+    """Move a build record and edition snapshots an older briefs kept in the output folder to
+    the desk's state (.briefs/), so that nothing served or bundled holds them; call while
+    holding the output folder's lock."""
+    record = layout.out_dir / _LEGACY_RECORD
+    if record.is_file() and not record.is_symlink():
+        if layout.record_file.exists():
+            record.unlink()
+        else:
+            layout.record_file.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(record, layout.record_file)
+    snapshots = layout.out_dir / _LEGACY_SNAPSHOTS
+    if snapshots.is_dir() and not snapshots.is_symlink():
+        for path in sorted(snapshots.glob("*/*.json")):
+            target = layout.snapshots_dir / path.parent.name / path.name
+            if not target.exists() and not path.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(path, target)
+        shutil.rmtree(snapshots)
 
 
 def as_parsed(listed: dict[str, str], parsed: dict[str, str]) -> dict[str, str]:
@@ -118,6 +187,7 @@ class BuildState:
     def __init__(self, out_dir: Path, record_file: Path | None = None):
         self.out_dir = out_dir
         self.record_file = record_file
+        self._root = str(out_dir) + os.sep
         self.briefs: dict[str, BriefRecord] = {}
         self.outputs: dict[str, OutputRecord] = {}
         self.pathsets: dict[str, list[list[Any]]] = {}
@@ -126,11 +196,15 @@ class BuildState:
         # The outputs (key -> checksum) the index and manifest were last written from: a build
         # killed between saving this record and writing them rewrites them next time.
         self.published = ""
+        # Input files' signatures and hashes (see Inputs), so that unchanged ones are not read.
+        self.signatures: dict[str, list[Any]] = {}
+        self._signatures_read: dict[str, list[Any]] = {}
         # Whether anything changed since it was read (else it need not be written again).
         self.dirty = False
         # Why the record read was set aside (damaged, or not written by briefs); None if it was not.
         self.damage: str | None = None
         self._warnings_cache: dict[str, list[Problem]] = {}
+        self._templates_checked: dict[tuple[str, int], bool] = {}
 
     @classmethod
     def read(cls, out_dir: Path, record_file: Path) -> "BuildState":
@@ -159,6 +233,9 @@ class BuildState:
         state.outputs = {k: OutputRecord(**v) for k, v in data["outputs"].items()}
         state.fact_warnings = data.get("fact_warnings", {})
         state.published = data.get("published", "")
+        signatures = data.get("signatures", {})
+        state.signatures = {path: value for path, value in signatures.items() if len(value) == 6}
+        state._signatures_read = dict(state.signatures)
         return state
 
     def to_bytes(self) -> bytes:
@@ -171,8 +248,18 @@ class BuildState:
             "outputs": {k: vars(v) for k, v in self.outputs.items()},
             "fact_warnings": self.fact_warnings,
             "published": self.published,
+            "signatures": self.signatures,
         }
         return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+    @property
+    def changed(self) -> bool:
+        """Whether the record must be written again (input signatures count too)."""
+        return self.dirty or self.signatures != self._signatures_read
+
+    def saved(self) -> None:
+        self.dirty = False
+        self._signatures_read = dict(self.signatures)
 
     def outputs_digest(self) -> str:
         """One hash of every recorded output and its checksum (what a manifest lists)."""
@@ -182,18 +269,24 @@ class BuildState:
         return sha.hexdigest()[:32]
 
     def key(self, path: Path) -> str:
+        """The record's name of an output: its path inside the output folder."""
+        text, root = str(path), self._root
+        if text.startswith(root):  # as every output path is: no Path arithmetic per output
+            return text[len(root):].replace(os.sep, "/")
         return path.relative_to(self.out_dir).as_posix()
 
     def output_intact(self, path: Path, record: OutputRecord) -> bool:
-        """The output is the file we wrote: same size and time, or else the same content."""
+        """The output is the file we wrote: the same file (inode), size and times (a write
+        changes the status-change time, which cannot be set back), or else the same content."""
         try:
             stat = path.stat()
         except OSError:
             return False
-        if stat.st_size == record.output.get("size") and stat.st_mtime_ns == record.output.get("mtime_ns"):
+        signature = _output_signature(stat)
+        if all(record.output.get(name) == value for name, value in signature.items()):
             return True
         if stat.st_size == record.output.get("size") and file_hash(path) == record.output.get("sha"):
-            record.output["mtime_ns"] = stat.st_mtime_ns
+            record.output.update(signature)
             self.dirty = True
             return True
         return False
@@ -205,11 +298,19 @@ class BuildState:
         brief_record = self.briefs.get(record.deps) if record else None
         if record is None or brief_record is None or record.brief != brief or record.options != options:
             return "stale"
-        if any(inputs.template(name) != digest for name, digest in brief_record.templates.items()):
+        if not self._templates_unchanged(record.deps, brief_record, inputs):
             return "stale"
         if not self.output_intact(path, record):
             return "stale"
         return "fresh" if brief_record.fact_files == fact_files else "facts"
+
+    def _templates_unchanged(self, deps: str, brief_record: BriefRecord, inputs: Inputs) -> bool:
+        """Whether every template the brief loaded is as it was (asked once per brief, not per format)."""
+        known = self._templates_checked.get((deps, id(inputs)))
+        if known is None:
+            known = all(inputs.template(name) == digest for name, digest in brief_record.templates.items())
+            self._templates_checked[(deps, id(inputs))] = known
+        return known
 
     def deps_of(self, key: str) -> BriefRecord | None:
         """What the output at ``key`` was built from."""
@@ -232,9 +333,7 @@ class BuildState:
 
     def remember_output(self, path: Path, brief: str, deps: str, options: dict[str, Any], data: bytes,
                         warnings: list[Problem]) -> None:
-        stat = path.stat()
-        output = {"sha": hashlib.sha256(data).hexdigest(), "size": stat.st_size,
-                  "mtime_ns": stat.st_mtime_ns}
+        output = {"sha": hashlib.sha256(data).hexdigest(), **_output_signature(path.stat())}
         self.outputs[self.key(path)] = OutputRecord(brief, deps, options, output, _dump(warnings))
         self.dirty = True
 
@@ -251,6 +350,11 @@ class BuildState:
             self.fact_warnings[relationship] = dumped
             self._warnings_cache.pop(relationship, None)
             self.dirty = True
+
+
+def _output_signature(stat: os.stat_result) -> dict[str, int]:
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns,
+            "ino": stat.st_ino}
 
 
 def _dump(warnings: list[Problem]) -> list[list[Any]]:
@@ -274,15 +378,20 @@ def _damaged(path: Path, why: str) -> str:
 # name, which nothing reads as a record field).
 _TEXT_OR_NONE = ("one of", str, type(None))
 _WARNINGS = ("list", ("list", ("one of", str, int, type(None))))
+# A brief's title, edition and marking; the facts it shows unverified (a draft's).
+_INFO = ("one of", str, ("list", {"fact": str, "file": str, "line": ("one of", int, type(None))}))
 _RECORD = {
     "format": int,
     "pathsets": ("map", ("list", ("list", ("one of", str, int)))),
     "briefs": ("map", {"fact_files": ("map", str), "pathset": str, "digest": str,
-                       "templates": ("map", _TEXT_OR_NONE), "info?": ("map", object)}),
+                       "templates": ("map", _TEXT_OR_NONE), "info?": ("map", _INFO)}),
     "outputs": ("map", {"brief": str, "deps": str, "options": ("map", object),
-                        "output": {"sha": str, "size": int, "mtime_ns": int}, "warnings?": _WARNINGS}),
+                        "output": {"sha": str, "size": int, "mtime_ns": int, "ctime_ns?": int, "ino?": int},
+                        "warnings?": _WARNINGS}),
     "fact_warnings?": ("map", _WARNINGS),
     "published?": str,
+    # Input file -> [device, inode, size, mtime, ctime, hash] (see Inputs.file).
+    "signatures?": ("map", ("list", ("one of", int, str))),
     "...": object,
 }
 

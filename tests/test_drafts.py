@@ -23,7 +23,7 @@ def test_the_shipped_briefs_are_not_drafts(built):
     for path in (built / "build/pakistan-japan").glob("*.pdf"):
         assert not any("DRAFT" in page for page in pdf_pages(path)), path
     for path in (built / "build/pakistan-japan").glob("*.html"):
-        assert not html_root(path).xpath('//*[@class="draft-banner"]'), path
+        assert not html_root(path).xpath('//*[@class="page-notice"]'), path
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_every_page_and_format_of_a_draft_says_so(draft):
     document = docx.Document(str(out / "economic-ties.docx"))
     for section in document.sections:
         assert BANNER in [p.text for p in section.header.paragraphs]
-    assert html_root(out / "economic-ties.html").xpath('//*[@class="draft-banner"]')[0].text_content() == BANNER
+    assert html_root(out / "economic-ties.html").xpath('//*[@class="page-notice"]')[0].text_content() == BANNER
     cable = (out / "economic-ties.txt").read_text(encoding="utf-8").splitlines()
     assert cable[1] == BANNER and cable[-2] == BANNER
     # The overview does not show the fact: it is not a draft.
@@ -80,3 +80,17 @@ def test_strict_refuses_the_draft(draft, tmp_path):
     shutil.copytree(draft, project)
     result = run_briefs(project, "build", "--strict", "--force", "--only", "pakistan-japan/economic-ties")
     assert result.code == 1 and "economy.summary: no passages" in result.stderr
+
+
+def test_every_page_of_a_working_edition_says_it_is_a_working_copy(tmp_path):
+    project = copy_project(tmp_path / "project")
+    result = run_briefs(project, "build", "--quiet", "--working", "--format", "pdf,docx,txt",
+                        "--only", "pakistan-japan/country-brief")
+    assert result.code == 0, result.stderr
+    out = project / "build/pakistan-japan/working"
+    notice = "WORKING COPY \u2013 NOT FOR CIRCULATION"
+    pages = pdf_pages(out / "country-brief.pdf")
+    assert len(pages) > 2 and all(notice in normalize(page) for page in pages)
+    document = docx.Document(str(out / "country-brief.docx"))
+    assert all(notice in [p.text for p in section.header.paragraphs] for section in document.sections)
+    assert (out / "country-brief.txt").read_text(encoding="ascii").splitlines()[1] == "WORKING COPY - NOT FOR CIRCULATION"

@@ -168,7 +168,12 @@ def test_no_note_number_stands_alone_on_a_line(built, kind):
     its own, or the end of a line whose note text begins on the next."""
     for number, (_height, lines) in enumerate(pdf_lines(built / OUT / f"{kind}.pdf"), start=1):
         for line in lines:
-            assert not re.fullmatch(r"\d{1,3}\.?", line.text), f"page {number}: {line.text!r} alone on a line"
+            # A raised call set right after its word, which pdftotext may count as a line of its
+            # own (by where it sits on the page), is attached, not alone.
+            attached = any(abs(other.right - line.left) < 0.5 and other.top < line.bottom
+                           and line.top < other.bottom for other in lines if other is not line)
+            assert attached or not re.fullmatch(r"\d{1,3}\.?", line.text), \
+                f"page {number}: {line.text!r} alone on a line"
             if line.height < BODY_LINE:
                 assert not re.search(r"(^|\s)\d{1,3}\.$", line.text), f"page {number}: note number ends {line.text!r}"
 
@@ -252,7 +257,7 @@ def test_working_edition_keeps_the_apparatus_in_its_own_folder(built, tmp_path):
     assert result.code == 0, result.stderr
     text = html_text(project / OUT / "working/country-brief.html")
     assert "[stale:" in text and "freshness policy" in text and "Kind: official" in text
-    assert "not for circulation" in text
+    assert "WORKING COPY \u2013 NOT FOR CIRCULATION" in text
     # The outgoing files keep their paths, untouched by a working build.
     assert (project / OUT / "country-brief.html").read_bytes() == (built / OUT / "country-brief.html").read_bytes()
 

@@ -226,8 +226,11 @@ def test_long_words_get_break_opportunities_and_keep_their_text():
 
     from briefs.writers.pdf import LONG_WORD, breakable
 
-    short = "<html><body><p>" + "a" * LONG_WORD + " word</p></body></html>"
-    assert breakable(short, lxml.html.document_fromstring(short)) == short
+    short = "<html><body><main><p>" + "a" * LONG_WORD + " word in Islamabad</p></main></body></html>"
+    laid_out = lxml.html.document_fromstring(breakable(short, lxml.html.document_fromstring(short)))
+    assert laid_out.text_content() == lxml.html.document_fromstring(short).text_content()
+    assert not laid_out.xpath("//wbr")
+    assert [s.text for s in laid_out.xpath('//span[@class="name"]')] == ["Islamabad"]  # never hyphenated
     html = ("<html><body><p>x <b>" + "b" * 300 + "</b>" + "t" * 200 + " 日本" * 50
             + "</p><style>" + "s" * 200 + "</style></body></html>")
     document = lxml.html.document_fromstring(html)

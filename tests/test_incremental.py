@@ -13,6 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from briefs.output import LOCK_FILE, MARKER
 from conftest import PAUSED_WRITER, ROOT, edition_date, planned, run_briefs, tree_digest
 
 OUT = Path("build/pakistan-japan")
@@ -106,9 +107,8 @@ def test_parallel_and_serial_builds_give_identical_files(project, tmp_path):
     # Every output is the same (the build records, in .briefs/, differ only in file times).
     serial_files, parallel_files = tree_digest(tmp_path / "serial"), tree_digest(tmp_path / "parallel")
     assert serial_files == parallel_files and serial_files
-    # The desk's state is in .briefs/; the folder holds only briefs' marker besides outputs.
-    assert not any(name.startswith(".") for name in serial_files
-                   if name not in (".briefs-output",))
+    # The desk's state is in .briefs/: the folder holds outputs and briefs' own marker and lock.
+    assert {name for name in serial_files if name.startswith(".")} <= {MARKER, LOCK_FILE}
     # The log lists outputs in plan order, whatever order the workers finished in.
     assert serial.stdout.splitlines()[:-1] == [
         line.replace("/parallel/", "/serial/") for line in parallel.stdout.splitlines()[:-1]]

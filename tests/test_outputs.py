@@ -18,6 +18,7 @@ from readback import (
     html_root,
     html_text,
     pdf_headings,
+    normalize,
     pdf_pages,
     pdf_text,
 )
@@ -161,3 +162,62 @@ def test_html_is_self_contained(built):
     assert not root.xpath("//link[@rel='stylesheet'] | //script[@src] | //img[starts-with(@src,'http')]")
     assert root.xpath("//style")
     assert root.get("lang") == "en"
+
+
+def test_no_internal_keys_or_developer_notes_reach_the_reader(built):
+    """The PDF's properties hold the standard ones and the marking, not the page's viewport or
+    the build's perspective; the HTML's inlined stylesheet carries no comments."""
+    for path in (built / "build/pakistan-japan").glob("*.pdf"):
+        info = pypdf.PdfReader(path).metadata
+        assert set(info) - {"/Producer", "/Title", "/Author", "/Subject", "/Keywords", "/Creator",
+                            "/CreationDate", "/ModDate"} == {"/marking"}, (path, set(info))
+    for path in (built / "build/pakistan-japan").glob("*.html"):
+        style = re.search(r"<style>(.*?)</style>", path.read_text(encoding="utf-8"), re.S).group(1)
+        assert "/*" not in style and "@page" in style, path
+
+
+def test_a_date_range_writes_what_its_dates_share_once(built):
+    from briefs.model import PartialDate
+    from briefs.render import format_date_range
+
+    assert format_date_range(PartialDate(2019, 10, 20), PartialDate(2019, 10, 24)) == "20\u201324 October 2019"
+    assert format_date_range(PartialDate(2019, 4, 28), PartialDate(2019, 5, 2)) == "28 April \u2013 2 May 2019"
+    assert format_date_range(PartialDate(2019, 12), PartialDate(2020, 1)) == "December 2019 \u2013 January 2020"
+    assert format_date_range(PartialDate(2019, 10, 20), None) == "20 October 2019"
+    headings = html_headings(built / "build/pakistan-japan/country-brief.html")
+    assert "President of Pakistan, 20\u201324 October 2019" in headings
+    assert not any(" to " in h and "2019" in h for h in headings)
+
+
+@pytest.mark.parametrize("kind", ["country-brief", "economic-ties"])
+def test_a_table_of_a_few_rows_is_never_split_across_pages(built, kind):
+    root = html_root(output(built, kind, "html"))
+    tables = root.xpath("//main//table")
+    short = [t for t in tables if len(t.xpath("./tbody/tr | ./tr")) <= 6]
+    assert short and all("whole" in t.get("class", "").split() for t in short)
+    pages = [normalize(page) for page in pdf_pages(output(built, kind, "pdf"))]
+    for table in short:
+        first = normalize(table.xpath(".//th | .//td")[0].text_content()).strip()
+        last = normalize(table.xpath("(.//tr)[last()]/td[1] | (.//tr)[last()]/th[1]")[0].text_content()).strip()
+        assert any(first in page and last[:30] in page for page in pages), (first, last)
+    document = docx.Document(str(output(built, kind, "docx")))
+    for table in document.tables:
+        if len(table.rows) <= 7:  # a header row and up to six rows
+            for row in table.rows[:-1]:
+                assert all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs)
+
+
+@pytest.mark.parametrize("kind", ["country-brief", "overview", "economic-ties", "institutional-mechanisms"])
+def test_hyphenation_leaves_three_letters_each_side_and_no_name_broken(built, kind):
+    lines = [line.strip() for page in pdf_pages(output(built, kind, "pdf")) for line in page.splitlines()]
+    breaks = 0
+    for line, following in zip(lines, lines[1:]):
+        if not line.endswith("\u2010"):
+            continue
+        breaks += 1
+        before = re.search(r"([^\W\d_]+)\u2010$", line).group(1)
+        after = re.match(r"[^\W\d_]+", following).group()
+        assert len(before) >= 3 and len(after) >= 3, (line, following)
+        assert not before[0].isupper(), f"a capitalised word is hyphenated: {before}-{after}"
+    if kind == "country-brief":
+        assert breaks, "the justified text is hyphenated somewhere (else the test proves nothing)"

@@ -87,6 +87,37 @@ print(loaded)
     assert result.stdout.splitlines()[-1] == "[]"
 
 
+def test_a_build_with_nothing_to_do_in_every_format_imports_no_writer(tmp_path):
+    """Output names come from the registry's declared suffixes: checking the default formats
+    imports no writer module (python-docx alone takes a tenth of a second), no process
+    machinery and no fontconfig binding."""
+    project = copy_project(tmp_path / "project")
+    assert subprocess.run([sys.executable, "-m", "briefs", "build", "--only", "pakistan-japan/overview", "-q"],
+                          cwd=project, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                          timeout=600).returncode == 0
+    code = """
+import sys
+from briefs.cli import cli
+try:
+    cli(["build", "--only", "pakistan-japan/overview", "-q"])
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(sorted(m for m in sys.modules if m.startswith(("briefs.writers.docx", "briefs.writers.html",
+                                                         "briefs.writers.txt", "docx", "multiprocessing",
+                                                         "ctypes", "cffi", "lxml"))))
+"""
+    result = _python(code, project)
+    assert result.returncode == 0, result.stderr
+    assert "skipped 3 up to date" in result.stdout
+    assert result.stdout.splitlines()[-1] == "[]", result.stdout
+
+
+def test_the_declared_suffixes_are_the_writers_own():
+    for name, (suffix, default) in registry.BUILTIN.items():
+        writer = registry.writer_class(name)
+        assert (writer.suffix, writer.default) == (suffix, default)
+
+
 def test_a_rendered_brief_travels_as_its_html():
     layout = Layout.of(ROOT)
     rendered = Renderer(layout).render(load_relationship(ROOT / "facts/pakistan-japan"), "overview")

@@ -21,8 +21,11 @@ from ..layout import Layout
 if TYPE_CHECKING:  # the writers are imported by render's callers, never by render itself
     from ..rendered import RenderedBrief
 
-# The shipped formats, in the order the index links them.
-BUILTIN = ("pdf", "docx", "html", "txt")
+# The shipped formats, in the order the index links them, each with its file suffix and whether
+# it is built by default: what planning a build needs, known without importing the writer
+# (python-docx alone takes a tenth of a second, and a build with nothing to do needs none).
+# Each writer declares the same; register() refuses a writer that disagrees.
+BUILTIN = {"pdf": (".pdf", True), "docx": (".docx", True), "html": (".html", True), "txt": (".txt", False)}
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ def register(cls: type[Writer]) -> type[Writer]:
     """Add a writer to the registry; a second writer under the same name is a mistake."""
     if not cls.name or not cls.suffix.startswith("."):
         raise ValueError(f"writer {cls.__name__} must declare a name and a suffix such as '.pdf'")
+    if cls.name in BUILTIN and BUILTIN[cls.name] != (cls.suffix, cls.default):
+        raise ValueError(f"writer {cls.__name__} declares {(cls.suffix, cls.default)} but BUILTIN says"
+                         f" {BUILTIN[cls.name]} for {cls.name!r}")
     existing = _REGISTRY.get(cls.name)
     if existing is not None and existing.__qualname__ != cls.__qualname__:
         raise ValueError(f"two writers for the format {cls.name!r}: {existing.__name__} and {cls.__name__}")
@@ -85,19 +91,35 @@ def writer_class(name: str) -> type[Writer]:
 
 
 def formats() -> list[str]:
-    """Every registered format, the shipped ones first."""
-    for name in BUILTIN:
-        writer_class(name)
-    return list(_REGISTRY)
+    """Every known format, the shipped ones first (imports no writer)."""
+    return [*BUILTIN, *(name for name in _REGISTRY if name not in BUILTIN)]
 
 
 def default_formats() -> tuple[str, ...]:
-    return tuple(name for name in formats() if _REGISTRY[name].default)
+    return tuple(name for name in formats() if _declared(name)[1])
+
+
+def known_format(name: str) -> None:
+    """Raise UsageError, naming the known formats, unless ``name`` is one (imports no writer)."""
+    if name not in BUILTIN and name not in _REGISTRY:
+        writer_class(name)
+
+
+def suffix(name: str) -> str:
+    """The file suffix of a format's outputs, e.g. ".pdf" (imports no shipped writer)."""
+    return _declared(name)[0]
+
+
+def _declared(name: str) -> tuple[str, bool]:
+    if name in BUILTIN:
+        return BUILTIN[name]
+    cls = writer_class(name)
+    return cls.suffix, cls.default
 
 
 def format_order(name: str) -> tuple[int, str]:
     """Sort key: the shipped formats in their order, then others by name (imports nothing)."""
-    return (BUILTIN.index(name) if name in BUILTIN else len(BUILTIN), name)
+    return (list(BUILTIN).index(name) if name in BUILTIN else len(BUILTIN), name)
 
 
 @dataclass
@@ -150,8 +172,8 @@ def html_classes(element) -> set[str]:
 
 class BlockWalker:
     """Walks the block elements of a rendered brief for a writer that lays out its own
-    paragraphs (DOCX, the plain-text cable): the elements it never shows, the marking and a
-    draft's banner (each format prints those in its own place) are passed over here, once for all."""
+    paragraphs (DOCX, the plain-text cable): the elements it never shows, the marking and the
+    page notices (each format prints those in its own place) are passed over here, once for all."""
 
     skipped: frozenset[str] = frozenset()
 
@@ -162,7 +184,7 @@ class BlockWalker:
 
     def block(self, element) -> None:
         classes = html_classes(element)
-        if element.tag in self.skipped or "marking" in classes or "draft-banner" in classes:
+        if element.tag in self.skipped or "marking" in classes or "page-notice" in classes:
             return
         self.visit(element, element.tag, classes)
 

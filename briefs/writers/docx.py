@@ -486,6 +486,9 @@ class _Builder(BlockWalker):
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         shade = self.styles.header_shade
+        # A table of a few rows is kept on one page, as the PDF keeps it (table.whole): every
+        # row's paragraphs but the last row's keep with the next.
+        whole = "whole" in html_classes(element)
         for row_index, row in enumerate(rows):
             header = row.getparent().tag == "thead"
             if header:
@@ -497,6 +500,8 @@ class _Builder(BlockWalker):
                 heading = header or cell.tag == "th"
                 self._set_style(paragraph, "Table Heading" if heading else "Table Text")
                 self.inline(paragraph, cell, _Format(bold=heading))
+                if whole and row_index + 1 < len(rows):
+                    paragraph.paragraph_format.keep_with_next = True
                 if header and shade:
                     ox.shade_cell(target, shade)
         self._size_columns(table)
@@ -528,23 +533,21 @@ class _Builder(BlockWalker):
         ox.fix_table_layout(table, twips, s.cell_border, padding)
 
     def table_of_contents(self, nav) -> None:
-        """The contents list: one paragraph per entry, a link to the heading, a dot leader and
-        the heading's page as a PAGEREF field.
+        """The contents list, as deep as the printed one (the sections): Word's own TOC field,
+        whose stored result is one paragraph per entry, a link to the heading, a dot leader
+        and the heading's page as a PAGEREF field.
 
-        Why not Word's TOC field: LibreOffice shows a TOC field's stored result as it is and
-        never updates it when opening (nor with w:updateFields), so its page numbers would be
-        whatever the writer guessed. A PAGEREF outside a TOC field is computed by LibreOffice
-        from its own layout as the file opens, so the numbers are right there at once. Word
-        shows stored field results until it updates them; settings.xml asks it to
-        (w:updateFields), and on opening it offers to update the fields, which fills in its
-        own page numbers. (The entries do not pick up headings added later in Word; a reader
-        who wants that inserts Word's own table of contents.)"""
+        The stored page numbers are the writer's estimate of the layout (estimate_heading_pages,
+        within a page of it): Word shows them without asking anything on opening (no
+        w:updateFields, whose prompt every recipient would see) and updates the field, new
+        headings included, when the reader asks (F9); LibreOffice shows the stored result."""
         for child in nav:
             if child.tag == "p":
                 paragraph = self.paragraph(child, "TOC Heading")
                 paragraph.paragraph_format.keep_with_next = True
-        entries = nav.xpath(".//a[starts-with(@href, '#')]")
-        levels = [len(link.xpath("ancestor::ol")) for link in entries]
+        # As printed: the sections only (the PDF's stylesheet hides the sub-entries).
+        entries = [link for link in nav.xpath(".//a[starts-with(@href, '#')]") if len(link.xpath("ancestor::ol")) == 1]
+        levels = [1] * len(entries)
         s = self.styles
         # A nested list's bottom margin (CSS ol margin-bottom, in the contents' own size)
         # separates one group of sub-entries from the next entry.
@@ -556,6 +559,9 @@ class _Builder(BlockWalker):
             paragraph.paragraph_format.tab_stops.add_tab_stop(
                 Pt(round(s.text_width_pt, 1)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
             bookmark = ox.bookmark_name(link.get("href")[1:])
+            if index == 0:  # the entries are the stored result of Word's own TOC field
+                ox.field_char(paragraph._p, "begin", ' TOC \\o "1-1" \\h \\z \\u ')
+                ox.field_char(paragraph._p, "separate")
             hyperlink = ox.add_hyperlink(paragraph.part, paragraph._p, anchor=bookmark)
             self._run(paragraph, hyperlink, link.text_content().strip(), _Format())
             cached = ox.add_page_reference(hyperlink, bookmark, "")
@@ -564,6 +570,7 @@ class _Builder(BlockWalker):
                 paragraph.paragraph_format.space_after = Pt(round(group_after, 2))
             last = paragraph
         if last is not None:
+            ox.field_char(last._p, "end")
             last.paragraph_format.space_after = Pt(round(s.toc_after, 2))
 
     # --- inline content ------------------------------------------------------------
@@ -772,10 +779,10 @@ def _header_and_footer(document, info: BriefMeta, s: StyleMap) -> None:
         header.style = document.styles["Header"]
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _margin_run(header, info.marking, s.marking)
-        if info.draft:
-            draft = section.header.add_paragraph(style=document.styles["Header"])
-            draft.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _margin_run(draft, info.draft, s.marking)
+        for text in info.notices:
+            notice = section.header.add_paragraph(style=document.styles["Header"])
+            notice.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _margin_run(notice, text, s.marking)
         footer = section.footer
         footer.paragraphs[0].text = ""
         width = (section.page_width - section.left_margin - section.right_margin) / 12700
@@ -845,8 +852,9 @@ def _margin_format(run: Run, look: Text) -> None:
 
 
 def _settings(document) -> None:
-    # Word offers to update the fields on opening (the contents' PAGEREF page numbers).
-    ox.set_setting(document, "w:updateFields", val="true")
+    # No w:updateFields: Word would ask every recipient to update fields on opening. The
+    # contents' stored page numbers are the writer's estimate of the layout; Word updates
+    # its TOC field when the reader asks (F9), LibreOffice computes the PAGEREFs on opening.
     ox.set_setting(document, "w:autoHyphenation", val="true")
     ox.remove_setting(document, "w:savePreviewPicture")
     ox.set_compatibility_mode(document, 15)

@@ -412,6 +412,22 @@ def fix_table_layout(table, widths: list[int], border: tuple[float, str] | None,
                                        "w:vAlign", "w:hideMark"), w=width, type="dxa")
 
 
+def field_char(container, kind: str, instruction: str | None = None) -> None:
+    """A complex field's mark: "begin" (then its ``instruction``), "separate" or "end"."""
+    run = OxmlElement("w:r")
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    run.append(char)
+    container.append(run)
+    if instruction is not None:
+        run = OxmlElement("w:r")
+        instr = OxmlElement("w:instrText")
+        instr.set(qn("xml:space"), "preserve")
+        instr.text = instruction
+        run.append(instr)
+        container.append(run)
+
+
 def add_page_reference(container, bookmark: str, cached: str) -> OxmlElement:
     """A tab, then a PAGEREF field giving the page of ``bookmark`` (the number at the end of a
     contents entry). ``cached`` is shown until the field is updated; the run holding it is
@@ -419,25 +435,11 @@ def add_page_reference(container, bookmark: str, cached: str) -> OxmlElement:
     tab = OxmlElement("w:r")
     tab.append(OxmlElement("w:tab"))
     container.append(tab)
-    for kind, text in (("begin", None), (None, f" PAGEREF {bookmark} \\h "), ("separate", None)):
-        run = OxmlElement("w:r")
-        if kind:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run.append(char)
-        else:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run.append(instr)
-        container.append(run)
+    field_char(container, "begin", f" PAGEREF {bookmark} \\h ")
+    field_char(container, "separate")
     result = _text_run(cached)
     container.append(result)
-    end = OxmlElement("w:r")
-    char = OxmlElement("w:fldChar")
-    char.set(qn("w:fldCharType"), "end")
-    end.append(char)
-    container.append(end)
+    field_char(container, "end")
     return result
 
 

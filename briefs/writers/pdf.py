@@ -23,7 +23,6 @@ from . import Writer, WriteOptions, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
 from .pdf_fonts import confined_fonts, font_face_rules, undrawable_characters
 from . import pdf_structure
-from .pdf_import import import_weasyprint
 
 if TYPE_CHECKING:
     from ..rendered import RenderedBrief
@@ -37,6 +36,8 @@ _EPOCH_LOCK = threading.Lock()
 # Kept for the life of a worker: fonts are loaded once and images decoded once, not per document.
 _FONT_CONFIGS: dict[tuple, tuple] = {}
 _IMAGE_CACHE: dict = {}
+# The <meta> names a PDF carries in its document properties, besides the standard ones.
+_PROPERTIES = frozenset({"marking"})
 
 
 # A word longer than a line is split by WeasyPrint at its hyphenation points: it tries each
@@ -60,14 +61,64 @@ def _pieces(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(cuts, cuts[1:])]
 
 
+# A capitalised word long enough to be hyphenated (see the stylesheet's hyphenate-limit-chars).
+_CAPITALISED = re.compile(r"(?<![\w-])[A-Z][^\W\d_]{5,}(?![\w-])")
+_FLOWING = "p li td th blockquote span em strong i b a cite".split()
+
+
+def _names_unhyphenated(document) -> None:
+    """Wrap each capitalised word of the text in ``<span class="name">``, which the stylesheet
+    never hyphenates: a proper name ("Islamabad") is not broken at a line's end. Done on the
+    copy the PDF is laid out from: the text is unchanged, and the HTML and DOCX keep their
+    runs whole."""
+    for element in document.xpath("//main//*"):
+        if element.tag not in _FLOWING or _classes(element) & {"footnote", "name"}:
+            continue
+        if element.text and _CAPITALISED.search(element.text):
+            pieces = _split_names(element.text, document.makeelement)
+            element.text = pieces.pop(0)
+            for index, span in enumerate(pieces):
+                element.insert(index, span)
+        for child in list(element):
+            if child.tail and _CAPITALISED.search(child.tail) and "name" not in _classes(child):
+                pieces = _split_names(child.tail, document.makeelement)
+                child.tail = pieces.pop(0)
+                for span in reversed(pieces):
+                    child.addnext(span)
+
+
+def _split_names(text: str, make) -> list:
+    """``text`` as [the text before the first name, then a span per name, each holding the
+    text up to the next name as its tail]."""
+    pieces: list = [""]
+    position = 0
+    for match in _CAPITALISED.finditer(text):
+        if pieces[1:]:
+            pieces[-1].tail = text[position:match.start()]
+        else:
+            pieces[0] = text[position:match.start()]
+        span = make("span", {"class": "name"})
+        span.text = match.group()
+        pieces.append(span)
+        position = match.end()
+    pieces[-1].tail = text[position:]
+    return pieces
+
+
+def _classes(element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
 def breakable(html: str, document) -> str:
-    """The HTML to lay out: ``html`` itself, or, if its body holds words longer than
-    LONG_WORD, a copy with break opportunities in them."""
+    """The HTML to lay out: a copy of ``document`` whose names are never hyphenated, and
+    whose words longer than LONG_WORD have break opportunities in them."""
+    document = copy.deepcopy(document)
+    _names_unhyphenated(document)
     body = document.find("body")
     if body is None or not any(_LONG_RUN.search(text) for text in body.itertext()):
-        return html
-    document = copy.deepcopy(document)
-    body = document.find("body")
+        import lxml.html
+
+        return "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
     for element in list(body.iter()):
         if not isinstance(element.tag, str) or element.tag in ("style", "script"):
             continue
@@ -100,9 +151,13 @@ class PdfWriter(Writer):
 
     @classmethod
     def prepare(cls) -> None:
+        from .pdf_import import import_weasyprint  # ctypes and subprocess: not for planning a build
+
         import_weasyprint()  # most of a first PDF's time
 
     def write(self, brief: RenderedBrief, options: WriteOptions) -> bytes:
+        from .pdf_import import import_weasyprint
+
         weasyprint = import_weasyprint()  # heavy: imported only when a PDF is wanted
         pdf_structure.install()  # notes, header scopes and languages in the structure tree
 
@@ -130,13 +185,18 @@ class PdfWriter(Writer):
                 fetcher = weasyprint_fetcher(layout.asset_roots(), self.warnings, template_of(brief))
                 document = weasyprint.HTML(string=breakable(brief.html, brief.document),
                                            base_url=base_url, url_fetcher=fetcher)
-                pdf = document.write_pdf(
-                    stylesheets=stylesheets, font_config=font_config, pdf_variant=variant,
-                    pdf_tags=True, attachments=attachments, cache=_IMAGE_CACHE,
-                    custom_metadata=True,  # the marking (<meta name="marking">) in the properties
+                pdf_options = dict(
+                    stylesheets=stylesheets, pdf_variant=variant, pdf_tags=True, attachments=attachments,
+                    cache=_IMAGE_CACHE, pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
+                    custom_metadata=True)  # the marking (<meta name="marking">) in the properties
+                laid_out = document.render(font_config, **pdf_options)
+                # Of the page's other <meta> names, none belongs in a PDF's properties (the
+                # viewport is the browser's, the perspective the build's).
+                laid_out.metadata.custom = {name: value for name, value in laid_out.metadata.custom.items()
+                                            if name in _PROPERTIES}
+                pdf = laid_out.write_pdf(
                     finisher=_Finish(brief.meta.marking, _relative_links(brief, base_url)),
-                    pdf_identifier=f"{brief.relationship}/{brief.kind}".encode(),
-                )
+                    **{k: v for k, v in pdf_options.items() if k in weasyprint.DEFAULT_OPTIONS})
             except WriteError:
                 raise
             except Exception as exc:  # WeasyPrint raises many kinds; all mean this brief failed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import functools
 import unicodedata
 from pathlib import Path
@@ -70,64 +69,66 @@ def font_face_rules(fonts: list[Path]) -> tuple[str, list[str]]:
     return "\n".join(rules), families
 
 
-_FONTCONFIG_API = """
-typedef int FcBool; typedef unsigned int FcChar32;
-typedef struct _FcConfig FcConfig; typedef struct _FcPattern FcPattern;
-typedef struct _FcCharSet FcCharSet; typedef struct _FcObjectSet FcObjectSet;
-typedef struct _FcFontSet { int nfont; int sfont; FcPattern **fonts; } FcFontSet;
-FcBool FcInit(void);
-FcCharSet *FcCharSetCreate(void);
-FcBool FcCharSetAddChar(FcCharSet *fcs, FcChar32 ucs4);
-void FcCharSetDestroy(FcCharSet *fcs);
-FcPattern *FcPatternCreate(void);
-void FcPatternDestroy(FcPattern *p);
-FcBool FcPatternAddCharSet(FcPattern *p, const char *object, const FcCharSet *c);
-FcObjectSet *FcObjectSetCreate(void);
-FcBool FcObjectSetAdd(FcObjectSet *os, const char *object);
-void FcObjectSetDestroy(FcObjectSet *os);
-FcFontSet *FcFontList(FcConfig *config, FcPattern *p, FcObjectSet *os);
-void FcFontSetDestroy(FcFontSet *s);
-"""
+def _fontconfig_api() -> dict:
+    """The fontconfig functions asked, by name: (result type, argument types)."""
+    import ctypes  # only once a text is checked: a build with nothing to do needs none
+
+    class FontSet(ctypes.Structure):
+        _fields_ = [("nfont", ctypes.c_int), ("sfont", ctypes.c_int), ("fonts", ctypes.c_void_p)]
+
+    opaque, font_set = ctypes.c_void_p, ctypes.POINTER(FontSet)  # FcPattern, FcCharSet...: opaque
+    return {
+        "FcInit": (ctypes.c_int, []),
+        "FcCharSetCreate": (opaque, []),
+        "FcCharSetAddChar": (ctypes.c_int, [opaque, ctypes.c_uint32]),
+        "FcCharSetDestroy": (None, [opaque]),
+        "FcPatternCreate": (opaque, []),
+        "FcPatternDestroy": (None, [opaque]),
+        "FcPatternAddCharSet": (ctypes.c_int, [opaque, ctypes.c_char_p, opaque]),
+        "FcObjectSetCreate": (opaque, []),
+        "FcObjectSetAdd": (ctypes.c_int, [opaque, ctypes.c_char_p]),
+        "FcObjectSetDestroy": (None, [opaque]),
+        "FcFontList": (font_set, [opaque, opaque, opaque]),
+        "FcFontSetDestroy": (None, [font_set]),
+    }
 
 
 class _SystemFonts:
     """Asks fontconfig (the library WeasyPrint finds its fonts with) whether any installed
     font has a character. fontconfig has no maintained Python binding, so these few calls
-    go through cffi, which WeasyPrint itself uses; asking in-process takes about a
-    millisecond per character, where listing every font's coverage with fc-list took a
-    noticeable part of a one-brief build."""
+    go through ctypes (declaring them for cffi meant parsing C declarations, some 25 ms at
+    every start); asking in-process takes about a millisecond per character, where listing
+    every font's coverage with fc-list took a noticeable part of a one-brief build."""
 
     def __init__(self) -> None:
         self._lib = None
-        self._ffi = None
         self._loaded = False
 
     def available(self) -> bool:
         if not self._loaded:
             self._loaded = True
             try:
-                import cffi
-
-                ffi = cffi.FFI()
-                ffi.cdef(_FONTCONFIG_API)
-                lib = _open_fontconfig(ffi)
+                lib = _open_fontconfig()
+                for name, (result, arguments) in _fontconfig_api().items():
+                    function = getattr(lib, name)
+                    function.restype, function.argtypes = result, arguments
                 if lib.FcInit():
-                    self._ffi, self._lib = ffi, lib
-            except (OSError, ImportError, AttributeError):
+                    self._lib = lib
+            except (OSError, AttributeError):
                 pass
         return self._lib is not None
 
     @functools.lru_cache(maxsize=4096)
     def covers(self, codepoint: int) -> bool:
-        lib, ffi = self._lib, self._ffi
+        lib = self._lib
         charset, pattern, objects = lib.FcCharSetCreate(), lib.FcPatternCreate(), lib.FcObjectSetCreate()
         try:
             lib.FcCharSetAddChar(charset, codepoint)
             lib.FcPatternAddCharSet(pattern, b"charset", charset)
             lib.FcObjectSetAdd(objects, b"family")
-            fonts = lib.FcFontList(ffi.NULL, pattern, objects)
-            found = fonts != ffi.NULL and fonts.nfont > 0
-            if fonts != ffi.NULL:
+            fonts = lib.FcFontList(None, pattern, objects)
+            found = bool(fonts) and fonts.contents.nfont > 0
+            if fonts:
                 lib.FcFontSetDestroy(fonts)
             return found
         finally:
@@ -136,14 +137,18 @@ class _SystemFonts:
             lib.FcCharSetDestroy(charset)
 
 
-def _open_fontconfig(ffi):
+def _open_fontconfig():
+    import ctypes
+
     # The usual name first: searching for the library (ctypes.util) runs the linker.
     for name in ("libfontconfig.so.1", "libfontconfig.1.dylib"):
         try:
-            return ffi.dlopen(name)
+            return ctypes.CDLL(name)
         except OSError:
             continue
-    return ffi.dlopen(ctypes.util.find_library("fontconfig") or "fontconfig")
+    from ctypes.util import find_library
+
+    return ctypes.CDLL(find_library("fontconfig") or "fontconfig")
 
 
 SYSTEM_FONTS = _SystemFonts()
