@@ -27,7 +27,7 @@ from .evidence import FactEvidence, restated
 from .layout import Layout
 from .load import load_all
 from .model import Quotation, walk
-from .output import atomic_write
+from .output import atomic_write, claim
 from .render import Renderer
 
 Path_ = tuple[Any, ...]
@@ -392,6 +392,7 @@ def write_audits(layout: Layout, only: Iterable[str] = ()) -> tuple[list[Path], 
     relationships = load_all(layout.facts_dir, list(only) or None)
     pages = [(audit_path(layout.out_dir, r.slug), audit_page(r, briefs_citing(r, layout)))
              for r in relationships]
+    claim(layout.out_dir, layout.record_file)  # briefs' own folder, marked if it makes it
     for path, html in pages:
         atomic_write(path, html.encode("utf-8"))
     return [path for path, _ in pages], [w for r in relationships for w in r.warnings]

@@ -11,7 +11,8 @@ never emptied, and briefs does not write into one that holds files of someone el
 The lock is ``flock`` on a lock file in the folder, opened close-on-exec and closed in
 every forked child, so that only the build's own process holds it: when that process
 ends, however it ends, the kernel releases it. The lock file names the holder while it
-runs, so the next build can say that the last one was killed.
+runs and is removed when it finishes, so a lock file found naming a dead process means the
+last run was killed, and the next one says so.
 """
 
 from __future__ import annotations
@@ -196,11 +197,14 @@ def _acquire(out_dir: Path, waiting: Callable[[Path], None], create: bool,
         _release(handle)
 
 
-def _release(handle: int) -> None:
-    with contextlib.suppress(OSError):
-        os.ftruncate(handle, 0)  # a lock file naming no process: the build finished
+def _release(handle: int, path: Path | None = None) -> None:
+    """Unlock; with ``path`` (the lock file this descriptor holds), remove it first, so that a
+    lock file is left only by a run that was killed (the next one then says so)."""
+    if path is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
     _held.discard(handle)
-    os.close(handle)  # closing releases the lock
+    os.close(handle)  # closing releases the lock; a waiter then finds the file gone and retries
 
 
 @contextlib.contextmanager
@@ -209,8 +213,9 @@ def exclusive(out_dir: Path, waiting: Callable[[Path], None], notice: Callable[[
     """One build, dist or clean at a time per output folder: a second one waits, after calling
     ``waiting``. With ``create`` the folder is made (and marked; see :func:`claim`) if need be;
     without, a missing folder has nothing to guard. A lock whose holder died is taken over,
-    told to ``notice``."""
-    made = create and not out_dir.exists() and not out_dir.is_symlink()
+    told to ``notice``. A folder made here and left holding nothing but the marker (a build
+    that failed on its input) is removed again: a failed build leaves no trace."""
+    made = create and not out_dir.exists()
     if create:
         claim(out_dir, record_file)
     handle = _acquire(out_dir, waiting, create, record_file)
@@ -229,20 +234,17 @@ def exclusive(out_dir: Path, waiting: Callable[[Path], None], notice: Callable[[
     try:
         yield
     finally:
+        _release(handle, out_dir / LOCK_FILE)
         if made:
-            _unmake_if_unused(out_dir)
-        _release(handle)
+            _remove_if_unused(out_dir)
 
 
-def _unmake_if_unused(out_dir: Path) -> None:
-    """Remove a folder this run made, if the run wrote nothing in it (a build stopped by bad
-    input): the project is then exactly as it was."""
+def _remove_if_unused(out_dir: Path) -> None:
     with contextlib.suppress(OSError):
-        if {entry.name for entry in os.scandir(out_dir)} <= {MARKER, LOCK_FILE}:
-            for name in (MARKER, LOCK_FILE):
-                with contextlib.suppress(FileNotFoundError):
-                    (out_dir / name).unlink()
+        if os.listdir(out_dir) == [MARKER]:
+            os.unlink(out_dir / MARKER)
             out_dir.rmdir()
+
 
 
 # --- deleting only what briefs wrote -------------------------------------------------------

@@ -377,7 +377,8 @@ def _damaged(path: Path, why: str) -> str:
 
 # The shape of the record, for checking one read from disk before anything obeys it: a type,
 # ("map", value shape) with string keys, ("list", item shape), ("one of", shapes...), or a dict
-# of required fields (a field name ending in "?" is optional).
+# of required fields (a field name ending in "?" is optional; "..." admits fields of any other
+# name, which nothing reads as a record field).
 _TEXT_OR_NONE = ("one of", str, type(None))
 _WARNINGS = ("list", ("list", ("one of", str, int, type(None))))
 # What a brief's record says of it: title, dates and marking (text), its identity
@@ -397,6 +398,7 @@ _RECORD = {
     "published?": str,
     # Input file -> [device, inode, size, mtime, ctime, hash] (see Inputs.file).
     "signatures?": ("map", ("list", ("one of", int, str))),
+    "...": object,
 }
 
 
@@ -404,10 +406,11 @@ def _fits(value: Any, shape: Any) -> bool:
     if isinstance(shape, type):
         return isinstance(value, shape) and not (shape is int and isinstance(value, bool))
     if isinstance(shape, dict):
-        required = {name for name in shape if not name.endswith("?")}
+        required = {name for name in shape if not name.endswith("?") and name != "..."}
         fields = {name.rstrip("?"): kind for name, kind in shape.items()}
-        return (isinstance(value, dict) and required <= value.keys() <= fields.keys()
-                and all(_fits(value[name], fields[name]) for name in value))
+        return (isinstance(value, dict) and required <= value.keys()
+                and ("..." in shape or value.keys() <= fields.keys())
+                and all(_fits(value[name], fields.get(name, object)) for name in value))
     kind, *inner = shape
     if kind == "map":
         return isinstance(value, dict) and all(isinstance(k, str) and _fits(v, inner[0]) for k, v in value.items())

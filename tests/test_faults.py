@@ -118,8 +118,9 @@ def test_clean_of_the_home_folder_is_refused_and_deletes_nothing(tmp_path, home,
     assert tree_digest(tmp_path) == before
 
 
-def test_build_inside_the_project_stays_the_default(tmp_path):
+def test_build_inside_the_project_stays_the_default_and_audit_marks_it_too(tmp_path):
     project = copy_project(tmp_path / "p")
+    assert run_briefs(project, "audit").code == 0  # the first to write into build/
     assert run_briefs(project, "build", "--format", "html", "-q").code == 0
     assert (project / "build/.briefs-output").is_file()
 

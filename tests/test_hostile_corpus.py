@@ -24,7 +24,6 @@ from typing import Callable
 
 import pytest
 
-from briefs.output import LOCK_FILE, MARKER
 from conftest import ROOT, tree_digest
 from isolated import preload, run_isolated, run_subprocess
 
@@ -651,10 +650,8 @@ def base(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "templates", project / "templates")
     (project / "templates/probe.html.j2").write_text(PROBE, encoding="utf-8")
     (project / "build").mkdir()
+    (project / "build/.briefs-output").write_text("briefs' own folder (its marker)\n")
     (project / "build/earlier-output.txt").write_text("a previous good build\n")
-    # As a previous build left it: briefs' marker, and its (unlocked, empty) lock file.
-    (project / "build" / MARKER).write_text("briefs' own folder\n")
-    (project / "build" / LOCK_FILE).write_text("")
     return project
 
 
