@@ -67,12 +67,12 @@ list: $(STAMP)
 audit: $(STAMP)
 	$(BRIEFS) audit
 
-# The everyday suite, in parallel (pytest-xdist): about 2.5 minutes on 2 cores.
+# The everyday suite, in parallel (pytest-xdist): about 3.5 minutes on 2 cores.
 PYTEST := $(BIN)/python -m pytest -q -n auto
 test: $(TEST_STAMP)
 	$(PYTEST) -m "not exhaustive"
 
-# The everyday suite, then the exhaustive corpora (CI runs both): about 4 minutes in all.
+# The everyday suite, then the exhaustive corpora (CI runs both): about 5 minutes in all.
 test-all: test
 	$(PYTEST) -m exhaustive
 

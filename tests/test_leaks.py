@@ -26,6 +26,10 @@ from briefs.load import load_relationship
 from briefs.model import walk
 from conftest import ROOT, copy_project, run_briefs
 
+# Every release level, both PDF variants, every format and every bundle: in `make test-all`
+# (the everyday suite keeps test_perspective's search of the PUBLIC edition).
+pytestmark = pytest.mark.exhaustive
+
 REL = "pakistan-japan"
 FORMATS = "pdf,docx,html,txt"
 
