@@ -395,6 +395,7 @@ class Renderer:
         if not working and _merge_repeated_notes(document):
             changed = True
             note_texts = tuple(span.text_content() for span in document.xpath('//span[@class="footnote"]'))
+        changed = _dates_inside_sentences(document) or changed
         changed = _keep_calls_with_their_words(document) or changed
         changed = _keep_short_tables_whole(document) or changed
         if changed:
@@ -514,7 +515,10 @@ class Renderer:
             name = f"{CABLE_FOLDER}/_default{BRIEF_SUFFIX}"
         # Plain ASCII, with no direction to steer: the values' isolate markers go.
         html = plain(self._render(name, context, f"the cable of {kind} for {relationship.slug}")[0])
-        summary = lxml.html.document_fromstring(html).xpath('string(//section[@class="cable-summary"])')
+        document = lxml.html.document_fromstring(html)
+        if _dates_inside_sentences(document, within=""):
+            html = "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode") + "\n"
+        summary = document.xpath('string(//section[@class="cable-summary"])')
         if not summary.strip():
             file = self.layout.template_file(name)
             raise TemplateError(Problem(
@@ -774,6 +778,31 @@ def _keep_short_tables_whole(document: lxml.html.HtmlElement) -> bool:
             table.set("class", " ".join([*(table.get("class") or "").split(), "whole"]))
             marked = True
     return marked
+
+
+def _dates_inside_sentences(document: lxml.html.HtmlElement, within: str = "//main") -> bool:
+    """"…trading partner (July 2023)." rather than "…trading partner. (July 2023)": the date
+    an outgoing brief adds after a fact goes inside its sentence, before the full stop. True
+    if any was moved."""
+    moved = False
+    for dated in document.xpath(within + '//span[@class="dated"]'):
+        before = dated.getprevious()
+        if before is None:
+            holder, attribute = dated.getparent(), "text"
+        elif (before.tail or "").strip():
+            holder, attribute = before, "tail"
+        elif len(before) == 0:  # the fact's text in its own element (an isolate)
+            holder, attribute = before, "text"
+        else:
+            holder, attribute = before[-1], "tail"
+        text = getattr(holder, attribute) or ""
+        body = text.rstrip()
+        if not body.endswith(".") or body.endswith(".."):
+            continue
+        setattr(holder, attribute, body[:-1] + text[len(body):])
+        dated.tail = "." + (dated.tail or "")
+        moved = True
+    return moved
 
 
 def _keep_calls_with_their_words(document: lxml.html.HtmlElement) -> bool:

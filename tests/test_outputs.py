@@ -221,3 +221,14 @@ def test_hyphenation_leaves_three_letters_each_side_and_no_name_broken(built, ki
         assert not before[0].isupper(), f"a capitalised word is hyphenated: {before}-{after}"
     if kind == "country-brief":
         assert breaks, "the justified text is hyphenated somewhere (else the test proves nothing)"
+
+
+@pytest.mark.parametrize("kind", ["country-brief", "economic-ties"])
+def test_a_fact_s_date_stands_inside_its_sentence(built, kind):
+    """"…trading partner (July 2023)." and never "…trading partner. (July 2023)"."""
+    hung = re.compile(r"\.\s*\((?:[A-Z][a-z]+ )?\d{4}\)")
+    for text in (html_text(output(built, kind, "html")), " ".join(pdf_pages(output(built, kind, "pdf"))),
+                 docx_text(output(built, kind, "docx"))):
+        text = " ".join(text.split())
+        assert not hung.search(text), hung.search(text).group()
+        assert re.search(r"\w \((?:[A-Z][a-z]+ )?\d{4}\)\.", text)
