@@ -70,6 +70,8 @@ class Inputs:
     signatures: dict[str, list[Any]] = field(default_factory=dict)
     _files: dict[str, str | None] = field(default_factory=dict)
     _templates: dict[str, str | None] = field(default_factory=dict)
+    # Per brief record id: whether every template it loaded is as it was (see BuildState.check).
+    templates_unchanged: dict[str, bool] = field(default_factory=dict)
 
     def file(self, path: Path | str) -> str | None:
         key = os.fspath(path)
@@ -205,7 +207,6 @@ class BuildState:
         # Why the record read was set aside (damaged, or not written by briefs); None if it was not.
         self.damage: str | None = None
         self._warnings_cache: dict[str, list[Problem]] = {}
-        self._templates_checked: dict[tuple[str, int], bool] = {}
 
     @classmethod
     def read(cls, out_dir: Path, record_file: Path) -> "BuildState":
@@ -309,10 +310,11 @@ class BuildState:
 
     def _templates_unchanged(self, deps: str, brief_record: BriefRecord, inputs: Inputs) -> bool:
         """Whether every template the brief loaded is as it was (asked once per brief, not per format)."""
-        known = self._templates_checked.get((deps, id(inputs)))
+        # Kept with the inputs it was judged on (an id() could be reused by a later object).
+        known = inputs.templates_unchanged.get(deps)
         if known is None:
             known = all(inputs.template(name) == digest for name, digest in brief_record.templates.items())
-            self._templates_checked[(deps, id(inputs))] = known
+            inputs.templates_unchanged[deps] = known
         return known
 
     def deps_of(self, key: str) -> BriefRecord | None:
