@@ -79,8 +79,8 @@ def bundle(layout: Layout, state: BuildState, keys: list[str], edition: dict[str
     date: the caller holds the build lock and has checked them), a manifest listing exactly
     those files with the checksums of the bytes zipped, and SHA256SUMS. A draft (a PDF
     showing unverified facts) is refused, naming each fact at its line."""
-    drafts = {key: state.deps_of(key).info["unverified"] for key in keys
-              if state.deps_of(key) and state.deps_of(key).info.get("unverified")}
+    infos = {key: deps.info for key in keys if (deps := state.deps_of(key)) is not None}
+    drafts = {key: info["unverified"] for key, info in infos.items() if info.get("unverified")}
     if drafts:
         facts = {(fact["file"], fact["line"] or 0, fact["fact"]): fact for facts in drafts.values() for fact in facts}
         raise BuildError([

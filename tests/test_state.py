@@ -25,8 +25,9 @@ def _project(tmp_path: Path) -> tuple[Layout, Path]:
 
 
 def _record(layout: Layout, output: Path) -> BuildState:
+    """A record of one output, as a build writes it (with the signatures of inputs old enough)."""
     state = BuildState(layout.out_dir, layout.record_file)
-    inputs = Inputs(layout)
+    inputs = Inputs(layout, state.signatures)
     deps = state.remember_brief(inputs.fact_files(layout.facts_dir / "a-b"), [["x"]], "digest",
                                 {"overview.html.j2": inputs.template("overview.html.j2")},
                                 {"title": "T", "brief": BriefId("a-b", "overview").to_json()})
@@ -99,17 +100,6 @@ class _Later:
         return time.time_ns() + 10 * state_module.RACY_WINDOW_NS
 
 
-def _record_with_signatures(layout: Layout, output: Path) -> BuildState:
-    state = BuildState(layout.out_dir, layout.record_file)
-    inputs = Inputs(layout, state.signatures)
-    deps = state.remember_brief(inputs.fact_files(layout.facts_dir / "a-b"), [["x"]], "digest",
-                                {"overview.html.j2": inputs.template("overview.html.j2")},
-                                {"title": "T", "brief": BriefId("a-b", "overview").to_json()})
-    state.remember_output(output, "a-b/overview", deps, {"format": "pdf"}, output.read_bytes(), [])
-    atomic_write(layout.record_file, state.to_bytes())
-    return BuildState.read(layout.out_dir, layout.record_file)
-
-
 def _verdict_by_signatures(layout: Layout, state: BuildState, output: Path) -> str:
     inputs = Inputs(layout, state.signatures)
     return state.check(state.key(output), output, "a-b/overview", inputs.fact_files(layout.facts_dir / "a-b"),
@@ -119,7 +109,7 @@ def _verdict_by_signatures(layout: Layout, state: BuildState, output: Path) -> s
 def test_unchanged_inputs_are_known_by_their_signature_without_reading_them(tmp_path, monkeypatch):
     layout, output = _project(tmp_path)
     monkeypatch.setattr(state_module, "time", _Later)
-    state = _record_with_signatures(layout, output)
+    state = _record(layout, output)
     assert str(tmp_path / "facts/a-b/one.yaml") in state.signatures
 
     def unread(path):
@@ -133,7 +123,7 @@ def test_a_file_edited_back_to_its_size_and_time_is_read_again(tmp_path, monkeyp
     layout, output = _project(tmp_path)
     facts = tmp_path / "facts/a-b/one.yaml"
     monkeypatch.setattr(state_module, "time", _Later)
-    state = _record_with_signatures(layout, output)
+    state = _record(layout, output)
     assert str(facts) in state.signatures
     before = facts.stat()
     facts.write_text("x: 2\n")  # the same size
@@ -145,11 +135,11 @@ def test_a_file_edited_back_to_its_size_and_time_is_read_again(tmp_path, monkeyp
 def test_a_file_changed_just_before_it_was_hashed_gets_no_signature(tmp_path, monkeypatch):
     """Within the file system's clock step it could change again with the same times."""
     layout, output = _project(tmp_path)
-    state = _record_with_signatures(layout, output)  # every input was written just now
+    state = _record(layout, output)  # every input was written just now
     assert str(tmp_path / "facts/a-b/one.yaml") not in state.signatures
     assert _verdict_by_signatures(layout, state, output) == "fresh"
     monkeypatch.setattr(state_module, "time", _Later)
-    assert str(tmp_path / "facts/a-b/one.yaml") in _record_with_signatures(layout, output).signatures
+    assert str(tmp_path / "facts/a-b/one.yaml") in _record(layout, output).signatures
 
 
 def test_an_output_edited_back_to_its_size_and_time_is_stale(tmp_path):

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from html import escape as xml_escape  # xml.sax.saxutils pulls in urllib and http
 
 from ..errors import Problem, WriteError
-from . import Writer, WriteOptions, register, source_date_epoch, template_of
+from . import Writer, WriteOptions, html_classes, register, source_date_epoch, template_of
 from .fetch import weasyprint_fetcher
 from .pdf_fonts import confined_fonts, font_face_rules, undrawable_characters
 from . import pdf_structure
@@ -72,7 +72,7 @@ def _names_unhyphenated(document) -> None:
     copy the PDF is laid out from: the text is unchanged, and the HTML and DOCX keep their
     runs whole."""
     for element in document.xpath("//main//*"):
-        if element.tag not in _FLOWING or _classes(element) & {"footnote", "name"}:
+        if element.tag not in _FLOWING or html_classes(element) & {"footnote", "name"}:
             continue
         if element.text and _CAPITALISED.search(element.text):
             pieces = _split_names(element.text, document.makeelement)
@@ -80,7 +80,7 @@ def _names_unhyphenated(document) -> None:
             for index, span in enumerate(pieces):
                 element.insert(index, span)
         for child in list(element):
-            if child.tail and _CAPITALISED.search(child.tail) and "name" not in _classes(child):
+            if child.tail and _CAPITALISED.search(child.tail) and "name" not in html_classes(child):
                 pieces = _split_names(child.tail, document.makeelement)
                 child.tail = pieces.pop(0)
                 for span in reversed(pieces):
@@ -104,9 +104,6 @@ def _split_names(text: str, make) -> list:
     pieces[-1].tail = text[position:]
     return pieces
 
-
-def _classes(element) -> set[str]:
-    return set((element.get("class") or "").split())
 
 
 def breakable(html: str, document) -> str:
